@@ -1,0 +1,138 @@
+/* channel.h - the contract between the core and a messaging provider's driver.
+ *
+ * A driver does no I/O: it turns the bytes of a provider's HTTP request into inbound messages and
+ * delivery statuses (decode), and an outgoing message into the bytes of an HTTP request (build_send)
+ * and reads the provider's answer (read_send_response). The core owns sockets, libcurl and the
+ * database. Each driver lives in one file (channels/<name>.c) with its state in its own struct,
+ * and is listed once in registry.c. */
+#ifndef CATAT_CHANNEL_H
+#define CATAT_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+
+#define CHANNEL_ID_MAX 128   /* provider message ids */
+#define CHANNEL_ADDR_MAX 48  /* phone numbers as the provider writes them */
+#define CHANNEL_ERROR_MAX 256
+
+struct channel_kv {
+    const char *key;
+    const char *value;
+};
+
+/* One HTTP request to /webhook/<driver>[/<sub>], everything borrowed from the core. */
+struct channel_request {
+    const char *method;              /* "GET" or "POST" */
+    const char *sub;                 /* "" for /webhook/<driver>, else the rest: "status", "dlr" */
+    const char *path;                /* the full path as requested: "/webhook/twilio/status" */
+    const struct channel_kv *query;  /* URL query arguments, decoded */
+    size_t n_query;
+    const struct channel_kv *headers; /* request headers; look up names case-insensitively */
+    size_t n_headers;
+    const char *body; /* raw body bytes exactly as received (signatures are over these) */
+    size_t body_len;
+};
+
+enum channel_delivery {
+    CHANNEL_DELIVERY_SENT,
+    CHANNEL_DELIVERY_DELIVERED,
+    CHANNEL_DELIVERY_READ,
+    CHANNEL_DELIVERY_FAILED,
+};
+
+struct channel_inbound {
+    char from[CHANNEL_ADDR_MAX]; /* as the provider sent it; the core normalises to E.164 */
+    char to[CHANNEL_ADDR_MAX];
+    char provider_id[CHANNEL_ID_MAX];
+    char media[16]; /* "" for text; "image", "audio", "document", "location", ... */
+    int64_t at;     /* Unix seconds the provider gives, 0 when it gives none */
+    char *text;     /* owned by the events struct; "" when a media message has no caption */
+};
+
+struct channel_status {
+    char provider_id[CHANNEL_ID_MAX]; /* the id the provider gave when we sent */
+    enum channel_delivery delivery;
+    char error[CHANNEL_ERROR_MAX]; /* for FAILED: the provider's code and words */
+    int64_t at;
+};
+
+/* What decode yields. Arrays grow with channel_events_add_*; channel_events_free releases them. */
+struct channel_events {
+    struct channel_inbound *in;
+    size_t n_in, cap_in;
+    struct channel_status *statuses;
+    size_t n_statuses, cap_statuses;
+    /* A driver that must answer with a body of its own (WhatsApp's hub.challenge, TwiML) sets
+     * these; otherwise the core answers 200 with JSON. response is malloc'd, freed by _free. */
+    char *response;
+    const char *response_type;
+};
+
+/* decode's answers; the core maps them to HTTP statuses and a JSON error. */
+enum channel_rc {
+    CHANNEL_OK = 0,
+    CHANNEL_BAD_REQUEST,   /* 400: malformed body, missing fields, invalid UTF-8 */
+    CHANNEL_UNAUTHORIZED,  /* 401: missing or bad signature or secret */
+    CHANNEL_FORBIDDEN,     /* 403: verify token mismatch */
+    CHANNEL_NOT_FOUND,     /* 404: no such sub-path */
+    CHANNEL_BAD_METHOD,    /* 405 */
+};
+
+/* An outgoing message handed to build_send. All borrowed. */
+struct channel_message {
+    const char *to;         /* E.164, "+628..." */
+    const char *text;       /* UTF-8 */
+    bool in_window;         /* WhatsApp: the person wrote within 24 hours */
+    int64_t outbox_id;      /* the core's id for this message (Kannel's dlr-url carries it) */
+    const char *public_url; /* base URL at which catat is reached, for callbacks */
+};
+
+/* The HTTP request build_send asks the core to make. Strings are malloc'd; freed by
+ * channel_send_free. method NULL means "no HTTP: delivered locally" (console). */
+#define CHANNEL_SEND_HEADERS_MAX 6
+struct channel_send {
+    const char *method; /* "POST" or "GET" (static string) */
+    char *url;
+    char *body;         /* NULL for GET */
+    char *headers[CHANNEL_SEND_HEADERS_MAX]; /* "Name: value" */
+    size_t n_headers;
+    char *userpwd;      /* for basic auth: "user:password" */
+};
+
+struct channel_driver {
+    const char *name; /* "whatsapp": the config section and the /webhook/<name> path */
+    /* Reads the driver's section of cfg into a new state (*state). Returns 0, or -1 with err. */
+    int (*init)(void **state, const struct config *cfg, char *err, size_t errsz);
+    void (*fini)(void *state);
+    /* Decodes one webhook request into ev (cleared by the caller). err says why on failure. */
+    enum channel_rc (*decode)(void *state, const struct channel_request *req,
+                              struct channel_events *ev, char *err, size_t errsz);
+    /* Builds the HTTP request that sends msg. Returns 0, or -1 with err (nothing to retry). */
+    int (*build_send)(void *state, const struct channel_message *msg, struct channel_send *out,
+                      char *err, size_t errsz);
+    /* Reads the provider's answer to a send with HTTP status http_status (2xx here): writes the
+     * provider's message id into provider_id and returns 0, or returns -1 with err. */
+    int (*read_send_response)(void *state, long http_status, const char *body, size_t len,
+                              char *provider_id, size_t idsz, char *err, size_t errsz);
+};
+
+/* registry.c: every driver, NULL-terminated; lookup by name returns NULL when unknown. */
+extern const struct channel_driver *const channel_drivers[];
+const struct channel_driver *channel_find(const char *name);
+
+/* Helpers for drivers (channel.c). add_* copy text; return NULL on allocation failure. */
+struct channel_inbound *channel_events_add_inbound(struct channel_events *ev, const char *text,
+                                                   size_t text_len);
+struct channel_status *channel_events_add_status(struct channel_events *ev);
+void channel_events_free(struct channel_events *ev);
+void channel_send_free(struct channel_send *s);
+/* Case-insensitive header lookup, query lookup; NULL when absent. */
+const char *channel_header(const struct channel_request *req, const char *name);
+const char *channel_query(const struct channel_request *req, const char *key);
+/* Copies at most dstsz-1 bytes and NUL-terminates; returns false when src was cut. */
+bool channel_copy(char *dst, size_t dstsz, const char *src);
+
+#endif
