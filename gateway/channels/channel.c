@@ -1,0 +1,98 @@
+/* channel.c - helpers shared by the channel drivers: event arrays, header and query lookup. */
+#include "channel.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Grows *arr (of elements of size elsz) so that one more fits. Returns 0 or -1. */
+static int grow(void **arr, size_t *cap, size_t n, size_t elsz)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 4;
+    void *p = realloc(*arr, ncap * elsz);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+struct channel_inbound *channel_events_add_inbound(struct channel_events *ev, const char *text,
+                                                   size_t text_len)
+{
+    if (grow((void **)&ev->in, &ev->cap_in, ev->n_in, sizeof *ev->in) != 0)
+        return NULL;
+    char *copy = malloc(text_len + 1);
+    if (!copy)
+        return NULL;
+    if (text_len)
+        memcpy(copy, text, text_len);
+    copy[text_len] = '\0';
+    struct channel_inbound *in = &ev->in[ev->n_in++];
+    memset(in, 0, sizeof *in);
+    in->text = copy;
+    return in;
+}
+
+struct channel_status *channel_events_add_status(struct channel_events *ev)
+{
+    if (grow((void **)&ev->statuses, &ev->cap_statuses, ev->n_statuses, sizeof *ev->statuses) !=
+        0)
+        return NULL;
+    struct channel_status *st = &ev->statuses[ev->n_statuses++];
+    memset(st, 0, sizeof *st);
+    return st;
+}
+
+void channel_events_free(struct channel_events *ev)
+{
+    if (!ev)
+        return;
+    for (size_t i = 0; i < ev->n_in; i++)
+        free(ev->in[i].text);
+    free(ev->in);
+    free(ev->statuses);
+    free(ev->response);
+    memset(ev, 0, sizeof *ev);
+}
+
+void channel_send_free(struct channel_send *s)
+{
+    if (!s)
+        return;
+    free(s->url);
+    free(s->body);
+    for (size_t i = 0; i < s->n_headers; i++)
+        free(s->headers[i]);
+    free(s->userpwd);
+    memset(s, 0, sizeof *s);
+}
+
+const char *channel_header(const struct channel_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (strcasecmp(req->headers[i].key, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+const char *channel_query(const struct channel_request *req, const char *key)
+{
+    for (size_t i = 0; i < req->n_query; i++)
+        if (strcmp(req->query[i].key, key) == 0)
+            return req->query[i].value;
+    return NULL;
+}
+
+bool channel_copy(char *dst, size_t dstsz, const char *src)
+{
+    size_t n = strlen(src);
+    bool fits = n < dstsz;
+    if (!fits)
+        n = dstsz - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return fits;
+}

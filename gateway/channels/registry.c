@@ -1,0 +1,19 @@
+/* registry.c - every channel driver catat knows, by name. */
+#include "channel.h"
+
+#include <string.h>
+
+extern const struct channel_driver channel_console;
+
+const struct channel_driver *const channel_drivers[] = {
+    &channel_console,
+    NULL,
+};
+
+const struct channel_driver *channel_find(const char *name)
+{
+    for (size_t i = 0; channel_drivers[i]; i++)
+        if (strcmp(channel_drivers[i]->name, name) == 0)
+            return channel_drivers[i];
+    return NULL;
+}
