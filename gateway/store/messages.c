@@ -1,0 +1,310 @@
+/* messages.c - inbound messages, the outbox and the people who write: their SQL. */
+#include "store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int64_t store_message_insert(struct store *s, const struct store_inbound *m)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO messages(channel, provider_id, phone, text, media, received_at,"
+           " provider_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+           " ON CONFLICT(channel, provider_id) DO NOTHING");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, m->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->provider_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, m->media ? m->media : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, m->received_at);
+    if (m->provider_at)
+        sqlite3_bind_int64(st, 7, m->provider_at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "message_insert");
+    if (sqlite3_changes(s->db) == 0)
+        return 0;
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_message_set_status(struct store *s, int64_t id, const char *status, const char *parsed)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE messages SET status = ?2, parsed = ?3 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    store_bind_text(st, 3, parsed);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "message_set_status");
+}
+
+int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO outbox(message_id, channel, phone, text, kind, next_at, created_at,"
+           " segments, encoding, dedupe_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+           " ON CONFLICT(dedupe_key) DO NOTHING");
+    if (!st)
+        return -1;
+    if (o->message_id)
+        sqlite3_bind_int64(st, 1, o->message_id);
+    sqlite3_bind_text(st, 2, o->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, o->phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, o->text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, o->kind ? o->kind : "reply", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, o->send_at ? o->send_at : o->at);
+    sqlite3_bind_int64(st, 7, o->at);
+    sqlite3_bind_int(st, 8, o->segments > 0 ? o->segments : 1);
+    sqlite3_bind_text(st, 9, o->encoding ? o->encoding : "gsm7", -1, SQLITE_STATIC);
+    store_bind_text(st, 10, o->dedupe_key);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "outbox_queue");
+    if (sqlite3_changes(s->db) == 0)
+        return 0;
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_outbox_claim(struct store *s, int64_t now, struct store_outbox_row *rows, int max)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+           " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
+           " ORDER BY next_at, id LIMIT ?2)"
+           " RETURNING id, channel, phone, kind, text, attempts,"
+           " (SELECT last_inbound_at FROM people WHERE people.phone = outbox.phone)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+        struct store_outbox_row *r = &rows[n];
+        memset(r, 0, sizeof *r);
+        r->id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, r->channel, sizeof r->channel);
+        store_column_text(st, 2, r->phone, sizeof r->phone);
+        store_column_text(st, 3, r->kind, sizeof r->kind);
+        const unsigned char *t = sqlite3_column_text(st, 4);
+        r->text = strdup(t ? (const char *)t : "");
+        r->attempts = sqlite3_column_int(st, 5);
+        r->last_inbound_at = sqlite3_column_int64(st, 6);
+        if (!r->text)
+            break;
+        n++;
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        store_outbox_rows_free(rows, n);
+        return store_fail(s, "outbox_claim");
+    }
+    sqlite3_reset(st);
+    return n;
+}
+
+void store_outbox_rows_free(struct store_outbox_row *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(rows[i].text);
+        rows[i].text = NULL;
+    }
+}
+
+int store_outbox_mark_sent(struct store *s, int64_t id, const char *provider_id, int64_t at)
+{
+    /* A delivery status may arrive before the send's answer is recorded; keep the later one. */
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE outbox SET status = CASE WHEN status IN ('delivered', 'read')"
+                      " THEN status ELSE 'sent' END, provider_id = ?2, sent_at = ?3, error = NULL"
+                      " WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_text(st, 2, provider_id);
+    sqlite3_bind_int64(st, 3, at);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_mark_sent");
+}
+
+int store_outbox_retry(struct store *s, int64_t id, int64_t next_at, const char *error)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE outbox SET status = 'queued', next_at = ?2, error = ?3 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, next_at);
+    store_bind_text(st, 3, error);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_retry");
+}
+
+int store_outbox_fail(struct store *s, int64_t id, const char *error)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE outbox SET status = 'failed', error = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_text(st, 2, error);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_fail");
+}
+
+int store_outbox_apply_status(struct store *s, const char *channel, const char *provider_id,
+                              const char *status, const char *error)
+{
+    /* Statuses arrive out of order: never move backwards (read > delivered > sent), but a
+     * failure always counts. */
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE outbox SET status = ?3, error = coalesce(?4, error)"
+           " WHERE channel = ?1 AND provider_id = ?2 AND (?3 = 'failed'"
+           "  OR (?3 = 'read') OR (?3 = 'delivered' AND status NOT IN ('read'))"
+           "  OR (?3 = 'sent' AND status IN ('queued', 'sending', 'sent')))");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, provider_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+    store_bind_text(st, 4, error);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "outbox_apply_status");
+    return sqlite3_changes(s->db);
+}
+
+int store_outbox_recover(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET status = 'queued', resent = 1,"
+                                     " error = 'in flight when the server stopped; sent again'"
+                                     " WHERE status = 'sending'");
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "outbox_recover");
+    return sqlite3_changes(s->db);
+}
+
+int store_replies_since(struct store *s, const char *phone, int64_t since)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE phone = ?1"
+                                     " AND kind = 'reply' AND created_at >= ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    return n;
+}
+
+int store_outbox_depth(struct store *s, struct store_count *out, int n)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT status, count(*) FROM outbox GROUP BY status");
+    if (!st)
+        return -1;
+    int i = 0;
+    while (i < n && sqlite3_step(st) == SQLITE_ROW) {
+        store_column_text(st, 0, out[i].name, sizeof out[i].name);
+        out[i].count = sqlite3_column_int64(st, 1);
+        i++;
+    }
+    sqlite3_reset(st);
+    return i;
+}
+
+int store_each_message(struct store *s, void (*fn)(const struct store_message_row *, void *),
+                       void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT 'in', channel, provider_id, phone, text, status, received_at, id FROM messages"
+           " UNION ALL SELECT 'out', channel, coalesce(provider_id, ''), phone, text, status,"
+           " coalesce(sent_at, created_at), id FROM outbox ORDER BY 7, 1, 8");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_message_row r = {
+            .direction = (const char *)sqlite3_column_text(st, 0),
+            .channel = (const char *)sqlite3_column_text(st, 1),
+            .provider_id = (const char *)sqlite3_column_text(st, 2),
+            .phone = (const char *)sqlite3_column_text(st, 3),
+            .text = (const char *)sqlite3_column_text(st, 4),
+            .status = (const char *)sqlite3_column_text(st, 5),
+            .at = sqlite3_column_int64(st, 6),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "each_message");
+}
+
+
+/* Reads a row of person_columns into p. */
+void store_read_person(sqlite3_stmt *st, struct store_person *p);
+void store_read_person(sqlite3_stmt *st, struct store_person *p)
+{
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, p->phone, sizeof p->phone);
+    store_column_text(st, 2, p->name, sizeof p->name);
+    store_column_text(st, 3, p->role, sizeof p->role);
+    store_column_text(st, 4, p->language, sizeof p->language);
+    store_column_text(st, 5, p->code, sizeof p->code);
+    store_column_text(st, 6, p->channel, sizeof p->channel);
+    store_column_text(st, 7, p->last_channel, sizeof p->last_channel);
+    p->last_inbound_at = sqlite3_column_int64(st, 8);
+    p->opted_out = sqlite3_column_int(st, 9) != 0;
+    p->group_id = sqlite3_column_int64(st, 10);
+    store_column_text(st, 11, p->group_code, sizeof p->group_code);
+    store_column_text(st, 12, p->group_tz, sizeof p->group_tz);
+}
+
+int store_person_by_phone(struct store *s, const char *phone, struct store_person *p)
+{
+    static const char sql[] =
+        "SELECT p.id, p.phone, p.name, coalesce(p.role, ''), coalesce(p.language, ''),"
+        " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(p.last_channel, ''),"
+        " coalesce(p.last_inbound_at, 0), p.opted_out, coalesce(p.group_id, 0),"
+        " coalesce(g.code, ''), coalesce(g.timezone, '')"
+        " FROM people p LEFT JOIN groups g ON g.id = p.group_id WHERE p.phone = ?1";
+    sqlite3_stmt *st = store_stmt(s, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        store_read_person(st, p);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "person_by_phone");
+    return rc == SQLITE_ROW;
+}
+
+int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO people(phone, last_channel, last_inbound_at, created_at)"
+           " VALUES(?1, ?2, ?3, ?3) ON CONFLICT(phone) DO UPDATE SET"
+           " last_channel = excluded.last_channel, last_inbound_at = excluded.last_inbound_at");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_touch");
+}
+
+int store_person_set_language(struct store *s, int64_t person_id, const char *lang)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE people SET language = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    sqlite3_bind_text(st, 2, lang, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_set_language");
+}
+
+int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE people SET opted_out = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    sqlite3_bind_int(st, 2, opted_out);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_set_opted_out");
+}

@@ -1,0 +1,216 @@
+/* store.c - opening the database, migrations, transactions and the statement cache. */
+#include "store_internal.h"
+
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int exec(struct store *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        char q[256];
+        log_event(LOG_ERROR, "database statement failed", "error=\"%s\"",
+                  log_quote(msg ? msg : sqlite3_errmsg(s->db), q, sizeof q));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int store_fail(struct store *s, const char *what)
+{
+    char q[256];
+    log_event(LOG_ERROR, "database error", "op=%s error=\"%s\"", what,
+              log_quote(sqlite3_errmsg(s->db), q, sizeof q));
+    return -1;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+{
+    for (int i = 0; i < s->n_cached; i++) {
+        if (s->cache[i].sql == sql) {
+            sqlite3_reset(s->cache[i].stmt);
+            sqlite3_clear_bindings(s->cache[i].stmt);
+            return s->cache[i].stmt;
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        store_fail(s, "prepare");
+        return NULL;
+    }
+    if (s->n_cached < STORE_STMT_CACHE) {
+        s->cache[s->n_cached].sql = sql;
+        s->cache[s->n_cached].stmt = st;
+        s->n_cached++;
+    } else {
+        log_event(LOG_ERROR, "statement cache full", "size=%d", STORE_STMT_CACHE);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && v[0])
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+}
+
+struct store *store_open(const char *path, char *err, size_t errsz)
+{
+    struct store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* FULL: a 2xx to a provider means the message survives power loss (product.md section 7). */
+    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") !=
+            0 ||
+        store_migrate(s) < 0) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_cached; i++)
+        sqlite3_finalize(s->cache[i].stmt);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int store_schema_version(struct store *s)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int store_migrate(struct store *s)
+{
+    int version = store_schema_version(s);
+    if (version < 0)
+        return store_fail(s, "user_version");
+    int latest = 0;
+    while (store_migrations[latest])
+        latest++;
+    if (version > latest) {
+        log_event(LOG_ERROR, "database is newer than this catat", "schema=%d known=%d", version,
+                  latest);
+        return -1;
+    }
+    for (int v = version; v < latest; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
+        if (exec(s, "BEGIN IMMEDIATE") != 0)
+            return -1;
+        if (exec(s, store_migrations[v]) != 0 || exec(s, bump) != 0) {
+            exec(s, "ROLLBACK");
+            return -1;
+        }
+        if (exec(s, "COMMIT") != 0)
+            return -1;
+        log_event(LOG_INFO, "database migrated", "schema=%d", v + 1);
+    }
+    return latest;
+}
+
+int store_ping(struct store *s)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM sqlite_master");
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    sqlite3_reset(st);
+    return rc;
+}
+
+int store_backup(struct store *s, const char *path, char *err, size_t errsz)
+{
+    sqlite3 *dst;
+    if (sqlite3_open(path, &dst) != SQLITE_OK) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(dst));
+        sqlite3_close(dst);
+        return -1;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+    if (!b) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(dst));
+        sqlite3_close(dst);
+        return -1;
+    }
+    int rc;
+    /* Copy in steps so a running server keeps writing between them. */
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
+           rc == SQLITE_LOCKED)
+        sqlite3_sleep(rc == SQLITE_OK ? 0 : 20);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errstr(rc));
+        sqlite3_close(dst);
+        return -1;
+    }
+    sqlite3_close(dst);
+    return 0;
+}
+
+int store_begin(struct store *s)
+{
+    return exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+    return exec(s, "COMMIT");
+}
+
+int store_rollback(struct store *s)
+{
+    return exec(s, "ROLLBACK");
+}
+
+int store_savepoint(struct store *s)
+{
+    return exec(s, "SAVEPOINT msg");
+}
+
+int store_release(struct store *s)
+{
+    return exec(s, "RELEASE msg");
+}
+
+int store_rollback_savepoint(struct store *s)
+{
+    return exec(s, "ROLLBACK TO msg; RELEASE msg");
+}

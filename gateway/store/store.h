@@ -1,0 +1,119 @@
+/* store.h - the only door to the database. Every query lives behind a function named for what it
+ * does; nothing outside gateway/store/ includes sqlite3.h, so another backend (PostgreSQL) is one
+ * more implementation of this header. One struct store is one connection, used by one thread. */
+#ifndef CATAT_STORE_H
+#define CATAT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Opens (creating) the database at path with WAL, synchronous=FULL, a busy timeout and foreign
+ * keys, and applies pending migrations. Returns a new handle, or NULL with err. */
+struct store *store_open(const char *path, char *err, size_t errsz);
+void store_close(struct store *s);
+/* Applies pending migrations; returns the schema version after, or -1. */
+int store_migrate(struct store *s);
+int store_schema_version(struct store *s);
+/* 0 when the database answers a query. */
+int store_ping(struct store *s);
+/* Online copy of the whole database into path (SQLite backup API); 0 or -1 with err. */
+int store_backup(struct store *s, const char *path, char *err, size_t errsz);
+
+/* Transactions: begin takes the write lock at once (BEGIN IMMEDIATE). Savepoints nest inside,
+ * so one message's failure rolls back only that message. All return 0 or -1. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+int store_savepoint(struct store *s);
+int store_release(struct store *s);
+int store_rollback_savepoint(struct store *s);
+
+/* ---- messages ---- */
+struct store_inbound {
+    const char *channel, *provider_id, *phone, *text, *media;
+    int64_t received_at, provider_at;
+};
+/* Stores an inbound message. Returns its id, 0 when (channel, provider_id) was stored before
+ * (a provider retry), or -1 on error. */
+int64_t store_message_insert(struct store *s, const struct store_inbound *m);
+/* Records what became of a message ("ok", "error", "unregistered", "limited") and the parse. */
+int store_message_set_status(struct store *s, int64_t id, const char *status, const char *parsed);
+
+/* ---- outbox ---- */
+struct store_outgoing {
+    int64_t message_id; /* the inbound it answers, or 0 */
+    const char *channel, *phone, *text, *kind;
+    const char *dedupe_key; /* NULL, or a key that makes queueing twice a no-op */
+    int64_t at, send_at;
+    int segments;
+    const char *encoding; /* "gsm7" or "ucs2" */
+};
+/* Queues a message. Returns its id, 0 when dedupe_key was queued before, -1 on error. */
+int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o);
+
+struct store_outbox_row {
+    int64_t id;
+    char channel[16];
+    char phone[24];
+    char kind[16];
+    char *text; /* malloc'd; store_outbox_rows_free */
+    int attempts;
+    int64_t last_inbound_at; /* of the recipient, 0 when never */
+};
+/* Claims up to max queued messages due at now for sending (status -> sending). Returns the
+ * number written to rows, or -1. */
+int store_outbox_claim(struct store *s, int64_t now, struct store_outbox_row *rows, int max);
+void store_outbox_rows_free(struct store_outbox_row *rows, int n);
+int store_outbox_mark_sent(struct store *s, int64_t id, const char *provider_id, int64_t at);
+/* Back to queued for another try at next_at, recording why. */
+int store_outbox_retry(struct store *s, int64_t id, int64_t next_at, const char *error);
+int store_outbox_fail(struct store *s, int64_t id, const char *error);
+/* Applies a delivery status reported by the provider to the message it sent; returns the number
+ * of messages it matched (0 for an unknown id). status: "sent", "delivered", "read", "failed". */
+int store_outbox_apply_status(struct store *s, const char *channel, const char *provider_id,
+                              const char *status, const char *error);
+/* After a crash: messages left "sending" go back to queued, marked resent. Returns how many. */
+int store_outbox_recover(struct store *s);
+/* Replies queued to phone since the time given (the per-sender hourly limit). */
+int store_replies_since(struct store *s, const char *phone, int64_t since);
+/* Counts by status for /metrics; fills up to n (status, count) pairs, returns how many. */
+struct store_count {
+    char name[24];
+    int64_t count;
+};
+int store_outbox_depth(struct store *s, struct store_count *out, int n);
+/* Calls fn for every message in or out (export). */
+struct store_message_row {
+    const char *direction, *channel, *provider_id, *phone, *text, *status;
+    int64_t at;
+};
+int store_each_message(struct store *s, void (*fn)(const struct store_message_row *, void *),
+                       void *arg);
+
+/* ---- people ---- */
+struct store_person {
+    int64_t id;
+    char phone[24];
+    char name[64];
+    char role[16];       /* "" for someone who has not registered */
+    char language[4];    /* "" for the default */
+    char code[16];
+    char channel[16];    /* preferred channel, "" when none */
+    char last_channel[16];
+    int64_t last_inbound_at;
+    bool opted_out;
+    int64_t group_id; /* 0 when none */
+    char group_code[24];
+    char group_tz[8];
+};
+/* 1 and *p when found, 0 when not, -1 on error. */
+int store_person_by_phone(struct store *s, const char *phone, struct store_person *p);
+/* Records that phone wrote on channel at time at (creating an unregistered person). */
+int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at);
+int store_person_set_language(struct store *s, int64_t person_id, const char *lang);
+int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out);
+
+#endif

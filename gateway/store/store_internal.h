@@ -1,0 +1,33 @@
+/* store_internal.h - what the store's own files share: the handle and prepared statements. */
+#ifndef CATAT_STORE_INTERNAL_H
+#define CATAT_STORE_INTERNAL_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+#define STORE_STMT_CACHE 128
+
+struct store {
+    sqlite3 *db;
+    struct {
+        const char *sql; /* static SQL text: its address is the cache key */
+        sqlite3_stmt *stmt;
+    } cache[STORE_STMT_CACHE];
+    int n_cached;
+    char path[512];
+};
+
+extern const char *const store_migrations[];
+
+/* The prepared statement for sql (a static string), reset and with bindings cleared; borrowed.
+ * NULL (and a log line) when it cannot be prepared. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+/* Logs the database error for what with sqlite's message; returns -1 for `return store_fail(..)`. */
+int store_fail(struct store *s, const char *what);
+/* Binds text, or NULL when v is NULL or empty. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Copies column i as text into dst (empty when NULL). */
+void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
+
+#endif
