@@ -1,0 +1,118 @@
+/* keyword.c - the keyword table of product.md section 1, exact and one-edit lookup. */
+#include "keyword.h"
+
+#include <string.h>
+
+struct keyword {
+    const char *word;
+    unsigned char len;
+    enum parse_cmd cmd;
+};
+
+#define KW(w, c)                                                                                   \
+    {                                                                                              \
+        w, sizeof(w) - 1, PARSE_CMD_##c                                                            \
+    }
+
+/* Indonesian keywords first, then English; "?" is handled as a keyword too. */
+static const struct keyword keyword_table[] = {
+    KW("daftar", REGISTER),   KW("register", REGISTER),
+    KW("join", REGISTER),     KW("jual", SALE),
+    KW("penjualan", SALE),    KW("laku", SALE),
+    KW("sale", SALE),         KW("sell", SALE),
+    KW("sold", SALE),         KW("beli", EXPENSE),
+    KW("modal", EXPENSE),     KW("biaya", EXPENSE),
+    KW("belanja", EXPENSE),   KW("keluar", EXPENSE),
+    KW("buy", EXPENSE),       KW("expense", EXPENSE),
+    KW("spend", EXPENSE),     KW("bayar", REPAYMENT),
+    KW("angsur", REPAYMENT),  KW("angsuran", REPAYMENT),
+    KW("cicil", REPAYMENT),   KW("pay", REPAYMENT),
+    KW("repay", REPAYMENT),   KW("tabung", SAVINGS),
+    KW("tabungan", SAVINGS),  KW("simpan", SAVINGS),
+    KW("nabung", SAVINGS),    KW("save", SAVINGS),
+    KW("saldo", BALANCE),     KW("cek", BALANCE),
+    KW("balance", BALANCE),   KW("hadir", ATTENDANCE),
+    KW("absen", ATTENDANCE),  KW("present", ATTENDANCE),
+    KW("attend", ATTENDANCE), KW("jawab", ANSWER),
+    KW("answer", ANSWER),     KW("batal", CANCEL),
+    KW("hapus", CANCEL),      KW("cancel", CANCEL),
+    KW("undo", CANCEL),       KW("bantuan", HELP),
+    KW("tolong", HELP),       KW("menu", HELP),
+    KW("info", HELP),         KW("?", HELP),
+    KW("help", HELP),         KW("berhenti", STOP),
+    KW("stop", STOP),         KW("unreg", STOP),
+    KW("unsubscribe", STOP),  KW("mulai", START),
+    KW("lanjut", START),      KW("start", START),
+    KW("subscribe", START),   KW("bahasa", LANGUAGE),
+    KW("lang", LANGUAGE),     KW("language", LANGUAGE),
+    KW("laporan", REPORT),    KW("rekap", REPORT),
+    KW("report", REPORT),     KW("kirim", BROADCAST),
+    KW("siarkan", BROADCAST), KW("broadcast", BROADCAST),
+    KW("konfirm", CONFIRM),   KW("sah", CONFIRM),
+    KW("confirm", CONFIRM),   KW("sesi", SESSION),
+    KW("session", SESSION),
+};
+
+#define KEYWORD_COUNT (sizeof(keyword_table) / sizeof(keyword_table[0]))
+
+bool keyword_one_edit(const char *a, size_t alen, const char *b, size_t blen)
+{
+    if (alen > blen) { /* make a the shorter (or equal) one */
+        const char *t = a;
+        size_t tl = alen;
+        a = b;
+        alen = blen;
+        b = t;
+        blen = tl;
+    }
+    if (blen - alen > 1)
+        return false;
+    size_t i = 0;
+    while (i < alen && a[i] == b[i])
+        i++;
+    if (alen == blen) {
+        if (i == alen)
+            return false; /* equal */
+        if (memcmp(a + i + 1, b + i + 1, alen - i - 1) == 0)
+            return true; /* substitution */
+        return i + 1 < alen && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+               memcmp(a + i + 2, b + i + 2, alen - i - 2) == 0; /* swap */
+    }
+    /* b has one more byte: skip b[i] */
+    return memcmp(a + i, b + i + 1, alen - i) == 0;
+}
+
+static bool keyword_consent(enum parse_cmd cmd)
+{
+    return cmd == PARSE_CMD_STOP || cmd == PARSE_CMD_START;
+}
+
+enum parse_cmd keyword_lookup(const char *word, size_t len, bool *typo)
+{
+    if (typo)
+        *typo = false;
+    if (len == 0 || len > KEYWORD_MAX_LEN)
+        return PARSE_CMD_NONE;
+    for (size_t i = 0; i < KEYWORD_COUNT; i++) {
+        const struct keyword *k = &keyword_table[i];
+        if (k->len == len && k->word[0] == word[0] && memcmp(k->word, word, len) == 0)
+            return k->cmd;
+    }
+    /* Only when no keyword is spelled exactly: one edit from keywords of 4+ letters. */
+    enum parse_cmd found = PARSE_CMD_NONE;
+    for (size_t i = 0; i < KEYWORD_COUNT; i++) {
+        const struct keyword *k = &keyword_table[i];
+        if (k->len < 4 || keyword_consent(k->cmd))
+            continue;
+        if ((size_t)k->len + 1 < len || len + 1 < (size_t)k->len)
+            continue;
+        if (!keyword_one_edit(word, len, k->word, k->len))
+            continue;
+        if (found != PARSE_CMD_NONE && found != k->cmd)
+            return PARSE_CMD_NONE; /* one edit from two commands: do not guess */
+        found = k->cmd;
+    }
+    if (found != PARSE_CMD_NONE && typo)
+        *typo = true;
+    return found;
+}
