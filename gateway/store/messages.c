@@ -234,8 +234,6 @@ int store_each_message(struct store *s, void (*fn)(const struct store_message_ro
 }
 
 
-/* Reads a row of person_columns into p. */
-void store_read_person(sqlite3_stmt *st, struct store_person *p);
 void store_read_person(sqlite3_stmt *st, struct store_person *p)
 {
     memset(p, 0, sizeof *p);
@@ -254,25 +252,33 @@ void store_read_person(sqlite3_stmt *st, struct store_person *p)
     store_column_text(st, 12, p->group_tz, sizeof p->group_tz);
 }
 
-int store_person_by_phone(struct store *s, const char *phone, struct store_person *p)
+static int person_row(struct store *s, sqlite3_stmt *st, struct store_person *p)
 {
-    static const char sql[] =
-        "SELECT p.id, p.phone, p.name, coalesce(p.role, ''), coalesce(p.language, ''),"
-        " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(p.last_channel, ''),"
-        " coalesce(p.last_inbound_at, 0), p.opted_out, coalesce(p.group_id, 0),"
-        " coalesce(g.code, ''), coalesce(g.timezone, '')"
-        " FROM people p LEFT JOIN groups g ON g.id = p.group_id WHERE p.phone = ?1";
-    sqlite3_stmt *st = store_stmt(s, sql);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         store_read_person(st, p);
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "person_by_phone");
+        return store_fail(s, "person");
     return rc == SQLITE_ROW;
+}
+
+int store_person_by_phone(struct store *s, const char *phone, struct store_person *p)
+{
+    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.phone = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    return person_row(s, st, p);
+}
+
+int store_person_by_id(struct store *s, int64_t id, struct store_person *p)
+{
+    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return person_row(s, st, p);
 }
 
 int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at)

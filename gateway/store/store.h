@@ -111,9 +111,79 @@ struct store_person {
 };
 /* 1 and *p when found, 0 when not, -1 on error. */
 int store_person_by_phone(struct store *s, const char *phone, struct store_person *p);
+int store_person_by_id(struct store *s, int64_t id, struct store_person *p);
 /* Records that phone wrote on channel at time at (creating an unregistered person). */
 int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at);
 int store_person_set_language(struct store *s, int64_t person_id, const char *lang);
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out);
+
+
+/* ---- groups and the ledger (store/ledger.c) ---- */
+struct store_group {
+    int64_t id;
+    char code[24];
+    char name[64];
+    char timezone[8];
+    int64_t network_id;
+};
+int store_group_by_code(struct store *s, const char *code, struct store_group *g);
+int store_group_by_id(struct store *s, int64_t id, struct store_group *g);
+/* Whether someone with role treasurer belongs to the group. */
+int store_group_has_treasurer(struct store *s, int64_t group_id);
+/* Makes an unregistered sender a member of a group with a fresh member code. */
+int store_person_register(struct store *s, int64_t person_id, const char *name, int64_t group_id);
+int store_person_by_code(struct store *s, const char *code, struct store_person *p);
+/* Whether staff (treasurer, facilitator, trainer, admin) may act on group_id: admins on every
+ * group, facilitators on the groups of their network, others on their own group. */
+bool store_staff_covers(struct store *s, const struct store_person *staff, int64_t group_id);
+
+struct store_entry {
+    int64_t id;
+    char ref[8];
+    int64_t person_id, group_id, loan_id, message_id, recorded_by;
+    char kind[12];  /* sale, expense, savings, repayment */
+    char status[12]; /* reported, confirmed, cancelled */
+    int64_t amount;
+    int qty;
+    const char *unit, *item; /* borrowed on insert */
+    int64_t created_at;
+};
+/* Adds an entry with a fresh reference code (written into e->ref). Returns its id or -1. */
+int64_t store_entry_add(struct store *s, struct store_entry *e);
+int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e);
+int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by,
+                           int64_t at);
+
+struct store_loan {
+    int64_t id;
+    char code[24];
+    int64_t person_id, principal, instalment, paid, outstanding;
+    char next_due[11]; /* "" when fully paid */
+    int64_t next_due_amount; /* what is left of the next instalment */
+};
+/* The borrower's loan named code, or (code NULL/empty) her oldest loan with money outstanding;
+ * 1 found, 0 not, -1 error. */
+int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
+                          struct store_loan *l);
+int store_loan_by_code(struct store *s, const char *code, struct store_loan *l);
+/* Spreads the loan's confirmed repayments over its instalments, oldest first; overpayment
+ * carries to the next. Call after any repayment is confirmed or cancelled. */
+int store_loan_reallocate(struct store *s, int64_t loan_id);
+/* Sums for balance replies and reports: confirmed savings; sales and expenses (not cancelled)
+ * between from and to. */
+int64_t store_savings_total(struct store *s, int64_t person_id);
+int store_person_week(struct store *s, int64_t person_id, int64_t from, int64_t to, int64_t *sales,
+                      int64_t *expenses);
+struct store_group_summary {
+    int members;
+    int64_t sales, expenses, savings, repaid_confirmed, repaid_waiting;
+    int in_arrears;
+    int64_t arrears_amount;
+};
+int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t to,
+                        const char *today, struct store_group_summary *g);
+/* Calls fn for each member of the group who has not sent STOP. Returns how many, or -1. */
+int store_each_reachable_member(struct store *s, int64_t group_id,
+                                void (*fn)(const struct store_person *, void *), void *arg);
 
 #endif

@@ -30,4 +30,16 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Copies column i as text into dst (empty when NULL). */
 void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
 
+/* The columns store_read_person reads, with the person's group joined as g. */
+#define PERSON_SELECT                                                                              \
+    "SELECT p.id, p.phone, p.name, coalesce(p.role, ''), coalesce(p.language, ''),"                \
+    " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(p.last_channel, ''),"                \
+    " coalesce(p.last_inbound_at, 0), p.opted_out, coalesce(p.group_id, 0),"                      \
+    " coalesce(g.code, ''), coalesce(g.timezone, '')"                                              \
+    " FROM people p LEFT JOIN groups g ON g.id = p.group_id "
+
+/* Reads a row of the people columns (id, phone, name, role, language, code, channel,
+ * last_channel, last_inbound_at, opted_out, group_id, group code, group timezone) into p. */
+void store_read_person(sqlite3_stmt *st, struct store_person *p);
+
 #endif

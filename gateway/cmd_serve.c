@@ -1,0 +1,80 @@
+/* cmd_serve.c - `catat serve`: the gateway until SIGTERM or SIGINT. */
+#include "commands.h"
+
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "outbox.h"
+#include "runtime.h"
+#include "store.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *commands_config_option(int *argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < *argc; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < *argc) {
+            path = argv[i + 1];
+            memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2) * sizeof *argv);
+            *argc -= 2;
+            argv[*argc] = NULL;
+            i--;
+        }
+    }
+    return path;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *config_path = commands_config_option(&argc, argv);
+    if (argc > 1) {
+        bool help = strcmp(argv[1], "--help") == 0;
+        fprintf(help ? stdout : stderr,
+                "usage: catat serve [-c FILE]\n\nRuns the gateway: webhooks on [server] listen "
+                "and port, the outbox, /healthz and /metrics.\nStops cleanly on SIGTERM or "
+                "SIGINT. Every key of FILE can be overridden by CATAT_<SECTION>_<KEY>.\n");
+        return help ? 0 : 2;
+    }
+    /* Signals are taken by sigwait below; every thread started from here inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char err[512];
+    struct runtime rt;
+    if (runtime_open(&rt, config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "catat: %s\n", err);
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const char *db_path = config_get(rt.cfg, "database", "path");
+    /* Migrate once, before any thread opens its own connection. */
+    struct store *s = store_open(db_path, err, sizeof err);
+    store_close(s);
+    struct outbox *ob = s ? outbox_start(&rt, db_path, err, sizeof err) : NULL;
+    struct http_server *srv = ob ? http_start(&rt, ob, db_path, err, sizeof err) : NULL;
+    if (!srv) {
+        fprintf(stderr, "catat: %s\n", err);
+        outbox_stop(ob);
+        runtime_close(&rt);
+        curl_global_cleanup();
+        return 1;
+    }
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGTERM ? "TERM" : "INT");
+    http_stop(srv);
+    outbox_stop(ob);
+    runtime_close(&rt);
+    curl_global_cleanup();
+    log_event(LOG_INFO, "stopped", NULL);
+    return 0;
+}

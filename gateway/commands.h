@@ -1,0 +1,16 @@
+/* commands.h - the subcommands of the catat tool; each lives in its own cmd_<name>.c. argv[0] is
+ * the subcommand's name; each returns the process exit status. */
+#ifndef CATAT_COMMANDS_H
+#define CATAT_COMMANDS_H
+
+int cmd_serve(int argc, char **argv);
+int cmd_parse(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_templates(int argc, char **argv);
+
+/* Shared option handling: finds "-c FILE" / "--config FILE" in argv (removing it) and returns
+ * the path, or NULL. */
+const char *commands_config_option(int *argc, char **argv);
+
+#endif

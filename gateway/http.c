@@ -1,0 +1,528 @@
+/* http.c - libmicrohttpd routes, limits and answers; the group-commit writer thread. */
+#include "http.h"
+
+#include "channel.h"
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "outbox.h"
+#include "phone.h"
+#include "pipeline.h"
+#include "runtime.h"
+#include "store.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <utf8proc.h>
+
+#define BATCH_MAX 128 /* messages per commit: bounds the commit's tail latency */
+#define MAX_KV 64     /* query arguments or headers kept per request */
+
+enum request_state { REQ_READING, REQ_WAITING, REQ_DONE };
+
+struct request {
+    enum request_state state;
+    double started;
+    char *body;
+    size_t len;
+    bool too_big;
+    /* A webhook waiting for the writer: */
+    struct MHD_Connection *conn;
+    int channel;
+    struct channel_events ev;
+    int status;           /* the writer's verdict: 200 or 500 */
+    json_t *replies;      /* console: what was answered */
+    bool duplicate;
+    struct request *next; /* in the writer's queue */
+};
+
+struct http_server {
+    struct runtime *rt;
+    struct outbox *ob;
+    struct MHD_Daemon *daemon;
+    struct store *writer_store;
+    struct store *read_store; /* /healthz and /metrics, under read_mu */
+    pthread_mutex_t read_mu;
+    size_t max_body;
+    const char *country_code;
+    /* the writer's queue */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct request *head, *tail;
+    bool writer_stop;
+    pthread_t writer;
+    atomic_int inflight; /* webhooks handed to the writer and not yet answered */
+    atomic_bool shutting;
+    atomic_long id_counter;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *c, struct request *r, int status,
+                                 const char *type, const char *body, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", type);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    metrics_observe_request(status, r ? now_seconds() - r->started : 0);
+    return rc;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, struct request *r, int status,
+                                 json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+    if (!s)
+        return MHD_NO;
+    enum MHD_Result rc = send_body(c, r, status, "application/json", s, strlen(s));
+    free(s);
+    return rc;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, struct request *r, int status,
+                                  const char *error, const char *detail)
+{
+    return send_json(c, r, status,
+                     json_pack("{s:s, s:s}", "error", error, "detail", detail ? detail : ""));
+}
+
+struct kv_list {
+    struct channel_kv kv[MAX_KV];
+    size_t n;
+};
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    struct kv_list *l = cls;
+    if (l->n < MAX_KV) {
+        l->kv[l->n].key = key;
+        l->kv[l->n].value = value ? value : "";
+        l->n++;
+    }
+    return MHD_YES;
+}
+
+static bool valid_utf8(const char *s, size_t len)
+{
+    utf8proc_int32_t cp;
+    for (size_t i = 0; i < len;) {
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                                              (utf8proc_ssize_t)(len - i), &cp);
+        if (n <= 0)
+            return false;
+        i += (size_t)n;
+    }
+    return true;
+}
+
+/* Checks and normalises what a driver decoded, so the writer only sees good messages. */
+static int check_events(struct http_server *srv, struct request *r, char *err, size_t errsz)
+{
+    for (size_t i = 0; i < r->ev.n_in; i++) {
+        struct channel_inbound *in = &r->ev.in[i];
+        char e164[PHONE_E164_MAX];
+        if (phone_normalize(in->from, strlen(in->from), srv->country_code, e164) != 0) {
+            snprintf(err, errsz, "\"%s\" is not a phone number", in->from);
+            return -1;
+        }
+        snprintf(in->from, sizeof in->from, "%s", e164);
+        if (!valid_utf8(in->text, strlen(in->text))) {
+            snprintf(err, errsz, "message text is not valid UTF-8");
+            return -1;
+        }
+        if (!in->provider_id[0]) /* no id from the sender: nothing to deduplicate on */
+            snprintf(in->provider_id, sizeof in->provider_id, "catat-%lld-%ld",
+                     (long long)time(NULL), atomic_fetch_add(&srv->id_counter, 1));
+    }
+    return 0;
+}
+
+static enum MHD_Result answer_webhook(struct http_server *srv, struct MHD_Connection *c,
+                                      struct request *r)
+{
+    const struct channel_driver *d = channel_drivers[r->channel];
+    if (r->status != MHD_HTTP_OK)
+        return send_error(c, r, r->status, "internal", "the message could not be stored");
+    if (r->ev.response)
+        return send_body(c, r, 200, r->ev.response_type ? r->ev.response_type : "text/plain",
+                         r->ev.response, strlen(r->ev.response));
+    json_t *obj = json_pack("{s:b}", "ok", 1);
+    if (strcmp(d->name, "console") == 0) {
+        json_object_set(obj, "replies", r->replies ? r->replies : json_array());
+        if (r->duplicate)
+            json_object_set_new(obj, "duplicate", json_true());
+    }
+    return send_json(c, r, 200, obj);
+}
+
+static void enqueue(struct http_server *srv, struct request *r)
+{
+    pthread_mutex_lock(&srv->mu);
+    r->next = NULL;
+    if (srv->tail)
+        srv->tail->next = r;
+    else
+        srv->head = r;
+    srv->tail = r;
+    pthread_cond_signal(&srv->cv);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static enum MHD_Result handle_webhook(struct http_server *srv, struct MHD_Connection *c,
+                                      struct request *r, const char *url, const char *method)
+{
+    const char *rest = url + strlen("/webhook/");
+    char name[32];
+    size_t nl = strcspn(rest, "/");
+    if (nl == 0 || nl >= sizeof name)
+        return send_error(c, r, 404, "not_found", "no such channel");
+    memcpy(name, rest, nl);
+    name[nl] = '\0';
+    const char *sub = rest[nl] == '/' ? rest + nl + 1 : "";
+    int ch = runtime_channel(srv->rt, name);
+    if (ch < 0)
+        return send_error(c, r, 404, "not_found", "no such channel, or it is not enabled");
+    if (r->too_big) {
+        metrics_count(METRIC_REJECTED, (size_t)ch);
+        return send_error(c, r, 413, "too_large", "the body is over [server] max_body_bytes");
+    }
+    struct kv_list query = {.n = 0}, headers = {.n = 0};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &query);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, collect, &headers);
+    struct channel_request req = {
+        .method = method,
+        .sub = sub,
+        .path = url,
+        .query = query.kv,
+        .n_query = query.n,
+        .headers = headers.kv,
+        .n_headers = headers.n,
+        .body = r->body ? r->body : "",
+        .body_len = r->len,
+    };
+    const struct channel_driver *d = channel_drivers[ch];
+    char err[256] = "";
+    r->channel = ch;
+    enum channel_rc rc = d->decode(srv->rt->channel_state[ch], &req, &r->ev, err, sizeof err);
+    if (rc == CHANNEL_OK && check_events(srv, r, err, sizeof err) != 0)
+        rc = CHANNEL_BAD_REQUEST;
+    if (rc != CHANNEL_OK) {
+        static const int statuses[] = {
+            [CHANNEL_BAD_REQUEST] = 400, [CHANNEL_UNAUTHORIZED] = 401,
+            [CHANNEL_FORBIDDEN] = 403,   [CHANNEL_NOT_FOUND] = 404,
+            [CHANNEL_BAD_METHOD] = 405,
+        };
+        static const char *const names[] = {
+            [CHANNEL_BAD_REQUEST] = "bad_request", [CHANNEL_UNAUTHORIZED] = "unauthorized",
+            [CHANNEL_FORBIDDEN] = "forbidden",     [CHANNEL_NOT_FOUND] = "not_found",
+            [CHANNEL_BAD_METHOD] = "method_not_allowed",
+        };
+        char q[256];
+        metrics_count(METRIC_REJECTED, (size_t)ch);
+        log_event(LOG_WARN, "webhook refused", "channel=%s status=%d error=\"%s\"", name,
+                  statuses[rc], log_quote(err, q, sizeof q));
+        return send_error(c, r, statuses[rc], names[rc], err);
+    }
+    if (r->ev.n_in == 0 && r->ev.n_statuses == 0) {
+        r->status = MHD_HTTP_OK;
+        return answer_webhook(srv, c, r);
+    }
+    /* Count first, then check: http_stop waits for inflight to drain after setting shutting. */
+    atomic_fetch_add(&srv->inflight, 1);
+    if (atomic_load(&srv->shutting)) {
+        atomic_fetch_sub(&srv->inflight, 1);
+        return send_error(c, r, 503, "shutting_down", "try again shortly");
+    }
+    r->conn = c;
+    r->state = REQ_WAITING;
+    MHD_suspend_connection(c); /* before enqueue: the writer may resume it at once */
+    enqueue(srv, r);
+    return MHD_YES;
+}
+
+static enum MHD_Result handle_healthz(struct http_server *srv, struct MHD_Connection *c,
+                                      struct request *r)
+{
+    pthread_mutex_lock(&srv->read_mu);
+    int ok = store_ping(srv->read_store) == 0;
+    int schema = ok ? store_schema_version(srv->read_store) : -1;
+    pthread_mutex_unlock(&srv->read_mu);
+    return send_json(c, r, ok ? 200 : 503,
+                     json_pack("{s:s, s:i, s:s}", "status", ok ? "ok" : "database unavailable",
+                               "schema", schema, "version", CATAT_VERSION));
+}
+
+static enum MHD_Result handle_metrics(struct http_server *srv, struct MHD_Connection *c,
+                                      struct request *r)
+{
+    struct store_count depth[8];
+    pthread_mutex_lock(&srv->read_mu);
+    int n = store_outbox_depth(srv->read_store, depth, 8);
+    pthread_mutex_unlock(&srv->read_mu);
+    char extra[1024];
+    size_t o = (size_t)snprintf(extra, sizeof extra,
+                                "# HELP catat_outbox_messages Outbound messages by status\n"
+                                "# TYPE catat_outbox_messages gauge\n");
+    for (int i = 0; i < n && o < sizeof extra; i++)
+        o += (size_t)snprintf(extra + o, sizeof extra - o,
+                              "catat_outbox_messages{status=\"%s\"} %lld\n", depth[i].name,
+                              (long long)depth[i].count);
+    char *text = metrics_render(extra);
+    if (!text)
+        return MHD_NO;
+    enum MHD_Result rc =
+        send_body(c, r, 200, "text/plain; version=0.0.4", text, strlen(text));
+    free(text);
+    return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct request *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        r->started = now_seconds();
+        *con_cls = r;
+        return MHD_YES;
+    }
+    if (r->state == REQ_DONE) /* resumed by the writer */
+        return answer_webhook(srv, c, r);
+    if (*upload_size) {
+        if (r->len + *upload_size > srv->max_body) {
+            r->too_big = true; /* read and drop the rest, then answer 413 */
+        } else if (!r->too_big) {
+            char *p = realloc(r->body, r->len + *upload_size + 1);
+            if (!p)
+                return MHD_NO;
+            memcpy(p + r->len, upload_data, *upload_size);
+            r->body = p;
+            r->len += *upload_size;
+            p[r->len] = '\0';
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strncmp(url, "/webhook/", 9) == 0)
+        return handle_webhook(srv, c, r, url, method);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_error(c, r, 405, "method_not_allowed", "use GET");
+    if (strcmp(url, "/healthz") == 0)
+        return handle_healthz(srv, c, r);
+    if (strcmp(url, "/metrics") == 0)
+        return handle_metrics(srv, c, r);
+    return send_error(c, r, 404, "not_found", "no such path");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *srv = cls;
+    struct request *r = *con_cls;
+    if (!r)
+        return;
+    if (r->state == REQ_DONE)
+        atomic_fetch_sub(&srv->inflight, 1);
+    channel_events_free(&r->ev);
+    json_decref(r->replies);
+    free(r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+/* Applies one webhook's events inside the open transaction, under a savepoint so that its
+ * failure does not take its neighbours in the batch with it. */
+static void apply_request(struct http_server *srv, struct request *r, int64_t now)
+{
+    const char *channel = channel_drivers[r->channel]->name;
+    bool console = strcmp(channel, "console") == 0;
+    if (store_savepoint(srv->writer_store) != 0) {
+        r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return;
+    }
+    int rc = 0;
+    if (console)
+        r->replies = json_array();
+    for (size_t i = 0; i < r->ev.n_in && rc == 0; i++) {
+        struct pipeline_result res;
+        rc = pipeline_inbound(&srv->rt->pipeline, srv->writer_store, channel, &r->ev.in[i], now,
+                              &res);
+        if (rc == 0 && res.duplicate) {
+            r->duplicate = true;
+            metrics_count(METRIC_DUPLICATES, (size_t)r->channel);
+        } else if (rc == 0) {
+            metrics_count(METRIC_INBOUND, (size_t)r->channel);
+        }
+        if (rc == 0 && console && res.replied)
+            json_array_append_new(r->replies, json_string(res.reply));
+    }
+    for (size_t i = 0; i < r->ev.n_statuses && rc == 0; i++) {
+        rc = pipeline_status(&srv->rt->pipeline, srv->writer_store, channel, &r->ev.statuses[i]);
+        metrics_count(METRIC_STATUSES, (size_t)r->channel);
+    }
+    if (rc == 0 && store_release(srv->writer_store) == 0) {
+        r->status = MHD_HTTP_OK;
+    } else {
+        store_rollback_savepoint(srv->writer_store);
+        r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct http_server *srv = arg;
+    for (;;) {
+        pthread_mutex_lock(&srv->mu);
+        while (!srv->head && !srv->writer_stop)
+            pthread_cond_wait(&srv->cv, &srv->mu);
+        if (!srv->head) {
+            pthread_mutex_unlock(&srv->mu);
+            break;
+        }
+        struct request *batch = srv->head, *last = batch;
+        int n = 1;
+        while (last->next && n < BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+        srv->head = last->next;
+        if (!srv->head)
+            srv->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&srv->mu);
+
+        int64_t now = (int64_t)time(NULL);
+        bool ok = store_begin(srv->writer_store) == 0;
+        for (struct request *r = batch; r; r = r->next) {
+            if (ok)
+                apply_request(srv, r, now);
+            else
+                r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        /* One fsync for the whole batch: only now may anyone hear 2xx. */
+        if (ok && store_commit(srv->writer_store) != 0) {
+            store_rollback(srv->writer_store);
+            ok = false;
+        }
+        if (ok) {
+            metrics_add_global(METRIC_COMMITS, 1);
+            outbox_wake(srv->ob);
+        }
+        for (struct request *r = batch, *next; r; r = next) {
+            next = r->next; /* r may be freed as soon as it is resumed */
+            if (!ok) {
+                r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+                json_decref(r->replies);
+                r->replies = NULL;
+            }
+            r->state = REQ_DONE;
+            MHD_resume_connection(r->conn);
+        }
+    }
+    return NULL;
+}
+
+struct http_server *http_start(struct runtime *rt, struct outbox *ob, const char *db_path,
+                               char *err, size_t errsz)
+{
+    struct http_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    srv->rt = rt;
+    srv->ob = ob;
+    srv->max_body = (size_t)config_get_long(rt->cfg, "server", "max_body_bytes");
+    srv->country_code = config_get(rt->cfg, "locale", "country_code");
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_mutex_init(&srv->read_mu, NULL);
+    pthread_cond_init(&srv->cv, NULL);
+    srv->writer_store = store_open(db_path, err, errsz);
+    srv->read_store = srv->writer_store ? store_open(db_path, err, errsz) : NULL;
+    if (!srv->read_store) {
+        store_close(srv->writer_store);
+        free(srv);
+        return NULL;
+    }
+    if (pthread_create(&srv->writer, NULL, writer_main, srv) != 0) {
+        snprintf(err, errsz, "cannot start the writer thread");
+        store_close(srv->writer_store);
+        store_close(srv->read_store);
+        free(srv);
+        return NULL;
+    }
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    const char *listen = config_get(rt->cfg, "server", "listen");
+    long port = config_get_long(rt->cfg, "server", "port");
+    if (inet_pton(AF_INET, listen, &addr.sin_addr) != 1 || port < 1 || port > 65535) {
+        snprintf(err, errsz, "[server] listen must be an IPv4 address and port 1-65535");
+        http_stop(srv);
+        return NULL;
+    }
+    addr.sin_port = htons((uint16_t)port);
+    srv->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG,
+        (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_THREAD_POOL_SIZE, 2U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)config_get_long(rt->cfg, "server", "max_connections"),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)config_get_long(rt->cfg, "server", "connection_timeout"),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errsz, "cannot listen on %s:%ld (in use, or not permitted)", listen, port);
+        http_stop(srv);
+        return NULL;
+    }
+    log_event(LOG_INFO, "listening", "address=%s port=%ld", listen, port);
+    return srv;
+}
+
+void http_stop(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    atomic_store(&srv->shutting, true);
+    /* MHD_stop_daemon aborts while a connection is suspended: wait for the writer to answer
+     * every webhook it holds (bounded, in case a client never reads its answer). */
+    for (int i = 0; i < 10000 && atomic_load(&srv->inflight) > 0; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    pthread_mutex_lock(&srv->mu);
+    srv->writer_stop = true;
+    pthread_cond_signal(&srv->cv);
+    pthread_mutex_unlock(&srv->mu);
+    pthread_join(srv->writer, NULL);
+    store_close(srv->writer_store);
+    store_close(srv->read_store);
+    pthread_mutex_destroy(&srv->mu);
+    pthread_mutex_destroy(&srv->read_mu);
+    pthread_cond_destroy(&srv->cv);
+    free(srv);
+}

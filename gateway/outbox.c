@@ -1,0 +1,418 @@
+/* outbox.c - the sender: claims due messages, sends them concurrently, records what happened. */
+#include "outbox.h"
+
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+#include "phone.h"
+#include "runtime.h"
+#include "store.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define MAX_INFLIGHT 64
+#define WINDOW_SECONDS (24 * 3600) /* WhatsApp's customer-service window */
+
+struct transfer {
+    struct outbox *ob;
+    int64_t id;
+    int channel;
+    int attempts;
+    CURL *easy;
+    struct curl_slist *headers;
+    struct channel_send send;
+    char *response;
+    size_t response_len;
+    long retry_after; /* seconds, from the Retry-After header; 0 when none */
+    char error[CURL_ERROR_SIZE];
+};
+
+struct outbox {
+    struct runtime *rt;
+    struct store *store;
+    CURLM *multi;
+    pthread_t thread;
+    atomic_bool stopping;
+    bool thread_started;
+    bool print_console;
+    int inflight;
+    int concurrency, max_attempts;
+    long retry_base_ms, timeout_seconds;
+    double rate; /* sends per second per channel */
+    struct {
+        double tokens;
+        double last;
+    } bucket[METRICS_CHANNELS];
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Token bucket per channel: true when a send may start now. */
+static bool take_token(struct outbox *ob, int ch)
+{
+    if (ob->rate <= 0)
+        return true;
+    double t = now_seconds();
+    double burst = ob->rate < 1 ? 1 : ob->rate;
+    ob->bucket[ch].tokens += (t - ob->bucket[ch].last) * ob->rate;
+    ob->bucket[ch].last = t;
+    if (ob->bucket[ch].tokens > burst)
+        ob->bucket[ch].tokens = burst;
+    if (ob->bucket[ch].tokens < 1)
+        return false;
+    ob->bucket[ch].tokens -= 1;
+    return true;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    struct transfer *t = arg;
+    size_t len = size * n;
+    if (t->response_len + len > 1 << 20)
+        return 0; /* a provider answer over 1 MiB is not an answer */
+    char *p = realloc(t->response, t->response_len + len + 1);
+    if (!p)
+        return 0;
+    memcpy(p + t->response_len, data, len);
+    t->response = p;
+    t->response_len += len;
+    p[t->response_len] = '\0';
+    return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+    struct transfer *t = arg;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+        char *end;
+        long v = strtol(data + 12, &end, 10);
+        if (end != data + 12 && v > 0)
+            t->retry_after = v;
+    }
+    return len;
+}
+
+static void transfer_free(struct transfer *t)
+{
+    if (!t)
+        return;
+    if (t->easy) {
+        if (t->ob->multi)
+            curl_multi_remove_handle(t->ob->multi, t->easy);
+        curl_easy_cleanup(t->easy);
+    }
+    curl_slist_free_all(t->headers);
+    channel_send_free(&t->send);
+    free(t->response);
+    free(t);
+}
+
+/* Backoff for attempt n (1-based): base * 2^(n-1), at most an hour, with +-25% jitter, and never
+ * sooner than the provider's Retry-After. Returns seconds. */
+static int64_t backoff(const struct outbox *ob, int attempts, long retry_after)
+{
+    double ms = (double)ob->retry_base_ms;
+    for (int i = 1; i < attempts && ms < 3600e3; i++)
+        ms *= 2;
+    if (ms > 3600e3)
+        ms = 3600e3;
+    unsigned r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = 0;
+    ms *= 0.75 + 0.5 * (double)(r % 1000) / 1000.0;
+    int64_t s = (int64_t)(ms / 1000.0 + 0.999);
+    if (s < 1)
+        s = 1;
+    return retry_after > s ? retry_after : s;
+}
+
+/* A send did not go through: try again later, or give up after max_attempts. */
+static void retry_or_fail(struct outbox *ob, int64_t id, int ch, int attempts, long retry_after,
+                          const char *why)
+{
+    char q[256];
+    if (attempts >= ob->max_attempts) {
+        store_outbox_fail(ob->store, id, why);
+        metrics_count(METRIC_SEND_FAILURES, (size_t)ch);
+        log_event(LOG_WARN, "send failed, giving up", "id=%lld channel=%s attempts=%d error=\"%s\"",
+                  (long long)id, channel_drivers[ch]->name, attempts, log_quote(why, q, sizeof q));
+        return;
+    }
+    int64_t wait = backoff(ob, attempts, retry_after);
+    store_outbox_retry(ob->store, id, (int64_t)time(NULL) + wait, why);
+    metrics_count(METRIC_SEND_RETRIES, (size_t)ch);
+    log_event(LOG_INFO, "send will be retried",
+              "id=%lld channel=%s attempts=%d in_seconds=%lld error=\"%s\"", (long long)id,
+              channel_drivers[ch]->name, attempts, (long long)wait, log_quote(why, q, sizeof q));
+}
+
+static void finish(struct transfer *t, CURLcode code)
+{
+    struct outbox *ob = t->ob;
+    const struct channel_driver *d = channel_drivers[t->channel];
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    char why[512];
+    if (code != CURLE_OK) {
+        snprintf(why, sizeof why, "network: %s", t->error[0] ? t->error : curl_easy_strerror(code));
+        retry_or_fail(ob, t->id, t->channel, t->attempts, 0, why);
+    } else if (status >= 200 && status < 300) {
+        char provider_id[CHANNEL_ID_MAX] = "", err[CHANNEL_ERROR_MAX] = "";
+        if (d->read_send_response(ob->rt->channel_state[t->channel], status,
+                                  t->response ? t->response : "", t->response_len, provider_id,
+                                  sizeof provider_id, err, sizeof err) != 0) {
+            /* Accepted, so never sent again; without an id no status can reach it later. */
+            char q[256];
+            log_event(LOG_WARN, "provider accepted a send with an unreadable answer",
+                      "id=%lld channel=%s error=\"%s\"", (long long)t->id, d->name,
+                      log_quote(err, q, sizeof q));
+            store_outbox_mark_sent(ob->store, t->id, NULL, (int64_t)time(NULL));
+        } else {
+            store_outbox_mark_sent(ob->store, t->id, provider_id, (int64_t)time(NULL));
+            metrics_count(METRIC_SENT, (size_t)t->channel);
+        }
+    } else {
+        snprintf(why, sizeof why, "HTTP %ld: %.300s", status, t->response ? t->response : "");
+        if (status == 429 || status >= 500)
+            retry_or_fail(ob, t->id, t->channel, t->attempts, t->retry_after, why);
+        else
+            retry_or_fail(ob, t->id, t->channel, ob->max_attempts, 0, why);
+    }
+    ob->inflight--;
+    transfer_free(t);
+}
+
+/* Starts sending one claimed message; console messages are delivered on the spot. */
+static void start(struct outbox *ob, struct store_outbox_row *row)
+{
+    int ch = runtime_channel(ob->rt, row->channel);
+    if (ch < 0) {
+        char why[96];
+        snprintf(why, sizeof why, "channel %s is not enabled", row->channel);
+        store_outbox_fail(ob->store, row->id, why);
+        return;
+    }
+    if (!take_token(ob, ch)) {
+        store_outbox_retry(ob->store, row->id, (int64_t)time(NULL) + 1, NULL);
+        return;
+    }
+    const struct channel_driver *d = channel_drivers[ch];
+    struct transfer *t = calloc(1, sizeof *t);
+    if (!t) {
+        store_outbox_retry(ob->store, row->id, (int64_t)time(NULL) + 1, "out of memory");
+        return;
+    }
+    t->ob = ob;
+    t->id = row->id;
+    t->channel = ch;
+    t->attempts = row->attempts;
+    struct channel_message msg = {
+        .to = row->phone,
+        .text = row->text,
+        .in_window = row->last_inbound_at &&
+                     (int64_t)time(NULL) - row->last_inbound_at < WINDOW_SECONDS,
+        .outbox_id = row->id,
+        .public_url = config_public_url(ob->rt->cfg),
+    };
+    char err[CHANNEL_ERROR_MAX] = "";
+    if (d->build_send(ob->rt->channel_state[ch], &msg, &t->send, err, sizeof err) != 0) {
+        store_outbox_fail(ob->store, row->id, err);
+        metrics_count(METRIC_SEND_FAILURES, (size_t)ch);
+        transfer_free(t);
+        return;
+    }
+    if (!t->send.method) { /* delivered locally (console) */
+        char masked[32];
+        phone_mask(row->phone, masked, sizeof masked);
+        if (ob->print_console)
+            printf("%s\n", row->text);
+        log_event(LOG_INFO, "console message", "id=%lld to=%s", (long long)row->id, masked);
+        store_outbox_mark_sent(ob->store, row->id, NULL, (int64_t)time(NULL));
+        metrics_count(METRIC_SENT, (size_t)ch);
+        transfer_free(t);
+        return;
+    }
+    CURL *e = t->easy = curl_easy_init();
+    if (!e) {
+        store_outbox_retry(ob->store, row->id, (int64_t)time(NULL) + 1, "curl init failed");
+        transfer_free(t);
+        return;
+    }
+    for (size_t i = 0; i < t->send.n_headers; i++)
+        t->headers = curl_slist_append(t->headers, t->send.headers[i]);
+    t->headers = curl_slist_append(t->headers, "Expect:");
+    curl_easy_setopt(e, CURLOPT_URL, t->send.url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    if (strcmp(t->send.method, "POST") == 0) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->send.body ? t->send.body : "");
+    }
+    if (t->send.userpwd) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(e, CURLOPT_USERPWD, t->send.userpwd);
+    }
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT, ob->timeout_seconds);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "catat/" CATAT_VERSION);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (curl_multi_add_handle(ob->multi, e) != CURLM_OK) {
+        store_outbox_retry(ob->store, row->id, (int64_t)time(NULL) + 1, "curl multi refused");
+        transfer_free(t);
+        return;
+    }
+    ob->inflight++;
+}
+
+/* Claims and starts what is due, then moves transfers along. Returns messages started. */
+static int step(struct outbox *ob, int wait_ms)
+{
+    int started = 0;
+    int room = ob->concurrency - ob->inflight;
+    if (room > 0 && !atomic_load(&ob->stopping)) {
+        struct store_outbox_row rows[MAX_INFLIGHT];
+        int n = store_outbox_claim(ob->store, (int64_t)time(NULL), rows,
+                                   room > MAX_INFLIGHT ? MAX_INFLIGHT : room);
+        for (int i = 0; i < n; i++)
+            start(ob, &rows[i]);
+        store_outbox_rows_free(rows, n > 0 ? n : 0);
+        started = n > 0 ? n : 0;
+    }
+    int running = 0;
+    curl_multi_perform(ob->multi, &running);
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(ob->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct transfer *t = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        finish(t, m->data.result);
+    }
+    if (!started && wait_ms > 0)
+        curl_multi_poll(ob->multi, NULL, 0, wait_ms, NULL);
+    return started;
+}
+
+static void *run(void *arg)
+{
+    struct outbox *ob = arg;
+    while (!atomic_load(&ob->stopping))
+        step(ob, 1000);
+    /* Stopping: let transfers in flight finish (bounded by their timeout) and record them. */
+    double deadline = now_seconds() + (double)ob->timeout_seconds;
+    while (ob->inflight > 0 && now_seconds() < deadline)
+        step(ob, 100);
+    return NULL;
+}
+
+static struct outbox *outbox_new(struct runtime *rt, const char *db_path, char *err,
+                                 size_t errsz)
+{
+    struct outbox *ob = calloc(1, sizeof *ob);
+    if (!ob) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    ob->rt = rt;
+    ob->concurrency = (int)config_get_long(rt->cfg, "outbox", "concurrency");
+    if (ob->concurrency < 1 || ob->concurrency > MAX_INFLIGHT)
+        ob->concurrency = ob->concurrency < 1 ? 1 : MAX_INFLIGHT;
+    ob->max_attempts = (int)config_get_long(rt->cfg, "outbox", "max_attempts");
+    if (ob->max_attempts < 1)
+        ob->max_attempts = 1;
+    ob->retry_base_ms = config_get_long(rt->cfg, "outbox", "retry_base_ms");
+    ob->timeout_seconds = config_get_long(rt->cfg, "outbox", "timeout_seconds");
+    ob->rate = (double)config_get_long(rt->cfg, "outbox", "rate_per_second");
+    double t = now_seconds();
+    for (int i = 0; i < METRICS_CHANNELS; i++) {
+        ob->bucket[i].tokens = ob->rate < 1 ? 1 : ob->rate;
+        ob->bucket[i].last = t;
+    }
+    ob->store = store_open(db_path, err, errsz);
+    ob->multi = curl_multi_init();
+    if (!ob->store || !ob->multi) {
+        if (!ob->multi)
+            snprintf(err, errsz, "curl_multi_init failed");
+        outbox_stop(ob);
+        return NULL;
+    }
+    curl_multi_setopt(ob->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)ob->concurrency);
+    return ob;
+}
+
+struct outbox *outbox_start(struct runtime *rt, const char *db_path, char *err, size_t errsz)
+{
+    struct outbox *ob = outbox_new(rt, db_path, err, errsz);
+    if (!ob)
+        return NULL;
+    int n = store_outbox_recover(ob->store);
+    if (n > 0)
+        log_event(LOG_WARN, "messages in flight at the last stop will be sent again",
+                  "count=%d", n);
+    if (pthread_create(&ob->thread, NULL, run, ob) != 0) {
+        snprintf(err, errsz, "cannot start the outbox thread");
+        outbox_stop(ob);
+        return NULL;
+    }
+    ob->thread_started = true;
+    return ob;
+}
+
+void outbox_wake(struct outbox *ob)
+{
+    if (ob && ob->multi)
+        curl_multi_wakeup(ob->multi);
+}
+
+void outbox_stop(struct outbox *ob)
+{
+    if (!ob)
+        return;
+    atomic_store(&ob->stopping, true);
+    if (ob->thread_started) {
+        outbox_wake(ob);
+        pthread_join(ob->thread, NULL);
+    }
+    if (ob->multi)
+        curl_multi_cleanup(ob->multi);
+    store_close(ob->store);
+    free(ob);
+}
+
+int outbox_drain(struct runtime *rt, const char *db_path, bool print_console)
+{
+    char err[256];
+    struct outbox *ob = outbox_new(rt, db_path, err, sizeof err);
+    if (!ob) {
+        log_event(LOG_ERROR, "outbox", "error=\"%s\"", err);
+        return -1;
+    }
+    ob->print_console = print_console;
+    int total = 0, n;
+    double deadline = now_seconds() + (double)ob->timeout_seconds;
+    while (((n = step(ob, 50)) > 0 || ob->inflight > 0) && now_seconds() < deadline)
+        total += n;
+    outbox_stop(ob);
+    return total;
+}

@@ -1,0 +1,31 @@
+/* runtime.h - what every long-running command shares: configuration, templates, the pipeline
+ * and the enabled channel drivers with their states. */
+#ifndef CATAT_RUNTIME_H
+#define CATAT_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "channel.h"
+#include "metrics.h"
+#include "pipeline.h"
+
+struct config;
+struct templates;
+
+struct runtime {
+    struct config *cfg;
+    struct templates *tpl;
+    struct pipeline pipeline;
+    void *channel_state[METRICS_CHANNELS]; /* indexed like channel_drivers[] */
+    bool channel_enabled[METRICS_CHANNELS];
+};
+
+/* Loads the configuration (path may be NULL), the templates, and initialises every enabled
+ * channel driver. Returns 0, or -1 with err. */
+int runtime_open(struct runtime *rt, const char *config_path, char *err, size_t errsz);
+void runtime_close(struct runtime *rt);
+/* The index of an enabled channel by name, or -1. */
+int runtime_channel(const struct runtime *rt, const char *name);
+
+#endif

@@ -1,0 +1,387 @@
+/* ledger.c - groups, member registration, entries and loans: their SQL. */
+#include "store_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* Reference codes avoid characters people confuse on a small screen (0/O, 1/I, 2/Z, 5/S, 8/B). */
+static const char ref_alphabet[] = "ACDEFGHJKLMNPQRTUVWXY34679";
+
+static void random_ref(char out[8], int len)
+{
+    unsigned char bytes[8];
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
+        memset(bytes, 7, sizeof bytes);
+    for (int i = 0; i < len; i++)
+        out[i] = ref_alphabet[bytes[i] % (sizeof ref_alphabet - 1)];
+    out[len] = '\0';
+}
+
+static void read_group(sqlite3_stmt *st, struct store_group *g)
+{
+    memset(g, 0, sizeof *g);
+    g->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, g->code, sizeof g->code);
+    store_column_text(st, 2, g->name, sizeof g->name);
+    store_column_text(st, 3, g->timezone, sizeof g->timezone);
+    g->network_id = sqlite3_column_int64(st, 4);
+}
+
+/* Steps a one-row query: 1 with the row read by fn, 0 when none, -1 on error. */
+static int one_row(struct store *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *, void *),
+                   void *out, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        fn(st, out);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, what);
+    return rc == SQLITE_ROW;
+}
+
+static void read_group_cb(sqlite3_stmt *st, void *out)
+{
+    read_group(st, out);
+}
+
+int store_group_by_code(struct store *s, const char *code, struct store_group *g)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, code, name, timezone, coalesce(network_id, 0)"
+                                     " FROM groups WHERE code = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    return one_row(s, st, read_group_cb, g, "group_by_code");
+}
+
+int store_group_by_id(struct store *s, int64_t id, struct store_group *g)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, code, name, timezone, coalesce(network_id, 0)"
+                                     " FROM groups WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return one_row(s, st, read_group_cb, g, "group_by_id");
+}
+
+static int count_query(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (n < 0)
+        store_fail(s, what);
+    return n;
+}
+
+int store_group_has_treasurer(struct store *s, int64_t group_id)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT count(*) FROM people WHERE group_id = ?1 AND role = 'treasurer'");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, group_id);
+    int n = count_query(s, st, "group_has_treasurer");
+    return n < 0 ? -1 : n > 0;
+}
+
+int store_person_register(struct store *s, int64_t person_id, const char *name, int64_t group_id)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE people SET name = ?2, group_id = ?3, role = 'member',"
+           " code = coalesce(code, (SELECT 'A' || printf('%04d', coalesce(max(CAST(substr(code, 2)"
+           " AS INTEGER)), 0) + 1) FROM people WHERE code GLOB 'A[0-9]*'))"
+           " WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, group_id);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_register");
+}
+
+static void read_person_cb(sqlite3_stmt *st, void *out)
+{
+    store_read_person(st, out);
+}
+
+int store_person_by_code(struct store *s, const char *code, struct store_person *p)
+{
+    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.code = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    return one_row(s, st, read_person_cb, p, "person_by_code");
+}
+
+bool store_staff_covers(struct store *s, const struct store_person *staff, int64_t group_id)
+{
+    if (strcmp(staff->role, "admin") == 0)
+        return true;
+    if (strcmp(staff->role, "member") == 0 || !staff->role[0] || !group_id)
+        return false;
+    if (staff->group_id == group_id)
+        return true;
+    if (strcmp(staff->role, "facilitator") != 0)
+        return false;
+    struct store_group mine, theirs;
+    return store_group_by_id(s, staff->group_id, &mine) == 1 &&
+           store_group_by_id(s, group_id, &theirs) == 1 && mine.network_id &&
+           mine.network_id == theirs.network_id;
+}
+
+int64_t store_entry_add(struct store *s, struct store_entry *e)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO entries(ref, person_id, group_id, kind, amount, qty, unit, item, loan_id,"
+           " status, message_id, recorded_by, created_at, confirmed_at)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+           " CASE WHEN ?10 = 'confirmed' THEN ?13 END) ON CONFLICT(ref) DO NOTHING");
+    if (!st)
+        return -1;
+    for (int attempt = 0; attempt < 20; attempt++) {
+        random_ref(e->ref, attempt < 10 ? 4 : 5);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, e->ref, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->person_id);
+        if (e->group_id)
+            sqlite3_bind_int64(st, 3, e->group_id);
+        sqlite3_bind_text(st, 4, e->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, e->amount);
+        if (e->qty)
+            sqlite3_bind_int(st, 6, e->qty);
+        store_bind_text(st, 7, e->unit);
+        store_bind_text(st, 8, e->item);
+        if (e->loan_id)
+            sqlite3_bind_int64(st, 9, e->loan_id);
+        sqlite3_bind_text(st, 10, e->status, -1, SQLITE_STATIC);
+        if (e->message_id)
+            sqlite3_bind_int64(st, 11, e->message_id);
+        if (e->recorded_by)
+            sqlite3_bind_int64(st, 12, e->recorded_by);
+        sqlite3_bind_int64(st, 13, e->created_at);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return store_fail(s, "entry_add");
+        if (sqlite3_changes(s->db) == 1)
+            return e->id = sqlite3_last_insert_rowid(s->db);
+    }
+    return store_fail(s, "entry_add: no free reference code");
+}
+
+static void read_entry_cb(sqlite3_stmt *st, void *out)
+{
+    struct store_entry *e = out;
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, e->ref, sizeof e->ref);
+    e->person_id = sqlite3_column_int64(st, 2);
+    e->group_id = sqlite3_column_int64(st, 3);
+    store_column_text(st, 4, e->kind, sizeof e->kind);
+    e->amount = sqlite3_column_int64(st, 5);
+    e->loan_id = sqlite3_column_int64(st, 6);
+    store_column_text(st, 7, e->status, sizeof e->status);
+    e->created_at = sqlite3_column_int64(st, 8);
+    e->recorded_by = sqlite3_column_int64(st, 9);
+}
+
+int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT id, ref, person_id, coalesce(group_id, 0), kind, amount, coalesce(loan_id, 0),"
+           " status, created_at, coalesce(recorded_by, 0) FROM entries WHERE ref = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    return one_row(s, st, read_entry_cb, e, "entry_by_ref");
+}
+
+int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by,
+                           int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE entries SET status = ?2,"
+           " confirmed_at = CASE WHEN ?2 = 'confirmed' THEN ?4 ELSE confirmed_at END,"
+           " confirmed_by = CASE WHEN ?2 = 'confirmed' THEN ?3 ELSE confirmed_by END,"
+           " cancelled_at = CASE WHEN ?2 = 'cancelled' THEN ?4 ELSE cancelled_at END,"
+           " cancelled_by = CASE WHEN ?2 = 'cancelled' THEN ?3 ELSE cancelled_by END"
+           " WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, by);
+    sqlite3_bind_int64(st, 4, at);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "entry_set_status");
+}
+
+#define LOAN_SELECT \
+    "SELECT l.id, l.code, l.person_id, l.principal, l.instalment," \
+    " (SELECT coalesce(sum(paid), 0) FROM instalments i WHERE i.loan_id = l.id)," \
+    " (SELECT coalesce(sum(amount - paid), 0) FROM instalments i WHERE i.loan_id = l.id)," \
+    " (SELECT due_date FROM instalments i WHERE i.loan_id = l.id AND paid < amount" \
+    "  ORDER BY n LIMIT 1)," \
+    " (SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id AND paid < amount" \
+    "  ORDER BY n LIMIT 1) FROM loans l "
+
+static void read_loan_cb(sqlite3_stmt *st, void *out)
+{
+    struct store_loan *l = out;
+    memset(l, 0, sizeof *l);
+    l->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, l->code, sizeof l->code);
+    l->person_id = sqlite3_column_int64(st, 2);
+    l->principal = sqlite3_column_int64(st, 3);
+    l->instalment = sqlite3_column_int64(st, 4);
+    l->paid = sqlite3_column_int64(st, 5);
+    l->outstanding = sqlite3_column_int64(st, 6);
+    store_column_text(st, 7, l->next_due, sizeof l->next_due);
+    l->next_due_amount = sqlite3_column_int64(st, 8);
+}
+
+int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
+                          struct store_loan *l)
+{
+    static const char sql_code[] = LOAN_SELECT "WHERE l.person_id = ?1 AND l.code = ?2";
+    static const char sql_any[] = LOAN_SELECT
+        "WHERE l.person_id = ?1 AND EXISTS (SELECT 1 FROM instalments i"
+        " WHERE i.loan_id = l.id AND i.paid < i.amount) ORDER BY l.id LIMIT 1";
+    bool named = code && code[0];
+    sqlite3_stmt *st = store_stmt(s, named ? sql_code : sql_any);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    if (named)
+        sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+    return one_row(s, st, read_loan_cb, l, "loan_for_person");
+}
+
+int store_loan_by_code(struct store *s, const char *code, struct store_loan *l)
+{
+    static const char sql[] = LOAN_SELECT "WHERE l.code = ?1";
+    sqlite3_stmt *st = store_stmt(s, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    return one_row(s, st, read_loan_cb, l, "loan_by_code");
+}
+
+int store_loan_reallocate(struct store *s, int64_t loan_id)
+{
+    /* Each instalment is paid with what is left of the confirmed total after the instalments
+     * before it: min(amount, max(0, total - sum of earlier amounts)). */
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE instalments AS i SET paid = max(0, min(i.amount,"
+           " (SELECT coalesce(sum(amount), 0) FROM entries e WHERE e.loan_id = ?1"
+           "  AND e.kind = 'repayment' AND e.status = 'confirmed')"
+           " - (SELECT coalesce(sum(amount), 0) FROM instalments j WHERE j.loan_id = ?1"
+           "  AND j.n < i.n))) WHERE i.loan_id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, loan_id);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "loan_reallocate");
+}
+
+int64_t store_savings_total(struct store *s, int64_t person_id)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE"
+                                     " person_id = ?1 AND kind = 'savings' AND status = 'confirmed'");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return v;
+}
+
+int store_person_week(struct store *s, int64_t person_id, int64_t from, int64_t to, int64_t *sales,
+                      int64_t *expenses)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT coalesce(sum(CASE WHEN kind = 'sale' THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind = 'expense' THEN amount END), 0) FROM entries"
+           " WHERE person_id = ?1 AND status != 'cancelled' AND created_at >= ?2"
+           " AND created_at < ?3");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *sales = sqlite3_column_int64(st, 0);
+        *expenses = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : store_fail(s, "person_week");
+}
+
+int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t to,
+                        const char *today, struct store_group_summary *g)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT (SELECT count(*) FROM people WHERE group_id = ?1 AND role IS NOT NULL),"
+           " coalesce(sum(CASE WHEN kind = 'sale' AND created_at >= ?2 AND created_at < ?3"
+           "  THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind = 'expense' AND created_at >= ?2 AND created_at < ?3"
+           "  THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind = 'savings' AND status = 'confirmed' THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind = 'repayment' AND status = 'confirmed'"
+           "  AND created_at >= ?2 AND created_at < ?3 THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind IN ('repayment', 'savings') AND status = 'reported'"
+           "  THEN amount END), 0),"
+           " (SELECT count(DISTINCT l.person_id) FROM loans l JOIN instalments i ON i.loan_id ="
+           "  l.id JOIN people p ON p.id = l.person_id WHERE p.group_id = ?1 AND i.paid < i.amount"
+           "  AND i.due_date < ?4),"
+           " (SELECT coalesce(sum(i.amount - i.paid), 0) FROM loans l JOIN instalments i"
+           "  ON i.loan_id = l.id JOIN people p ON p.id = l.person_id WHERE p.group_id = ?1"
+           "  AND i.paid < i.amount AND i.due_date < ?4)"
+           " FROM entries WHERE group_id = ?1 AND status != 'cancelled'");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    sqlite3_bind_text(st, 4, today, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        g->members = sqlite3_column_int(st, 0);
+        g->sales = sqlite3_column_int64(st, 1);
+        g->expenses = sqlite3_column_int64(st, 2);
+        g->savings = sqlite3_column_int64(st, 3);
+        g->repaid_confirmed = sqlite3_column_int64(st, 4);
+        g->repaid_waiting = sqlite3_column_int64(st, 5);
+        g->in_arrears = sqlite3_column_int(st, 6);
+        g->arrears_amount = sqlite3_column_int64(st, 7);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : store_fail(s, "group_summary");
+}
+
+int store_each_reachable_member(struct store *s, int64_t group_id,
+                                void (*fn)(const struct store_person *, void *), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, PERSON_SELECT "WHERE p.group_id = ?1 AND p.opted_out = 0 AND p.role IS NOT NULL"
+                         " ORDER BY p.id");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, group_id);
+    int n = 0, rc;
+    /* fn may queue messages through the same connection: read all rows first. */
+    struct store_person *people = NULL;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
+        if (!grown)
+            break;
+        people = grown;
+        store_read_person(st, &people[n++]);
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        fn(&people[i], arg);
+    free(people);
+    return rc == SQLITE_DONE ? n : store_fail(s, "each_reachable_member");
+}
