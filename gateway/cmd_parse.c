@@ -1,6 +1,7 @@
 /* cmd_parse.c - `catat parse [TEXT...]`: what the parser makes of messages, one JSON per line.
  *
  * Declared in commands.h as: int cmd_parse(int argc, char **argv); */
+#define _POSIX_C_SOURCE 200809L /* getline */
 #if defined(__has_include)
 #if __has_include("commands.h")
 #include "commands.h"

@@ -319,7 +319,7 @@ static bool field_append(char *dst, size_t dstsz, const char *src, size_t len, e
                 }
             }
         }
-        word_start = fc == FIELD_TITLE && (c == '-' || c == '\'');
+        word_start = fc == FIELD_TITLE && c == '-';
         dst[have++] = (char)c;
     }
     dst[have] = '\0';
@@ -879,6 +879,15 @@ static void seg_parse(struct parser *p, struct parse_command *c)
         break;
     default: /* balance, help, stop, start: trailing words are ignored */
         break;
+    }
+    if (c->error != PARSE_ERR_OK) { /* a command carries an error instead of a result */
+        enum parse_cmd cmd = c->cmd;
+        enum parse_error err = c->error;
+        bool typo = c->typo;
+        memset(c, 0, sizeof(*c));
+        c->cmd = cmd;
+        c->error = err;
+        c->typo = typo;
     }
 }
 

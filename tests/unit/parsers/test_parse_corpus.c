@@ -1,4 +1,5 @@
 /* test_parse_corpus.c - the parser against the tables parse_corpus.tsv and parse_more.tsv. */
+#define _POSIX_C_SOURCE 200809L /* getline */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
