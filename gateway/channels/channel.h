@@ -100,6 +100,11 @@ struct channel_send {
     char *headers[CHANNEL_SEND_HEADERS_MAX]; /* "Name: value" */
     size_t n_headers;
     char *userpwd;      /* for basic auth: "user:password" */
+    /* The provider id of this message when it is known before sending, "" otherwise. Kannel
+     * answers a send with no id, and its delivery reports carry our outbox id back, so its
+     * build_send writes the outbox id here. The core copies it into read_send_response's
+     * provider_id before the call; a driver that finds an id in the answer overwrites it. */
+    char provider_id[CHANNEL_ID_MAX];
 };
 
 struct channel_driver {
@@ -114,7 +119,8 @@ struct channel_driver {
     int (*build_send)(void *state, const struct channel_message *msg, struct channel_send *out,
                       char *err, size_t errsz);
     /* Reads the provider's answer to a send with HTTP status http_status (2xx here): writes the
-     * provider's message id into provider_id and returns 0, or returns -1 with err. */
+     * provider's message id into provider_id and returns 0, or returns -1 with err. On entry
+     * provider_id holds channel_send.provider_id from build_send ("" when it set none). */
     int (*read_send_response)(void *state, long http_status, const char *body, size_t len,
                               char *provider_id, size_t idsz, char *err, size_t errsz);
 };

@@ -46,7 +46,8 @@ struct form_buf {
 void form_buf_add(struct form_buf *b, const char *s);
 /* Appends s[0..len) form-encoded: letters, digits and "*-._" kept, space as '+', the rest %XX. */
 void form_buf_add_encoded(struct form_buf *b, const char *s, size_t len);
-/* Appends "name=value" (value encoded), preceded by '&' unless b is empty or ends with '?'. */
+/* Appends "name=value" (value encoded), preceded by '&' unless b is empty or ends with '?' or
+ * '&'. */
 void form_buf_add_pair(struct form_buf *b, const char *name, const char *value);
 /* Hands over the built string (new, malloc'd; "" when nothing was added), or NULL when an
  * allocation failed; b is left empty either way. */

@@ -4,10 +4,12 @@
 #include <string.h>
 
 extern const struct channel_driver channel_console;
+extern const struct channel_driver channel_whatsapp;
+extern const struct channel_driver channel_twilio;
+extern const struct channel_driver channel_kannel;
 
 const struct channel_driver *const channel_drivers[] = {
-    &channel_console,
-    NULL,
+    &channel_console, &channel_whatsapp, &channel_twilio, &channel_kannel, NULL,
 };
 
 const struct channel_driver *channel_find(const char *name)

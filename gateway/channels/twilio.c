@@ -1,0 +1,425 @@
+/* twilio.c - Twilio driver (SMS and WhatsApp): signed form webhooks in, REST API sends out.
+ *
+ * Point the number's "A message comes in" webhook at <public_url>/webhook/twilio (POST, no query
+ * string: X-Twilio-Signature covers the URL exactly as Twilio was given it, and catat rebuilds it
+ * as [server] public_url + the path). Status callbacks come to /webhook/twilio/status because
+ * every send names that URL. A WhatsApp sender is configured as [twilio] from = whatsapp:+1...;
+ * replies then go to whatsapp:<number>. */
+#include "channel.h"
+#include "config.h"
+#include "form.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TWIML_EMPTY "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>"
+#define WHATSAPP_PREFIX "whatsapp:"
+
+struct twilio {
+    char *api_base; /* without a trailing '/' */
+    char *account_sid;
+    char *auth_token; /* "" = requests are not signature-checked */
+    char *from;
+    char *public_url; /* without a trailing '/' */
+};
+
+static void twilio_fini(void *state)
+{
+    struct twilio *t = state;
+    if (!t)
+        return;
+    free(t->api_base);
+    free(t->account_sid);
+    if (t->auth_token)
+        OPENSSL_cleanse(t->auth_token, strlen(t->auth_token));
+    free(t->auth_token);
+    free(t->from);
+    free(t->public_url);
+    free(t);
+}
+
+static void strip_slashes(char *s)
+{
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '/')
+        s[--n] = '\0';
+}
+
+static int twilio_init(void **state, const struct config *cfg, char *err, size_t errsz)
+{
+    *state = NULL;
+    struct twilio *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    t->api_base = strdup(config_get(cfg, "twilio", "api_base"));
+    t->account_sid = strdup(config_get(cfg, "twilio", "account_sid"));
+    t->auth_token = strdup(config_get(cfg, "twilio", "auth_token"));
+    t->from = strdup(config_get(cfg, "twilio", "from"));
+    t->public_url = strdup(config_public_url(cfg));
+    if (!t->api_base || !t->account_sid || !t->auth_token || !t->from || !t->public_url) {
+        twilio_fini(t);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    strip_slashes(t->api_base);
+    strip_slashes(t->public_url);
+    if (config_get_bool(cfg, "twilio", "enabled")) {
+        const char *missing = !t->api_base[0]      ? "api_base"
+                              : !t->account_sid[0] ? "account_sid"
+                              : !t->auth_token[0]  ? "auth_token"
+                              : !t->from[0]        ? "from"
+                                                   : NULL;
+        if (missing) {
+            snprintf(err, errsz, "[twilio] %s must be set when the channel is enabled", missing);
+            twilio_fini(t);
+            return -1;
+        }
+    }
+    *state = t;
+    return 0;
+}
+
+static int compare_fields(const void *a, const void *b)
+{
+    const struct form_field *x = *(const struct form_field *const *)a;
+    const struct form_field *y = *(const struct form_field *const *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : strcmp(x->value, y->value);
+}
+
+/* base64(HMAC-SHA1(token, url + each name+value in sorted order)) into out (29 bytes). Pairs
+ * are sorted by name then value, and a pair repeated exactly counts once, as Twilio's own
+ * validators do. Returns false when out of memory. */
+static bool signature(const char *token, const char *url, const struct form *params, char out[29])
+{
+    const struct form_field **sorted = malloc((params->n ? params->n : 1) * sizeof *sorted);
+    if (!sorted)
+        return false;
+    for (size_t i = 0; i < params->n; i++)
+        sorted[i] = &params->fields[i];
+    qsort(sorted, params->n, sizeof *sorted, compare_fields);
+    struct form_buf signed_text = {0};
+    form_buf_add(&signed_text, url);
+    for (size_t i = 0; i < params->n; i++) {
+        if (i && compare_fields(&sorted[i - 1], &sorted[i]) == 0)
+            continue;
+        form_buf_add(&signed_text, sorted[i]->name);
+        form_buf_add(&signed_text, sorted[i]->value);
+    }
+    free(sorted);
+    if (signed_text.failed) {
+        form_buf_free(&signed_text);
+        return false;
+    }
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    bool ok = HMAC(EVP_sha1(), token, (int)strlen(token), (const unsigned char *)signed_text.data,
+                   signed_text.len, mac, &mac_len) != NULL &&
+              mac_len == 20;
+    form_buf_free(&signed_text);
+    if (ok)
+        EVP_EncodeBlock((unsigned char *)out, mac, 20);
+    return ok;
+}
+
+/* The URL with its port toggled, as Twilio's helper libraries accept both: an explicit port is
+ * removed, a missing one is added (443 for https, 80 for http). New string, or NULL when the
+ * URL has no recognisable scheme or no memory. */
+static char *toggle_port(const char *url)
+{
+    const char *rest;
+    const char *port;
+    if (strncmp(url, "https://", 8) == 0)
+        rest = url + 8, port = ":443";
+    else if (strncmp(url, "http://", 7) == 0)
+        rest = url + 7, port = ":80";
+    else
+        return NULL;
+    size_t auth_len = strcspn(rest, "/?#");
+    const char *host = rest;
+    for (size_t i = 0; i < auth_len; i++)
+        if (rest[i] == '@')
+            host = rest + i + 1;
+    size_t host_len = (size_t)(rest + auth_len - host);
+    const char *colon = NULL;
+    const char *bracket = memchr(host, ']', host_len); /* an IPv6 literal has colons inside */
+    const char *scan = bracket ? bracket : host;
+    colon = memchr(scan, ':', (size_t)(host + host_len - scan));
+    size_t len = strlen(url);
+    char *out = malloc(len + 8);
+    if (!out)
+        return NULL;
+    if (colon) {
+        size_t before = (size_t)(colon - url);
+        size_t after = (size_t)(rest + auth_len - url);
+        memcpy(out, url, before);
+        snprintf(out + before, len + 8 - before, "%s", url + after);
+    } else {
+        size_t before = (size_t)(rest + auth_len - url);
+        memcpy(out, url, before);
+        snprintf(out + before, len + 8 - before, "%s%s", port, url + before);
+    }
+    return out;
+}
+
+static bool signature_valid(const struct twilio *t, const struct channel_request *req,
+                            const struct form *params)
+{
+    const char *given = channel_header(req, "X-Twilio-Signature");
+    if (!given || strlen(given) != 28)
+        return false;
+    size_t url_len = strlen(t->public_url) + strlen(req->path ? req->path : "") + 1;
+    char *url = malloc(url_len);
+    if (!url)
+        return false;
+    snprintf(url, url_len, "%s%s", t->public_url, req->path ? req->path : "");
+    char expected[29];
+    bool ok =
+        signature(t->auth_token, url, params, expected) && CRYPTO_memcmp(expected, given, 28) == 0;
+    if (!ok) {
+        char *other = toggle_port(url);
+        ok = other && signature(t->auth_token, other, params, expected) &&
+             CRYPTO_memcmp(expected, given, 28) == 0;
+        free(other);
+    }
+    free(url);
+    return ok;
+}
+
+/* The address without Twilio's "whatsapp:" channel prefix. */
+static const char *bare_address(const char *addr)
+{
+    size_t n = strlen(WHATSAPP_PREFIX);
+    return strncmp(addr, WHATSAPP_PREFIX, n) == 0 ? addr + n : addr;
+}
+
+/* The kind of a media item by its MIME type, in the words channel_inbound uses. */
+static const char *media_kind(const char *mime)
+{
+    if (strncmp(mime, "image/", 6) == 0)
+        return "image";
+    if (strncmp(mime, "audio/", 6) == 0)
+        return "audio";
+    if (strncmp(mime, "video/", 6) == 0)
+        return "video";
+    if (strstr(mime, "vcard"))
+        return "contacts";
+    return "document";
+}
+
+static enum channel_rc decode_message(const struct form *params, struct channel_events *ev,
+                                      char *err, size_t errsz)
+{
+    const char *sid = form_get(params, "MessageSid"), *from = form_get(params, "From");
+    const char *to = form_get(params, "To"), *body = form_get(params, "Body");
+    const char *num_media = form_get(params, "NumMedia");
+    if (!sid || !sid[0] || !from || !from[0]) {
+        snprintf(err, errsz, "MessageSid and From are required");
+        return CHANNEL_BAD_REQUEST;
+    }
+    from = bare_address(from);
+    to = to ? bare_address(to) : "";
+    if (!from[0] || strlen(from) >= CHANNEL_ADDR_MAX || strlen(to) >= CHANNEL_ADDR_MAX) {
+        snprintf(err, errsz, "From or To is empty or too long");
+        return CHANNEL_BAD_REQUEST;
+    }
+    if (strlen(sid) >= CHANNEL_ID_MAX) {
+        snprintf(err, errsz, "MessageSid is longer than %d bytes", CHANNEL_ID_MAX - 1);
+        return CHANNEL_BAD_REQUEST;
+    }
+    const char *media = "";
+    if (num_media && num_media[0] && strcmp(num_media, "0") != 0) {
+        if (strspn(num_media, "0123456789") != strlen(num_media)) {
+            snprintf(err, errsz, "NumMedia must be a number");
+            return CHANNEL_BAD_REQUEST;
+        }
+        const char *type = form_get(params, "MediaContentType0");
+        media = media_kind(type ? type : "");
+    }
+    if (!body)
+        body = "";
+    ev->response = strdup(TWIML_EMPTY); /* replies go through the API, not in TwiML */
+    struct channel_inbound *in =
+        ev->response ? channel_events_add_inbound(ev, body, strlen(body)) : NULL;
+    if (!in) {
+        channel_events_free(ev);
+        snprintf(err, errsz, "out of memory");
+        return CHANNEL_BAD_REQUEST;
+    }
+    ev->response_type = "text/xml";
+    channel_copy(in->from, sizeof in->from, from);
+    channel_copy(in->to, sizeof in->to, to);
+    channel_copy(in->provider_id, sizeof in->provider_id, sid);
+    channel_copy(in->media, sizeof in->media, media);
+    return CHANNEL_OK;
+}
+
+static enum channel_rc decode_status(const struct form *params, struct channel_events *ev,
+                                     char *err, size_t errsz)
+{
+    const char *sid = form_get(params, "MessageSid");
+    const char *status = form_get(params, "MessageStatus");
+    const char *code = form_get(params, "ErrorCode");
+    if (!sid || !sid[0] || !status) {
+        snprintf(err, errsz, "MessageSid and MessageStatus are required");
+        return CHANNEL_BAD_REQUEST;
+    }
+    if (strlen(sid) >= CHANNEL_ID_MAX) {
+        snprintf(err, errsz, "MessageSid is longer than %d bytes", CHANNEL_ID_MAX - 1);
+        return CHANNEL_BAD_REQUEST;
+    }
+    enum channel_delivery delivery;
+    if (strcmp(status, "sent") == 0)
+        delivery = CHANNEL_DELIVERY_SENT;
+    else if (strcmp(status, "delivered") == 0)
+        delivery = CHANNEL_DELIVERY_DELIVERED;
+    else if (strcmp(status, "read") == 0)
+        delivery = CHANNEL_DELIVERY_READ;
+    else if (strcmp(status, "failed") == 0 || strcmp(status, "undelivered") == 0 ||
+             strcmp(status, "canceled") == 0)
+        delivery = CHANNEL_DELIVERY_FAILED;
+    else
+        return CHANNEL_OK; /* queued, accepted, sending, scheduled...: still on its way */
+    struct channel_status *st = channel_events_add_status(ev);
+    if (!st) {
+        snprintf(err, errsz, "out of memory");
+        return CHANNEL_BAD_REQUEST;
+    }
+    channel_copy(st->provider_id, sizeof st->provider_id, sid);
+    st->delivery = delivery;
+    if (delivery == CHANNEL_DELIVERY_FAILED) {
+        if (code && code[0])
+            snprintf(st->error, sizeof st->error, "%.16s: %s", code, status);
+        else
+            snprintf(st->error, sizeof st->error, "%s", status);
+    }
+    return CHANNEL_OK;
+}
+
+static enum channel_rc twilio_decode(void *state, const struct channel_request *req,
+                                     struct channel_events *ev, char *err, size_t errsz)
+{
+    struct twilio *t = state;
+    const char *sub = req->sub ? req->sub : "";
+    bool status = strcmp(sub, "status") == 0;
+    if (sub[0] && !status) {
+        snprintf(err, errsz, "no such Twilio endpoint");
+        return CHANNEL_NOT_FOUND;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        snprintf(err, errsz, "Twilio webhooks are POST");
+        return CHANNEL_BAD_METHOD;
+    }
+    struct form params = {0};
+    if (form_parse(req->body ? req->body : "", req->body_len, &params, err, errsz) != 0)
+        return CHANNEL_BAD_REQUEST;
+    enum channel_rc rc;
+    if (t->auth_token[0] && !signature_valid(t, req, &params)) {
+        snprintf(err, errsz, "missing or bad X-Twilio-Signature");
+        rc = CHANNEL_UNAUTHORIZED;
+    } else {
+        rc = status ? decode_status(&params, ev, err, errsz)
+                    : decode_message(&params, ev, err, errsz);
+    }
+    form_free(&params);
+    return rc;
+}
+
+static int twilio_build_send(void *state, const struct channel_message *msg,
+                             struct channel_send *out, char *err, size_t errsz)
+{
+    struct twilio *t = state;
+    memset(out, 0, sizeof *out);
+    if (!t->account_sid[0] || !t->auth_token[0] || !t->from[0]) {
+        snprintf(err, errsz, "[twilio] account_sid, auth_token and from must be set");
+        return -1;
+    }
+    if (!msg->to || !msg->to[0]) {
+        snprintf(err, errsz, "no recipient");
+        return -1;
+    }
+    const char *base = msg->public_url && msg->public_url[0] ? msg->public_url : t->public_url;
+    size_t base_len = strlen(base);
+    while (base_len && base[base_len - 1] == '/')
+        base_len--;
+    /* A WhatsApp sender can only write to WhatsApp addresses; the core knows only numbers. */
+    bool whatsapp = strncmp(t->from, WHATSAPP_PREFIX, strlen(WHATSAPP_PREFIX)) == 0;
+    size_t to_len = strlen(msg->to) + strlen(WHATSAPP_PREFIX) + 1;
+    size_t cb_len = base_len + 32;
+    char *to = malloc(to_len), *callback = malloc(cb_len);
+    if (!to || !callback) {
+        free(to);
+        free(callback);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    snprintf(to, to_len, "%s%s", whatsapp ? WHATSAPP_PREFIX : "", msg->to);
+    snprintf(callback, cb_len, "%.*s/webhook/twilio/status", (int)base_len, base);
+
+    struct form_buf body = {0}, url = {0}, userpwd = {0};
+    form_buf_add_pair(&body, "To", to);
+    form_buf_add_pair(&body, "From", t->from);
+    form_buf_add_pair(&body, "Body", msg->text ? msg->text : "");
+    form_buf_add_pair(&body, "StatusCallback", callback);
+    free(to);
+    free(callback);
+    form_buf_add(&url, t->api_base);
+    form_buf_add(&url, "/2010-04-01/Accounts/");
+    form_buf_add(&url, t->account_sid);
+    form_buf_add(&url, "/Messages.json");
+    form_buf_add(&userpwd, t->account_sid);
+    form_buf_add(&userpwd, ":");
+    form_buf_add(&userpwd, t->auth_token);
+    out->body = form_buf_steal(&body);
+    out->url = form_buf_steal(&url);
+    out->userpwd = form_buf_steal(&userpwd);
+    out->headers[0] = strdup("Content-Type: application/x-www-form-urlencoded");
+    out->n_headers = 1;
+    if (!out->body || !out->url || !out->userpwd || !out->headers[0]) {
+        channel_send_free(out);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    out->method = "POST";
+    return 0;
+}
+
+static int twilio_read_send_response(void *state, long http_status, const char *body, size_t len,
+                                     char *provider_id, size_t idsz, char *err, size_t errsz)
+{
+    provider_id[0] = '\0';
+    json_error_t jerr;
+    json_t *root = json_loadb(body ? body : "", len, 0, &jerr);
+    if (!root) {
+        snprintf(err, errsz, "HTTP %ld with malformed JSON: %s", http_status, jerr.text);
+        return -1;
+    }
+    json_t *sid = json_object_get(root, "sid");
+    int rc = 0;
+    if (!json_is_string(sid) || !json_string_value(sid)[0]) {
+        snprintf(err, errsz, "HTTP %ld without \"sid\"", http_status);
+        rc = -1;
+    } else if (!channel_copy(provider_id, idsz, json_string_value(sid))) {
+        provider_id[0] = '\0';
+        snprintf(err, errsz, "\"sid\" is too long");
+        rc = -1;
+    }
+    json_decref(root);
+    return rc;
+}
+
+const struct channel_driver channel_twilio = {
+    .name = "twilio",
+    .init = twilio_init,
+    .fini = twilio_fini,
+    .decode = twilio_decode,
+    .build_send = twilio_build_send,
+    .read_send_response = twilio_read_send_response,
+};

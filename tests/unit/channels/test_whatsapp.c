@@ -1,0 +1,451 @@
+/* test_whatsapp.c - the WhatsApp driver: verification, signatures, messages, statuses, sends. */
+#include "channel_test.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+extern const struct channel_driver channel_whatsapp;
+
+#define SECRET "fb_app_secret"
+#define INI_SIGNED                                                                                 \
+    "[whatsapp]\nenabled = true\napi_base = http://127.0.0.1:9/v21.0/\nphone_number_id = "         \
+    "106540352242922\naccess_token = EAAtoken\napp_secret = " SECRET "\nverify_token = tok\n"
+#define INI_UNSIGNED                                                                               \
+    "[whatsapp]\napi_base = https://graph.facebook.com/v21.0\nphone_number_id = 123\n"             \
+    "access_token = T\ntemplate = pengingat\ntemplate_language = id\n"
+
+/* providers.md 1c: the self-computed signature vector. */
+static const char vector_body[] =
+    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"8856996819413533\",\"changes\":"
+    "[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":"
+    "\"15550783881\",\"phone_number_id\":\"106540352242922\"},\"contacts\":[{\"profile\":{\"name\":"
+    "\"Kerry "
+    "Fisher\"},\"wa_id\":\"6281234567890\"}],\"messages\":[{\"from\":\"6281234567890\",\"id\":"
+    "\"wamid.TEST1\",\"timestamp\":\"1749416383\",\"type\":\"text\",\"text\":{\"body\":\"Hello "
+    "World\"}}]},\"field\":\"messages\"}]}]}";
+static const char vector_sig[] =
+    "sha256=a9a88329fa8e8c3fa2d474c55611e91ffb8f8ff4be77adef28d32a7290475e9d";
+
+/* One change carrying the given value members (messages or statuses). */
+#define WA_VALUE(members)                                                                          \
+    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{\"value\":{" \
+    "\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\","   \
+    "\"phone_number_id\":\"106540352242922\"}," members "},\"field\":\"messages\"}]}]}"
+#define WA_MSG(type, rest)                                                                         \
+    WA_VALUE("\"messages\":[{\"from\":\"6281234567890\",\"id\":\"wamid.X\",\"timestamp\":"         \
+             "\"1749416383\",\"type\":\"" type "\"" rest "}]")
+#define WA_STATUS(status, rest)                                                                    \
+    WA_VALUE("\"statuses\":[{\"id\":\"wamid.S\",\"recipient_id\":\"6281234567890\",\"status\":"    \
+             "\"" status "\",\"timestamp\":\"1454119029\"" rest "}]")
+
+enum sig { SIG_VALID, SIG_NONE, SIG_BAD };
+
+struct decode_case {
+    const char *name;
+    const char *body;
+    enum sig sig;
+    enum channel_rc rc;
+    size_t n_in, n_statuses;
+    /* the first inbound message, when n_in > 0 */
+    const char *from, *text, *media, *id;
+    int64_t at;
+    /* the first status, when n_statuses > 0 */
+    enum channel_delivery delivery;
+    const char *error;
+};
+
+/* Rows: a refusal, messages decoded (count, then the first one), or one status. */
+#define REFUSED(nm, b, s, r)                                                                       \
+    {                                                                                              \
+        .name = nm, .body = b, .sig = s, .rc = r                                                   \
+    }
+#define DECODED(nm, b, nin, nst, f, t, m, i, a)                                                    \
+    {                                                                                              \
+        .name = nm, .body = b, .sig = SIG_VALID, .rc = CHANNEL_OK, .n_in = nin, .n_statuses = nst, \
+        .from = f, .text = t, .media = m, .id = i, .at = a                                         \
+    }
+#define STATUS(nm, b, d, e)                                                                        \
+    {                                                                                              \
+        .name = nm, .body = b, .sig = SIG_VALID, .rc = CHANNEL_OK, .n_statuses = 1, .delivery = d, \
+        .error = e                                                                                 \
+    }
+
+static const struct decode_case decode_cases[] = {
+    DECODED("text (signature vector)", vector_body, 1, 0, "+6281234567890", "Hello World", "",
+            "wamid.TEST1", 1749416383),
+    REFUSED("bad signature", vector_body, SIG_BAD, CHANNEL_UNAUTHORIZED),
+    REFUSED("missing signature", vector_body, SIG_NONE, CHANNEL_UNAUTHORIZED),
+    REFUSED("malformed JSON", "{\"object\":", SIG_VALID, CHANNEL_BAD_REQUEST),
+    REFUSED("empty body", "", SIG_VALID, CHANNEL_BAD_REQUEST),
+    REFUSED("not an object", "[1,2]", SIG_VALID, CHANNEL_BAD_REQUEST),
+    REFUSED("invalid UTF-8", WA_MSG("text", ",\"text\":{\"body\":\"\xff\xfe\"}"), SIG_VALID,
+            CHANNEL_BAD_REQUEST),
+    REFUSED("no entry", "{\"object\":\"whatsapp_business_account\"}", SIG_VALID,
+            CHANNEL_BAD_REQUEST),
+    REFUSED("other object", "{\"object\":\"page\",\"entry\":[]}", SIG_VALID, CHANNEL_BAD_REQUEST),
+    REFUSED("changes not an array", "{\"entry\":[{\"changes\":{}}]}", SIG_VALID,
+            CHANNEL_BAD_REQUEST),
+    REFUSED("message without from",
+            WA_VALUE("\"messages\":[{\"id\":\"wamid.X\",\"type\":\"text\",\"text\":{\"body\":"
+                     "\"x\"}}]"),
+            SIG_VALID, CHANNEL_BAD_REQUEST),
+    REFUSED("message without id",
+            WA_VALUE("\"messages\":[{\"from\":\"62812\",\"type\":\"text\",\"text\":{\"body\":"
+                     "\"x\"}}]"),
+            SIG_VALID, CHANNEL_BAD_REQUEST),
+    REFUSED("text without body", WA_MSG("text", ",\"text\":{}"), SIG_VALID, CHANNEL_BAD_REQUEST),
+    REFUSED("bad timestamp",
+            WA_VALUE("\"messages\":[{\"from\":\"62812\",\"id\":\"w\",\"timestamp\":\"12a\","
+                     "\"type\":\"text\",\"text\":{\"body\":\"x\"}}]"),
+            SIG_VALID, CHANNEL_BAD_REQUEST),
+    DECODED("button reply",
+            WA_MSG("interactive", ",\"context\":{\"from\":\"15550783881\",\"id\":\"wamid.Q\"},"
+                                  "\"interactive\":{\"type\":\"button_reply\",\"button_reply\":"
+                                  "{\"id\":\"cancel-button\",\"title\":\"Cancel\"}}"),
+            1, 0, "+6281234567890", "Cancel", "", "wamid.X", 1749416383),
+    DECODED("list reply without title",
+            WA_MSG("interactive", ",\"interactive\":{\"type\":\"list_reply\",\"list_reply\":{"
+                                  "\"id\":\"priority_express\"}}"),
+            1, 0, "+6281234567890", "priority_express", "", "wamid.X", 1749416383),
+    DECODED("template quick reply",
+            WA_MSG("button", ",\"button\":{\"payload\":\"No-Button-Payload\",\"text\":\"No\"}"), 1,
+            0, "+6281234567890", "No", "", "wamid.X", 1749416383),
+    DECODED("template quick reply payload only",
+            WA_MSG("button", ",\"button\":{\"payload\":\"YA\"}"), 1, 0, "+6281234567890", "YA", "",
+            "wamid.X", 1749416383),
+    DECODED("image with caption",
+            WA_MSG("image", ",\"image\":{\"caption\":\"JUAL 45rb abon\",\"mime_type\":"
+                            "\"image/jpeg\",\"id\":\"77\"}"),
+            1, 0, "+6281234567890", "JUAL 45rb abon", "image", "wamid.X", 1749416383),
+    DECODED("audio", WA_MSG("audio", ",\"audio\":{\"id\":\"5\",\"mime_type\":\"audio/ogg\"}"), 1, 0,
+            "+6281234567890", "", "audio", "wamid.X", 1749416383),
+    DECODED("location", WA_MSG("location", ",\"location\":{\"latitude\":-7.9,\"longitude\":112.6}"),
+            1, 0, "+6281234567890", "", "location", "wamid.X", 1749416383),
+    DECODED("unsupported",
+            WA_MSG("unsupported", ",\"errors\":[{\"code\":131051,\"title\":\"Unsupported "
+                                  "message type\"}]"),
+            1, 0, "+6281234567890", "", "unsupported", "wamid.X", 1749416383),
+    DECODED("reaction is ignored",
+            WA_MSG("reaction", ",\"reaction\":{\"message_id\":\"wamid.Q\",\"emoji\":"
+                               "\"\xf0\x9f\x91\x8d\"}"),
+            0, 0, NULL, NULL, NULL, NULL, 0),
+    /* its status is "delivered", and its third message comes from +6283333 */
+    DECODED("batched entries x changes x messages",
+            "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{"
+            "\"value\":{\"metadata\":{\"display_phone_number\":\"15550783881\"},\"messages\":[{"
+            "\"from\":\"6281111\",\"id\":\"w1\",\"timestamp\":\"1\",\"type\":\"text\",\"text\":{"
+            "\"body\":\"SALDO\"}},{\"from\":\"6282222\",\"id\":\"w2\",\"timestamp\":\"2\","
+            "\"type\":\"text\",\"text\":{\"body\":\"b\"}}]},\"field\":\"messages\"}]},{\"id\":"
+            "\"2\",\"changes\":[{\"value\":{\"messages\":[{\"from\":\"6283333\",\"id\":\"w3\","
+            "\"timestamp\":\"3\",\"type\":\"text\",\"text\":{\"body\":\"c\"}}],\"statuses\":[{"
+            "\"id\":\"wamid.S\",\"status\":\"delivered\",\"timestamp\":\"4\"}]},\"field\":"
+            "\"messages\"}]}]}",
+            3, 1, "+6281111", "SALDO", "", "w1", 1),
+    REFUSED("second message malformed: nothing kept",
+            WA_VALUE("\"messages\":[{\"from\":\"62811\",\"id\":\"w1\",\"type\":\"text\",\"text\""
+                     ":{\"body\":\"a\"}},{\"from\":7,\"id\":\"w2\",\"type\":\"text\"}]"),
+            SIG_VALID, CHANNEL_BAD_REQUEST),
+    DECODED("other field ignored",
+            "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{"
+            "\"value\":{\"event\":\"APPROVED\"},\"field\":\"message_template_status_update\"}]}]}",
+            0, 0, NULL, NULL, NULL, NULL, 0),
+    STATUS("status sent", WA_STATUS("sent", ""), CHANNEL_DELIVERY_SENT, ""),
+    STATUS("status delivered", WA_STATUS("delivered", ""), CHANNEL_DELIVERY_DELIVERED, ""),
+    STATUS("status read", WA_STATUS("read", ""), CHANNEL_DELIVERY_READ, ""),
+    STATUS("status failed",
+           WA_STATUS("failed", ",\"errors\":[{\"code\":131047,\"title\":\"Message failed to "
+                               "send because more than 24 hours have passed since the customer "
+                               "last replied to this number.\"}]"),
+           CHANNEL_DELIVERY_FAILED,
+           "131047: Message failed to send because more than 24 hours have passed since the "
+           "customer last replied to this number."),
+    STATUS("status failed without errors", WA_STATUS("failed", ""), CHANNEL_DELIVERY_FAILED,
+           "failed"),
+    DECODED("status deleted ignored", WA_STATUS("deleted", ""), 0, 0, NULL, NULL, NULL, NULL, 0),
+    REFUSED("status without id", WA_VALUE("\"statuses\":[{\"status\":\"read\"}]"), SIG_VALID,
+            CHANNEL_BAD_REQUEST),
+};
+
+static void sign(const char *body, char out[72])
+{
+    unsigned char mac[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (const unsigned char *)body, strlen(body), mac,
+         &len);
+    memcpy(out, "sha256=", 7);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
+}
+
+static void test_decode_table(void **unused)
+{
+    void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
+    for (size_t i = 0; i < sizeof decode_cases / sizeof decode_cases[0]; i++) {
+        const struct decode_case *c = &decode_cases[i];
+        char sig[72];
+        sign(c->body, sig);
+        if (c->sig == SIG_BAD)
+            sig[10] = sig[10] == '0' ? '1' : '0';
+        struct channel_kv headers[] = {{"Content-Type", "application/json"},
+                                       {"x-hub-signature-256", sig}};
+        struct channel_events ev;
+        char err[256];
+        enum channel_rc rc =
+            test_decode(&channel_whatsapp, state, "POST", "", "/webhook/whatsapp", NULL, 0, headers,
+                        c->sig == SIG_NONE ? 1 : 2, c->body, &ev, err, sizeof err);
+        print_message("case: %s -> %d %s\n", c->name, rc, err);
+        assert_int_equal(rc, c->rc);
+        if (rc != CHANNEL_OK)
+            assert_true(err[0]);
+        assert_int_equal(ev.n_in, c->n_in);
+        assert_int_equal(ev.n_statuses, c->n_statuses);
+        if (c->n_in) {
+            assert_string_equal(ev.in[0].from, c->from);
+            assert_string_equal(ev.in[0].text, c->text);
+            assert_string_equal(ev.in[0].media, c->media);
+            if (c->id)
+                assert_string_equal(ev.in[0].provider_id, c->id);
+            if (c->at)
+                assert_int_equal(ev.in[0].at, c->at);
+            assert_string_equal(ev.in[0].to, "+15550783881");
+        }
+        if (c->n_statuses) {
+            assert_string_equal(ev.statuses[0].provider_id, "wamid.S");
+            if (c->error) { /* STATUS rows */
+                assert_int_equal(ev.statuses[0].delivery, c->delivery);
+                assert_string_equal(ev.statuses[0].error, c->error);
+            } else {
+                assert_int_equal(ev.statuses[0].delivery, CHANNEL_DELIVERY_DELIVERED);
+                assert_string_equal(ev.in[2].from, "+6283333");
+                assert_string_equal(ev.in[2].text, "c");
+                assert_string_equal(ev.in[1].provider_id, "w2");
+            }
+        }
+        assert_null(ev.response);
+        channel_events_free(&ev);
+    }
+    channel_whatsapp.fini(state);
+}
+
+static void test_signature_vector(void **unused)
+{
+    /* The vector's header, also in upper case hex, is accepted. */
+    void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
+    char upper[sizeof vector_sig];
+    memcpy(upper, vector_sig, sizeof vector_sig);
+    for (size_t i = 7; upper[i]; i++)
+        if (upper[i] >= 'a' && upper[i] <= 'f')
+            upper[i] = (char)(upper[i] - 'a' + 'A');
+    const char *given[] = {vector_sig, upper};
+    for (size_t i = 0; i < 2; i++) {
+        struct channel_kv headers[] = {{"X-Hub-Signature-256", given[i]}};
+        struct channel_events ev;
+        char err[256];
+        assert_int_equal(test_decode(&channel_whatsapp, state, "POST", "", "/webhook/whatsapp",
+                                     NULL, 0, headers, 1, vector_body, &ev, err, sizeof err),
+                         CHANNEL_OK);
+        assert_int_equal(ev.n_in, 1);
+        channel_events_free(&ev);
+    }
+    /* A signature without its prefix, or over a body with one byte more, is refused. */
+    struct channel_kv bare[] = {{"X-Hub-Signature-256", vector_sig + 7}};
+    struct channel_events ev;
+    char err[256];
+    assert_int_equal(test_decode(&channel_whatsapp, state, "POST", "", "/webhook/whatsapp", NULL, 0,
+                                 bare, 1, vector_body, &ev, err, sizeof err),
+                     CHANNEL_UNAUTHORIZED);
+    char longer[sizeof vector_body + 1];
+    snprintf(longer, sizeof longer, "%s ", vector_body);
+    struct channel_kv headers[] = {{"X-Hub-Signature-256", vector_sig}};
+    assert_int_equal(test_decode(&channel_whatsapp, state, "POST", "", "/webhook/whatsapp", NULL, 0,
+                                 headers, 1, longer, &ev, err, sizeof err),
+                     CHANNEL_UNAUTHORIZED);
+    channel_whatsapp.fini(state);
+}
+
+static void test_unsigned_when_no_secret(void **unused)
+{
+    void *state = test_driver_state(&channel_whatsapp, INI_UNSIGNED);
+    struct channel_events ev;
+    char err[256];
+    assert_int_equal(test_decode(&channel_whatsapp, state, "POST", "", "/webhook/whatsapp", NULL, 0,
+                                 NULL, 0, vector_body, &ev, err, sizeof err),
+                     CHANNEL_OK);
+    assert_int_equal(ev.n_in, 1);
+    channel_events_free(&ev);
+    channel_whatsapp.fini(state);
+}
+
+static void test_verification(void **unused)
+{
+    void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
+    struct {
+        const char *mode, *token, *challenge;
+        enum channel_rc rc;
+    } cases[] = {
+        {"subscribe", "tok", "1158201444", CHANNEL_OK},
+        {"subscribe", "tok", "opaque challenge & more", CHANNEL_OK},
+        {"subscribe", "wrong", "1158201444", CHANNEL_FORBIDDEN},
+        {"subscribe", "to", "1158201444", CHANNEL_FORBIDDEN},
+        {"subscribe", NULL, "1158201444", CHANNEL_FORBIDDEN},
+        {"unsubscribe", "tok", "1158201444", CHANNEL_FORBIDDEN},
+        {"subscribe", "tok", NULL, CHANNEL_BAD_REQUEST},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct channel_kv query[3];
+        size_t n = 0;
+        query[n++] = (struct channel_kv){"hub.mode", cases[i].mode};
+        if (cases[i].token)
+            query[n++] = (struct channel_kv){"hub.verify_token", cases[i].token};
+        if (cases[i].challenge)
+            query[n++] = (struct channel_kv){"hub.challenge", cases[i].challenge};
+        struct channel_events ev;
+        char err[256];
+        assert_int_equal(test_decode(&channel_whatsapp, state, "GET", "", "/webhook/whatsapp",
+                                     query, n, NULL, 0, NULL, &ev, err, sizeof err),
+                         cases[i].rc);
+        if (cases[i].rc == CHANNEL_OK) {
+            assert_string_equal(ev.response, cases[i].challenge);
+            assert_string_equal(ev.response_type, "text/plain");
+        } else {
+            assert_null(ev.response);
+        }
+        channel_events_free(&ev);
+    }
+    /* No verify_token configured: nobody can subscribe. */
+    void *open = test_driver_state(&channel_whatsapp, INI_UNSIGNED);
+    struct channel_kv query[] = {
+        {"hub.mode", "subscribe"}, {"hub.verify_token", ""}, {"hub.challenge", "1"}};
+    struct channel_events ev;
+    char err[256];
+    assert_int_equal(test_decode(&channel_whatsapp, open, "GET", "", "/webhook/whatsapp", query, 3,
+                                 NULL, 0, NULL, &ev, err, sizeof err),
+                     CHANNEL_FORBIDDEN);
+    /* Other sub-paths and methods. */
+    assert_int_equal(test_decode(&channel_whatsapp, state, "POST", "status",
+                                 "/webhook/whatsapp/status", NULL, 0, NULL, 0, "{}", &ev, err,
+                                 sizeof err),
+                     CHANNEL_NOT_FOUND);
+    assert_int_equal(test_decode(&channel_whatsapp, state, "PUT", "", "/webhook/whatsapp", NULL, 0,
+                                 NULL, 0, "{}", &ev, err, sizeof err),
+                     CHANNEL_BAD_METHOD);
+    channel_whatsapp.fini(open);
+    channel_whatsapp.fini(state);
+}
+
+static void test_build_send(void **unused)
+{
+    struct {
+        const char *ini;
+        const char *to, *text;
+        bool in_window;
+        const char *url, *body, *auth;
+    } cases[] = {
+        {INI_SIGNED, "+6281234567890", "Terima kasih, laporan diterima.", true,
+         "http://127.0.0.1:9/v21.0/106540352242922/messages",
+         "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\",\"to\":"
+         "\"6281234567890\",\"type\":\"text\",\"text\":{\"preview_url\":false,\"body\":\"Terima "
+         "kasih, laporan diterima.\"}}",
+         "Authorization: Bearer EAAtoken"},
+        /* outside the window with no template: text anyway, Meta's refusal gets recorded */
+        {INI_SIGNED, "+6281234567890", "Halo \"Siti\"\n\xe2\x82\xac", false,
+         "http://127.0.0.1:9/v21.0/106540352242922/messages",
+         "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\",\"to\":"
+         "\"6281234567890\",\"type\":\"text\",\"text\":{\"preview_url\":false,\"body\":\"Halo "
+         "\\\"Siti\\\"\\n\xe2\x82\xac\"}}",
+         "Authorization: Bearer EAAtoken"},
+        {INI_UNSIGNED, "+6281234567890", "Angsuran P12\nRp150.000  besok", false,
+         "https://graph.facebook.com/v21.0/123/messages",
+         "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\",\"to\":"
+         "\"6281234567890\",\"type\":\"template\",\"template\":{\"name\":\"pengingat\","
+         "\"language\":{\"code\":\"id\"},\"components\":[{\"type\":\"body\",\"parameters\":[{"
+         "\"type\":\"text\",\"text\":\"Angsuran P12 Rp150.000 besok\"}]}]}}",
+         "Authorization: Bearer T"},
+        {INI_UNSIGNED, "+6281234567890", "Saldo", true,
+         "https://graph.facebook.com/v21.0/123/messages",
+         "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\",\"to\":"
+         "\"6281234567890\",\"type\":\"text\",\"text\":{\"preview_url\":false,\"body\":"
+         "\"Saldo\"}}",
+         "Authorization: Bearer T"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        void *state = test_driver_state(&channel_whatsapp, cases[i].ini);
+        struct channel_message msg = {.to = cases[i].to,
+                                      .text = cases[i].text,
+                                      .in_window = cases[i].in_window,
+                                      .outbox_id = 7,
+                                      .public_url = "https://catat.example.org"};
+        struct channel_send out;
+        char err[256] = "";
+        assert_int_equal(channel_whatsapp.build_send(state, &msg, &out, err, sizeof err), 0);
+        assert_string_equal(out.method, "POST");
+        assert_string_equal(out.url, cases[i].url);
+        assert_string_equal(out.body, cases[i].body);
+        assert_int_equal(out.n_headers, 2);
+        assert_string_equal(out.headers[0], cases[i].auth);
+        assert_string_equal(out.headers[1], "Content-Type: application/json");
+        assert_null(out.userpwd);
+        channel_send_free(&out);
+        channel_whatsapp.fini(state);
+    }
+    void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
+    const char *bad_to[] = {"", "+62 812", "whatsapp:+62812", "+"};
+    for (size_t i = 0; i < sizeof bad_to / sizeof bad_to[0]; i++) {
+        struct channel_message msg = {.to = bad_to[i], .text = "x", .in_window = true};
+        struct channel_send out;
+        char err[256] = "";
+        assert_int_equal(channel_whatsapp.build_send(state, &msg, &out, err, sizeof err), -1);
+        assert_true(err[0]);
+        assert_null(out.url);
+    }
+    channel_whatsapp.fini(state);
+}
+
+static void test_read_send_response(void **unused)
+{
+    void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
+    struct {
+        const char *body;
+        int rc;
+        const char *id;
+    } cases[] = {
+        {"{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"16505076520\",\"wa_id\":"
+         "\"16505076520\"}],\"messages\":[{\"id\":\"wamid.HBgL\"}]}",
+         0, "wamid.HBgL"},
+        {"{\"messages\":[{\"id\":\"wamid.A\",\"message_status\":\"accepted\"}]}", 0, "wamid.A"},
+        {"{\"messages\":[]}", -1, ""},
+        {"{\"error\":{\"message\":\"(#130429) Rate limit hit\",\"code\":130429}}", -1, ""},
+        {"not json", -1, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char id[CHANNEL_ID_MAX] = "x", err[256] = "";
+        assert_int_equal(channel_whatsapp.read_send_response(state, 200, cases[i].body,
+                                                             strlen(cases[i].body), id, sizeof id,
+                                                             err, sizeof err),
+                         cases[i].rc);
+        assert_string_equal(id, cases[i].id);
+        if (cases[i].rc)
+            assert_true(err[0]);
+    }
+    channel_whatsapp.fini(state);
+}
+
+static void test_registered(void **unused)
+{
+    assert_ptr_equal(channel_find("whatsapp"), &channel_whatsapp);
+    assert_string_equal(channel_drivers[0]->name, "console");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decode_table),
+        cmocka_unit_test(test_signature_vector),
+        cmocka_unit_test(test_unsigned_when_no_secret),
+        cmocka_unit_test(test_verification),
+        cmocka_unit_test(test_build_send),
+        cmocka_unit_test(test_read_send_response),
+        cmocka_unit_test(test_registered),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
