@@ -394,8 +394,14 @@ static int amount_read(struct args *a, int i, struct amount_part *part)
     int j = i;
     int unit_tok = -1;
     const struct token *t = &a->tok[i];
-    if (!glue_add(g, &gl, t))
-        return i;
+    if (!glue_add(g, &gl, t)) { /* too long to glue: judge it alone */
+        part->st = money_parse(t->s, t->len, &part->m);
+        part->unit_tok = -1;
+        if (part->st == MONEY_NOT)
+            return i;
+        a->tok[i].used = true;
+        return i + 1;
+    }
     bool want_number = money_is_prefix(t->s, t->len) || tok_is_times(t);
     bool pure = all_digits(t->s, t->len);
     bool times = t->s[0] == 'x' || t->s[0] == '@';
