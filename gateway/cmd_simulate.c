@@ -45,8 +45,8 @@ int cmd_simulate(int argc, char **argv)
         return 1;
     }
     char phone[PHONE_E164_MAX];
-    if (phone_normalize(from, strlen(from), config_get(rt.cfg, "locale", "country_code"),
-                        phone) != 0) {
+    if (phone_normalize(from, strlen(from), config_get(rt.cfg, "locale", "country_code"), phone) !=
+        0) {
         fprintf(stderr, "catat simulate: \"%s\" is not a phone number\n", from);
         runtime_close(&rt);
         return 2;

@@ -11,14 +11,30 @@
 
 /* Sample values as long as real ones get, so the lengths checked are honest. */
 static const struct template_var samples[] = {
-    {"amount", "Rp1.250.000"},   {"item", " abon ikan tongkol"}, {"ref", "K7QX"},
-    {"name", "Siti Aminah"},     {"group", "KPUK07"},            {"code", "A0123"},
-    {"cmd", "Penjualan"},        {"loan", "P12"},                {"outstanding", "Rp1.250.000"},
-    {"total", "Rp1.250.000"},    {"savings", "Rp1.250.000"},     {"next_amount", "Rp150.000"},
-    {"next_due", "2026-11-30"},  {"sales", "Rp1.250.000"},       {"expenses", "Rp750.000"},
-    {"net", "Rp500.000"},        {"members", "25"},              {"repaid", "Rp1.250.000"},
-    {"waiting", "Rp150.000"},    {"arrears_members", "3"},       {"arrears", "Rp450.000"},
-    {"count", "25"},             {"staff", "Bu Rina"},           {"status", "confirmed"},
+    {"amount", "Rp1.250.000"},
+    {"item", " abon ikan tongkol"},
+    {"ref", "K7QX"},
+    {"name", "Siti Aminah"},
+    {"group", "KPUK07"},
+    {"code", "A0123"},
+    {"cmd", "Penjualan"},
+    {"loan", "P12"},
+    {"outstanding", "Rp1.250.000"},
+    {"total", "Rp1.250.000"},
+    {"savings", "Rp1.250.000"},
+    {"next_amount", "Rp150.000"},
+    {"next_due", "2026-11-30"},
+    {"sales", "Rp1.250.000"},
+    {"expenses", "Rp750.000"},
+    {"net", "Rp500.000"},
+    {"members", "25"},
+    {"repaid", "Rp1.250.000"},
+    {"waiting", "Rp150.000"},
+    {"arrears_members", "3"},
+    {"arrears", "Rp450.000"},
+    {"count", "25"},
+    {"staff", "Bu Rina"},
+    {"status", "confirmed"},
 };
 
 /* Keys that must fit one SMS: confirmations and error answers (product.md sections 1 and 7). */
@@ -64,8 +80,8 @@ int cmd_templates(int argc, char **argv)
             for (size_t j = 0; j < no && !present; j++)
                 present = strcmp(other[j], keys[k]) == 0;
             char out[2048];
-            templates_render(t, langs[l], keys[k], samples, sizeof samples / sizeof samples[0],
-                             out, sizeof out);
+            templates_render(t, langs[l], keys[k], samples, sizeof samples / sizeof samples[0], out,
+                             sizeof out);
             bool ucs2 = false;
             int segments = sms_segments(out, strlen(out), &ucs2);
             bool bad = !present || (one_segment(keys[k]) && segments > 1) || strchr(out, '{');

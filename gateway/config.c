@@ -177,8 +177,8 @@ struct config *config_load(const char *path, char *err, size_t errsz)
     /* CATAT_<SECTION>_<KEY>: how secrets reach a service without sitting in a file. */
     for (size_t i = 0; i < N_KEYS; i++) {
         char name[96];
-        int n = snprintf(name, sizeof name, "CATAT_%s_%s", config_keys[i].section,
-                         config_keys[i].key);
+        int n =
+            snprintf(name, sizeof name, "CATAT_%s_%s", config_keys[i].section, config_keys[i].key);
         for (int j = 0; j < n; j++)
             name[j] = (char)toupper((unsigned char)name[j]);
         const char *v = getenv(name);

@@ -62,8 +62,7 @@ int format_parse_time(const char *s, int64_t *t)
 {
     struct tm tm = {0};
     int used = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &used) != 3 ||
-        used != 10)
+    if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &used) != 3 || used != 10)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;

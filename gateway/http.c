@@ -37,8 +37,8 @@ struct request {
     struct MHD_Connection *conn;
     int channel;
     struct channel_events ev;
-    int status;           /* the writer's verdict: 200 or 500 */
-    json_t *replies;      /* console: what was answered */
+    int status;      /* the writer's verdict: 200 or 500 */
+    json_t *replies; /* console: what was answered */
     bool duplicate;
     struct request *next; /* in the writer's queue */
 };
@@ -124,8 +124,8 @@ static bool valid_utf8(const char *s, size_t len)
 {
     utf8proc_int32_t cp;
     for (size_t i = 0; i < len;) {
-        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t n =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
         if (n <= 0)
             return false;
         i += (size_t)n;
@@ -226,13 +226,12 @@ static enum MHD_Result handle_webhook(struct http_server *srv, struct MHD_Connec
         rc = CHANNEL_BAD_REQUEST;
     if (rc != CHANNEL_OK) {
         static const int statuses[] = {
-            [CHANNEL_BAD_REQUEST] = 400, [CHANNEL_UNAUTHORIZED] = 401,
-            [CHANNEL_FORBIDDEN] = 403,   [CHANNEL_NOT_FOUND] = 404,
-            [CHANNEL_BAD_METHOD] = 405,
+            [CHANNEL_BAD_REQUEST] = 400, [CHANNEL_UNAUTHORIZED] = 401, [CHANNEL_FORBIDDEN] = 403,
+            [CHANNEL_NOT_FOUND] = 404,   [CHANNEL_BAD_METHOD] = 405,
         };
         static const char *const names[] = {
-            [CHANNEL_BAD_REQUEST] = "bad_request", [CHANNEL_UNAUTHORIZED] = "unauthorized",
-            [CHANNEL_FORBIDDEN] = "forbidden",     [CHANNEL_NOT_FOUND] = "not_found",
+            [CHANNEL_BAD_REQUEST] = "bad_request",       [CHANNEL_UNAUTHORIZED] = "unauthorized",
+            [CHANNEL_FORBIDDEN] = "forbidden",           [CHANNEL_NOT_FOUND] = "not_found",
             [CHANNEL_BAD_METHOD] = "method_not_allowed",
         };
         char q[256];
@@ -288,15 +287,14 @@ static enum MHD_Result handle_metrics(struct http_server *srv, struct MHD_Connec
     char *text = metrics_render(extra);
     if (!text)
         return MHD_NO;
-    enum MHD_Result rc =
-        send_body(c, r, 200, "text/plain; version=0.0.4", text, strlen(text));
+    enum MHD_Result rc = send_body(c, r, 200, "text/plain; version=0.0.4", text, strlen(text));
     free(text);
     return rc;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     struct http_server *srv = cls;
     struct request *r = *con_cls;
@@ -482,16 +480,16 @@ struct http_server *http_start(struct runtime *rt, struct outbox *ob, const char
         return NULL;
     }
     addr.sin_port = htons((uint16_t)port);
-    srv->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-            MHD_USE_ERROR_LOG,
-        (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_THREAD_POOL_SIZE, 2U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)config_get_long(rt->cfg, "server", "max_connections"),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)config_get_long(rt->cfg, "server", "connection_timeout"),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+    srv->daemon =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                             MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+                         (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, 2U, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         srv, MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned)config_get_long(rt->cfg, "server", "max_connections"),
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)config_get_long(rt->cfg, "server", "connection_timeout"),
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errsz, "cannot listen on %s:%ld (in use, or not permitted)", listen, port);
         http_stop(srv);

@@ -156,8 +156,7 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
         if (rc < 0)
             return -1;
         if (rc == 0) {
-            struct template_var v[] = {{"loan", loan_code ? loan_code : ""},
-                                       {"name", member.name}};
+            struct template_var v[] = {{"loan", loan_code ? loan_code : ""}, {"name", member.name}};
             ledger_reply(ctx, on_behalf ? "no_loan_member" : "no_loan", v, 2);
             ctx->errors++;
             return 0;
@@ -210,9 +209,8 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
         struct template_var nv[] = {v[0], v[1], v[2], {"staff", by->name}};
         templates_render(ctx->p->tpl, pipeline_language(ctx->p, &member), "behalf_notice", nv, 4,
                          text, sizeof text);
-        if (!member.opted_out &&
-            pipeline_queue_to(ctx->p, ctx->s, &member, text, "notice", NULL, ctx->message_id,
-                              ctx->now, 0) < 0)
+        if (!member.opted_out && pipeline_queue_to(ctx->p, ctx->s, &member, text, "notice", NULL,
+                                                   ctx->message_id, ctx->now, 0) < 0)
             return -1;
     }
     return 0;
@@ -254,8 +252,8 @@ static int do_confirm(struct ledger_ctx *ctx, const struct parse_command *c)
     templates_render(ctx->p->tpl, pipeline_language(ctx->p, &member), "confirmed_notice", cv, 4,
                      text, sizeof text);
     if (!member.opted_out && member.id != ctx->who->id &&
-        pipeline_queue_to(ctx->p, ctx->s, &member, text, "notice", NULL, ctx->message_id,
-                          ctx->now, 0) < 0)
+        pipeline_queue_to(ctx->p, ctx->s, &member, text, "notice", NULL, ctx->message_id, ctx->now,
+                          0) < 0)
         return -1;
     return 0;
 }
@@ -267,7 +265,8 @@ static int do_cancel(struct ledger_ctx *ctx, const struct parse_command *c)
     if (rc < 0)
         return -1;
     bool own = rc == 1 && (e.person_id == ctx->who->id || e.recorded_by == ctx->who->id);
-    bool staff = rc == 1 && can_confirm(ctx->who) && store_staff_covers(ctx->s, ctx->who, e.group_id);
+    bool staff =
+        rc == 1 && can_confirm(ctx->who) && store_staff_covers(ctx->s, ctx->who, e.group_id);
     struct template_var v[] = {{"ref", c->ref}};
     if (rc == 0 || (!own && !staff)) {
         ledger_reply(ctx, "ref_not_found", v, 1);
@@ -379,8 +378,8 @@ static void broadcast_one(const struct store_person *to, void *arg)
     struct broadcast *b = arg;
     if (to->id == b->ctx->who->id)
         return;
-    if (pipeline_queue_to(b->ctx->p, b->ctx->s, to, b->body, "broadcast", NULL,
-                          b->ctx->message_id, b->ctx->now, 0) < 0)
+    if (pipeline_queue_to(b->ctx->p, b->ctx->s, to, b->body, "broadcast", NULL, b->ctx->message_id,
+                          b->ctx->now, 0) < 0)
         b->failed++;
     else
         b->queued++;

@@ -7,20 +7,20 @@
 #define METRICS_CHANNELS 8 /* indexes into channel_drivers[] */
 
 enum metrics_counter {
-    METRIC_INBOUND,          /* messages stored, per channel */
-    METRIC_DUPLICATES,       /* provider retries acknowledged without storing, per channel */
-    METRIC_STATUSES,         /* delivery statuses received, per channel */
-    METRIC_REJECTED,         /* webhook requests refused with 4xx, per channel */
-    METRIC_SENT,             /* messages the provider accepted, per channel */
-    METRIC_SEND_RETRIES,     /* sends that will be tried again, per channel */
-    METRIC_SEND_FAILURES,    /* sends given up on, per channel */
+    METRIC_INBOUND,       /* messages stored, per channel */
+    METRIC_DUPLICATES,    /* provider retries acknowledged without storing, per channel */
+    METRIC_STATUSES,      /* delivery statuses received, per channel */
+    METRIC_REJECTED,      /* webhook requests refused with 4xx, per channel */
+    METRIC_SENT,          /* messages the provider accepted, per channel */
+    METRIC_SEND_RETRIES,  /* sends that will be tried again, per channel */
+    METRIC_SEND_FAILURES, /* sends given up on, per channel */
     METRIC_COUNTER_COUNT,
 };
 
 enum metrics_global {
-    METRIC_PARSE_ERRORS,     /* commands that carried a parse error */
-    METRIC_COMMITS,          /* group commits */
-    METRIC_REPLIES_LIMITED,  /* replies withheld by the per-sender hourly limit */
+    METRIC_PARSE_ERRORS,    /* commands that carried a parse error */
+    METRIC_COMMITS,         /* group commits */
+    METRIC_REPLIES_LIMITED, /* replies withheld by the per-sender hourly limit */
     METRIC_GLOBAL_COUNT,
 };
 

@@ -223,8 +223,8 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
     struct channel_message msg = {
         .to = row->phone,
         .text = row->text,
-        .in_window = row->last_inbound_at &&
-                     (int64_t)time(NULL) - row->last_inbound_at < WINDOW_SECONDS,
+        .in_window =
+            row->last_inbound_at && (int64_t)time(NULL) - row->last_inbound_at < WINDOW_SECONDS,
         .outbox_id = row->id,
         .public_url = config_public_url(ob->rt->cfg),
     };
@@ -326,8 +326,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-static struct outbox *outbox_new(struct runtime *rt, const char *db_path, char *err,
-                                 size_t errsz)
+static struct outbox *outbox_new(struct runtime *rt, const char *db_path, char *err, size_t errsz)
 {
     struct outbox *ob = calloc(1, sizeof *ob);
     if (!ob) {
@@ -368,8 +367,8 @@ struct outbox *outbox_start(struct runtime *rt, const char *db_path, char *err, 
         return NULL;
     int n = store_outbox_recover(ob->store);
     if (n > 0)
-        log_event(LOG_WARN, "messages in flight at the last stop will be sent again",
-                  "count=%d", n);
+        log_event(LOG_WARN, "messages in flight at the last stop will be sent again", "count=%d",
+                  n);
     if (pthread_create(&ob->thread, NULL, run, ob) != 0) {
         snprintf(err, errsz, "cannot start the outbox thread");
         outbox_stop(ob);

@@ -15,21 +15,21 @@ struct channel_inbound;
 struct channel_status;
 
 struct pipeline {
-    const struct config *cfg;        /* borrowed */
-    const struct templates *tpl;     /* borrowed */
-    const char *default_lang;        /* [locale] language */
-    const char *default_channel;     /* [outbox] default_channel */
-    int default_tz;                  /* [locale] timezone, seconds east of UTC */
-    int replies_per_hour;            /* per sender; 0 = no limit */
-    bool auto_confirm;               /* groups without a treasurer confirm at once */
+    const struct config *cfg;    /* borrowed */
+    const struct templates *tpl; /* borrowed */
+    const char *default_lang;    /* [locale] language */
+    const char *default_channel; /* [outbox] default_channel */
+    int default_tz;              /* [locale] timezone, seconds east of UTC */
+    int replies_per_hour;        /* per sender; 0 = no limit */
+    bool auto_confirm;           /* groups without a treasurer confirm at once */
 };
 
 #define PIPELINE_REPLY_MAX 1600
 
 struct pipeline_result {
-    int64_t message_id;  /* 0 when the message was a retry of one stored before */
+    int64_t message_id; /* 0 when the message was a retry of one stored before */
     bool duplicate;
-    bool replied;        /* a reply was queued (false when the sender hit the hourly limit) */
+    bool replied; /* a reply was queued (false when the sender hit the hourly limit) */
     char reply[PIPELINE_REPLY_MAX];
 };
 

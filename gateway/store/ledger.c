@@ -30,8 +30,8 @@ static void read_group(sqlite3_stmt *st, struct store_group *g)
 }
 
 /* Steps a one-row query: 1 with the row read by fn, 0 when none, -1 on error. */
-static int one_row(struct store *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *, void *),
-                   void *out, const char *what)
+static int one_row(struct store *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *, void *), void *out,
+                   const char *what)
 {
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -79,8 +79,8 @@ static int count_query(struct store *s, sqlite3_stmt *st, const char *what)
 
 int store_group_has_treasurer(struct store *s, int64_t group_id)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT count(*) FROM people WHERE group_id = ?1 AND role = 'treasurer'");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT count(*) FROM people WHERE group_id = ?1 AND role = 'treasurer'");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, group_id);
@@ -198,16 +198,15 @@ int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e)
     return one_row(s, st, read_entry_cb, e, "entry_by_ref");
 }
 
-int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by,
-                           int64_t at)
+int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by, int64_t at)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE entries SET status = ?2,"
-           " confirmed_at = CASE WHEN ?2 = 'confirmed' THEN ?4 ELSE confirmed_at END,"
-           " confirmed_by = CASE WHEN ?2 = 'confirmed' THEN ?3 ELSE confirmed_by END,"
-           " cancelled_at = CASE WHEN ?2 = 'cancelled' THEN ?4 ELSE cancelled_at END,"
-           " cancelled_by = CASE WHEN ?2 = 'cancelled' THEN ?3 ELSE cancelled_by END"
-           " WHERE id = ?1");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE entries SET status = ?2,"
+                      " confirmed_at = CASE WHEN ?2 = 'confirmed' THEN ?4 ELSE confirmed_at END,"
+                      " confirmed_by = CASE WHEN ?2 = 'confirmed' THEN ?3 ELSE confirmed_by END,"
+                      " cancelled_at = CASE WHEN ?2 = 'cancelled' THEN ?4 ELSE cancelled_at END,"
+                      " cancelled_by = CASE WHEN ?2 = 'cancelled' THEN ?3 ELSE cancelled_by END"
+                      " WHERE id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -217,13 +216,13 @@ int store_entry_set_status(struct store *s, int64_t id, const char *status, int6
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "entry_set_status");
 }
 
-#define LOAN_SELECT \
-    "SELECT l.id, l.code, l.person_id, l.principal, l.instalment," \
-    " (SELECT coalesce(sum(paid), 0) FROM instalments i WHERE i.loan_id = l.id)," \
-    " (SELECT coalesce(sum(amount - paid), 0) FROM instalments i WHERE i.loan_id = l.id)," \
-    " (SELECT due_date FROM instalments i WHERE i.loan_id = l.id AND paid < amount" \
-    "  ORDER BY n LIMIT 1)," \
-    " (SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id AND paid < amount" \
+#define LOAN_SELECT                                                                                \
+    "SELECT l.id, l.code, l.person_id, l.principal, l.instalment,"                                 \
+    " (SELECT coalesce(sum(paid), 0) FROM instalments i WHERE i.loan_id = l.id),"                  \
+    " (SELECT coalesce(sum(amount - paid), 0) FROM instalments i WHERE i.loan_id = l.id),"         \
+    " (SELECT due_date FROM instalments i WHERE i.loan_id = l.id AND paid < amount"                \
+    "  ORDER BY n LIMIT 1),"                                                                       \
+    " (SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id AND paid < amount"           \
     "  ORDER BY n LIMIT 1) FROM loans l "
 
 static void read_loan_cb(sqlite3_stmt *st, void *out)
@@ -245,9 +244,9 @@ int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
                           struct store_loan *l)
 {
     static const char sql_code[] = LOAN_SELECT "WHERE l.person_id = ?1 AND l.code = ?2";
-    static const char sql_any[] = LOAN_SELECT
-        "WHERE l.person_id = ?1 AND EXISTS (SELECT 1 FROM instalments i"
-        " WHERE i.loan_id = l.id AND i.paid < i.amount) ORDER BY l.id LIMIT 1";
+    static const char sql_any[] =
+        LOAN_SELECT "WHERE l.person_id = ?1 AND EXISTS (SELECT 1 FROM instalments i"
+                    " WHERE i.loan_id = l.id AND i.paid < i.amount) ORDER BY l.id LIMIT 1";
     bool named = code && code[0];
     sqlite3_stmt *st = store_stmt(s, named ? sql_code : sql_any);
     if (!st)
@@ -272,12 +271,12 @@ int store_loan_reallocate(struct store *s, int64_t loan_id)
 {
     /* Each instalment is paid with what is left of the confirmed total after the instalments
      * before it: min(amount, max(0, total - sum of earlier amounts)). */
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE instalments AS i SET paid = max(0, min(i.amount,"
-           " (SELECT coalesce(sum(amount), 0) FROM entries e WHERE e.loan_id = ?1"
-           "  AND e.kind = 'repayment' AND e.status = 'confirmed')"
-           " - (SELECT coalesce(sum(amount), 0) FROM instalments j WHERE j.loan_id = ?1"
-           "  AND j.n < i.n))) WHERE i.loan_id = ?1");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE instalments AS i SET paid = max(0, min(i.amount,"
+                      " (SELECT coalesce(sum(amount), 0) FROM entries e WHERE e.loan_id = ?1"
+                      "  AND e.kind = 'repayment' AND e.status = 'confirmed')"
+                      " - (SELECT coalesce(sum(amount), 0) FROM instalments j WHERE j.loan_id = ?1"
+                      "  AND j.n < i.n))) WHERE i.loan_id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, loan_id);
@@ -286,8 +285,9 @@ int store_loan_reallocate(struct store *s, int64_t loan_id)
 
 int64_t store_savings_total(struct store *s, int64_t person_id)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE"
-                                     " person_id = ?1 AND kind = 'savings' AND status = 'confirmed'");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE"
+                      " person_id = ?1 AND kind = 'savings' AND status = 'confirmed'");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, person_id);
@@ -299,11 +299,11 @@ int64_t store_savings_total(struct store *s, int64_t person_id)
 int store_person_week(struct store *s, int64_t person_id, int64_t from, int64_t to, int64_t *sales,
                       int64_t *expenses)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT coalesce(sum(CASE WHEN kind = 'sale' THEN amount END), 0),"
-           " coalesce(sum(CASE WHEN kind = 'expense' THEN amount END), 0) FROM entries"
-           " WHERE person_id = ?1 AND status != 'cancelled' AND created_at >= ?2"
-           " AND created_at < ?3");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT coalesce(sum(CASE WHEN kind = 'sale' THEN amount END), 0),"
+                      " coalesce(sum(CASE WHEN kind = 'expense' THEN amount END), 0) FROM entries"
+                      " WHERE person_id = ?1 AND status != 'cancelled' AND created_at >= ?2"
+                      " AND created_at < ?3");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, person_id);
@@ -363,9 +363,9 @@ int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t
 int store_each_reachable_member(struct store *s, int64_t group_id,
                                 void (*fn)(const struct store_person *, void *), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, PERSON_SELECT "WHERE p.group_id = ?1 AND p.opted_out = 0 AND p.role IS NOT NULL"
-                         " ORDER BY p.id");
+    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT
+                                  "WHERE p.group_id = ?1 AND p.opted_out = 0 AND p.role IS NOT NULL"
+                                  " ORDER BY p.id");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, group_id);

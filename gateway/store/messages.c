@@ -6,10 +6,10 @@
 
 int64_t store_message_insert(struct store *s, const struct store_inbound *m)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "INSERT INTO messages(channel, provider_id, phone, text, media, received_at,"
-           " provider_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-           " ON CONFLICT(channel, provider_id) DO NOTHING");
+    sqlite3_stmt *st =
+        store_stmt(s, "INSERT INTO messages(channel, provider_id, phone, text, media, received_at,"
+                      " provider_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                      " ON CONFLICT(channel, provider_id) DO NOTHING");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, m->channel, -1, SQLITE_STATIC);
@@ -151,11 +151,11 @@ int store_outbox_apply_status(struct store *s, const char *channel, const char *
 {
     /* Statuses arrive out of order: never move backwards (read > delivered > sent), but a
      * failure always counts. */
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE outbox SET status = ?3, error = coalesce(?4, error)"
-           " WHERE channel = ?1 AND provider_id = ?2 AND (?3 = 'failed'"
-           "  OR (?3 = 'read') OR (?3 = 'delivered' AND status NOT IN ('read'))"
-           "  OR (?3 = 'sent' AND status IN ('queued', 'sending', 'sent')))");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE outbox SET status = ?3, error = coalesce(?4, error)"
+                      " WHERE channel = ?1 AND provider_id = ?2 AND (?3 = 'failed'"
+                      "  OR (?3 = 'read') OR (?3 = 'delivered' AND status NOT IN ('read'))"
+                      "  OR (?3 = 'sent' AND status IN ('queued', 'sending', 'sent')))");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
@@ -232,7 +232,6 @@ int store_each_message(struct store *s, void (*fn)(const struct store_message_ro
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : store_fail(s, "each_message");
 }
-
 
 void store_read_person(sqlite3_stmt *st, struct store_person *p)
 {

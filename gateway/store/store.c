@@ -85,8 +85,7 @@ struct store *store_open(const char *path, char *err, size_t errsz)
     }
     sqlite3_busy_timeout(s->db, 10000);
     /* FULL: a 2xx to a provider means the message survives power loss (product.md section 7). */
-    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") !=
-            0 ||
+    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") != 0 ||
         store_migrate(s) < 0) {
         snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
         store_close(s);

@@ -98,10 +98,10 @@ struct store_person {
     int64_t id;
     char phone[24];
     char name[64];
-    char role[16];       /* "" for someone who has not registered */
-    char language[4];    /* "" for the default */
+    char role[16];    /* "" for someone who has not registered */
+    char language[4]; /* "" for the default */
     char code[16];
-    char channel[16];    /* preferred channel, "" when none */
+    char channel[16]; /* preferred channel, "" when none */
     char last_channel[16];
     int64_t last_inbound_at;
     bool opted_out;
@@ -116,7 +116,6 @@ int store_person_by_id(struct store *s, int64_t id, struct store_person *p);
 int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at);
 int store_person_set_language(struct store *s, int64_t person_id, const char *lang);
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out);
-
 
 /* ---- groups and the ledger (store/ledger.c) ---- */
 struct store_group {
@@ -141,7 +140,7 @@ struct store_entry {
     int64_t id;
     char ref[8];
     int64_t person_id, group_id, loan_id, message_id, recorded_by;
-    char kind[12];  /* sale, expense, savings, repayment */
+    char kind[12];   /* sale, expense, savings, repayment */
     char status[12]; /* reported, confirmed, cancelled */
     int64_t amount;
     int qty;
@@ -151,14 +150,13 @@ struct store_entry {
 /* Adds an entry with a fresh reference code (written into e->ref). Returns its id or -1. */
 int64_t store_entry_add(struct store *s, struct store_entry *e);
 int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e);
-int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by,
-                           int64_t at);
+int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by, int64_t at);
 
 struct store_loan {
     int64_t id;
     char code[24];
     int64_t person_id, principal, instalment, paid, outstanding;
-    char next_due[11]; /* "" when fully paid */
+    char next_due[11];       /* "" when fully paid */
     int64_t next_due_amount; /* what is left of the next instalment */
 };
 /* The borrower's loan named code, or (code NULL/empty) her oldest loan with money outstanding;

@@ -23,7 +23,8 @@ extern const char *const store_migrations[];
 /* The prepared statement for sql (a static string), reset and with bindings cleared; borrowed.
  * NULL (and a log line) when it cannot be prepared. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
-/* Logs the database error for what with sqlite's message; returns -1 for `return store_fail(..)`. */
+/* Logs the database error for what with sqlite's message; returns -1 for `return store_fail(..)`.
+ */
 int store_fail(struct store *s, const char *what);
 /* Binds text, or NULL when v is NULL or empty. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
@@ -34,7 +35,7 @@ void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
 #define PERSON_SELECT                                                                              \
     "SELECT p.id, p.phone, p.name, coalesce(p.role, ''), coalesce(p.language, ''),"                \
     " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(p.last_channel, ''),"                \
-    " coalesce(p.last_inbound_at, 0), p.opted_out, coalesce(p.group_id, 0),"                      \
+    " coalesce(p.last_inbound_at, 0), p.opted_out, coalesce(p.group_id, 0),"                       \
     " coalesce(g.code, ''), coalesce(g.timezone, '')"                                              \
     " FROM people p LEFT JOIN groups g ON g.id = p.group_id "
 
