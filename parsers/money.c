@@ -32,11 +32,9 @@ static int64_t money_mul(int64_t a, int64_t b)
     return money_sat(a * b);
 }
 
-static bool money_word_is(const char *s, size_t len, const char *word)
-{
-    size_t wl = strlen(word);
-    return len == wl && memcmp(s, word, wl) == 0;
-}
+/* Compares with a string literal: its length is known at compile time. */
+#define money_word_is(s, len, word)                                                                \
+    ((len) == sizeof(word) - 1 && (s)[0] == (word)[0] && memcmp((s), (word), (len)) == 0)
 
 /* A multiplier at p (not followed by a letter): its length, and *mult. 0 when none. */
 static size_t money_multiplier_at(const char *p, const char *end, int64_t *mult)
@@ -72,12 +70,25 @@ bool money_is_prefix(const char *s, size_t len)
 
 bool money_is_unit(const char *s, size_t len)
 {
-    static const char *const units[] = {"bks",    "bungkus", "pcs", "buah",  "biji", "kg",
-                                        "lembar", "botol",   "pak", "porsi", "ikat", "liter"};
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (money_word_is(s, len, units[i]))
-            return true;
-    return false;
+    if (len < 2 || len > 7)
+        return false;
+    switch (s[0]) {
+    case 'b':
+        return money_word_is(s, len, "bks") || money_word_is(s, len, "bungkus") ||
+               money_word_is(s, len, "buah") || money_word_is(s, len, "biji") ||
+               money_word_is(s, len, "botol");
+    case 'p':
+        return money_word_is(s, len, "pcs") || money_word_is(s, len, "pak") ||
+               money_word_is(s, len, "porsi");
+    case 'k':
+        return money_word_is(s, len, "kg");
+    case 'l':
+        return money_word_is(s, len, "lembar") || money_word_is(s, len, "liter");
+    case 'i':
+        return money_word_is(s, len, "ikat");
+    default:
+        return false;
+    }
 }
 
 /* Number of decimal digits of a power of ten (1000 -> 3). */

@@ -808,8 +808,7 @@ static void body_copy(char *dst, size_t dstsz, const char *text, size_t from, si
 static void seg_parse(struct parser *p, struct parse_command *c)
 {
     const struct seg *g = &p->seg;
-    size_t i = 0;
-    memset(c, 0, sizeof(*c));
+    size_t i = 0; /* *c is all zero already: parse_message cleared the result */
     while (i < g->len && !is_alnum((unsigned char)g->buf[i]) && g->buf[i] != '?')
         i++;
     if (i < g->len && g->buf[i] == '?') {
@@ -912,6 +911,7 @@ static void parser_close_segment(struct parser *p, size_t end)
     if (r->n_commands >= PARSE_MAX_COMMANDS) {
         /* one more command: parse it only to see whether it continues a broadcast */
         struct parse_command extra;
+        memset(&extra, 0, sizeof(extra));
         seg_parse(p, &extra);
         if (extra.error == PARSE_ERR_UNKNOWN_COMMAND && last->cmd == PARSE_CMD_BROADCAST &&
             last->error == PARSE_ERR_OK) {
