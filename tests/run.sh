@@ -21,7 +21,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== fuzzers (${fuzz_seconds}s each)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCATAT_FUZZ=ON -DCATAT_SANITIZE=ON \
     -DCATAT_FUZZ_SECONDS="$fuzz_seconds" -DCATAT_WERROR=ON >/dev/null
-cmake --build build-fuzz -j"$jobs"
+cmake --build build-fuzz -j"$jobs" --target fuzzers
 ctest --test-dir build-fuzz --output-on-failure -R '^fuzz_'
 
 echo "== clang-format"
