@@ -2,15 +2,7 @@
  *
  * Declared in commands.h as: int cmd_parse(int argc, char **argv); */
 #define _POSIX_C_SOURCE 200809L /* getline */
-#if defined(__has_include)
-#if __has_include("commands.h")
 #include "commands.h"
-#else
-int cmd_parse(int argc, char **argv); /* until commands.h lands */
-#endif
-#else
-#include "commands.h"
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,14 +13,14 @@ int cmd_parse(int argc, char **argv); /* until commands.h lands */
 
 static void cmd_parse_usage(FILE *f)
 {
-    fputs("usage: catat parse [-c FILE] [TEXT...]\n"
+    fputs("usage: catat parse [-c FILE] [--] [TEXT...]\n"
           "\n"
           "Prints what the parser makes of each message as one JSON object per line:\n"
           "  {\"text\": ..., \"commands\": [{\"cmd\": ..., \"amount\": ..., \"error\": ...}]}\n"
           "Each TEXT argument is one message; with none, each line of standard input is one.\n"
           "\n"
-          "  -c FILE   configuration file (accepted for symmetry; parsing needs none)\n"
-          "  --help    this text\n",
+          "  -c, --config FILE   configuration file (accepted; parsing needs none)\n"
+          "  --help              this text\n",
           f);
 }
 
@@ -55,7 +47,7 @@ int cmd_parse(int argc, char **argv)
             cmd_parse_usage(stdout);
             return 0;
         }
-        if (strcmp(a, "-c") == 0 && first + 1 < argc) {
+        if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && first + 1 < argc) {
             first += 2;
             continue;
         }
