@@ -171,7 +171,9 @@ static void finish(struct transfer *t, CURLcode code)
         snprintf(why, sizeof why, "network: %s", t->error[0] ? t->error : curl_easy_strerror(code));
         retry_or_fail(ob, t->id, t->channel, t->attempts, 0, why);
     } else if (status >= 200 && status < 300) {
-        char provider_id[CHANNEL_ID_MAX] = "", err[CHANNEL_ERROR_MAX] = "";
+        char provider_id[CHANNEL_ID_MAX], err[CHANNEL_ERROR_MAX] = "";
+        /* Drivers whose provider answers without an id (Kannel) chose one at build_send. */
+        channel_copy(provider_id, sizeof provider_id, t->send.provider_id);
         if (d->read_send_response(ob->rt->channel_state[t->channel], status,
                                   t->response ? t->response : "", t->response_len, provider_id,
                                   sizeof provider_id, err, sizeof err) != 0) {
