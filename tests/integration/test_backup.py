@@ -1,0 +1,287 @@
+"""test_backup.py - `catat db backup` copies a database that is being written, consistently.
+
+A thread keeps posting messages to POST /webhook/console while `catat db backup FILE` runs a few
+times; every copy must pass PRAGMA integrity_check and hold the messages table with rows (and
+never more rows than were acknowledged by then). Then deploy/catat-backup, the wrapper that the
+daily timer runs, must name its file by date and keep only the newest CATAT_BACKUP_KEEP.
+
+Environment: CATAT_BIN (the catat binary), CATAT_SOURCE_DIR (the repository). Python 3 standard
+library only.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("CATAT_SOURCE_DIR", os.path.normpath(os.path.join(HERE, "..", "..")))
+
+
+def find_binary():
+    if os.environ.get("CATAT_BIN"):
+        return os.environ["CATAT_BIN"]
+    for rel in ("build/catat", "build/gateway/catat"):
+        path = os.path.join(SOURCE, rel)
+        if os.access(path, os.X_OK):
+            return path
+    return os.path.join(SOURCE, "build/catat")
+
+
+CATAT = find_binary()
+WRAPPER = os.path.join(SOURCE, "deploy", "catat-backup")
+
+
+def slurp(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """catat serve in a temporary directory with its own database and port."""
+
+    def __init__(self, root):
+        self.dir = root
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.db = os.path.join(root, "catat.db")
+        self.config = os.path.join(root, "catat.ini")
+        with open(self.config, "w") as f:
+            f.write("[server]\nport = %d\ntemplates = %s\n[database]\npath = %s\n"
+                    "[console]\nenabled = true\n"
+                    % (self.port, os.path.join(SOURCE, "templates"), self.db))
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CATAT_")}
+        self.log_path = os.path.join(root, "serve.log")
+        self.proc = None
+
+    def start(self, deadline_s=20):
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen([CATAT, "serve", "-c", self.config], cwd=self.dir,
+                                         env=self.env, stdout=log, stderr=log)
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise AssertionError("catat serve exited %d:\n%s"
+                                     % (self.proc.returncode, slurp(self.log_path)))
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("no 200 from /healthz within %ss:\n%s"
+                             % (deadline_s, slurp(self.log_path)))
+
+    def stop(self):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = "killed after 30 s"
+        self.proc = None
+        return rc
+
+    def catat(self, *args):
+        return subprocess.run([CATAT, *args, "-c", self.config], cwd=self.dir, env=self.env,
+                              capture_output=True, text=True, timeout=120)
+
+
+def post_console(url, phone, text, msg_id):
+    body = json.dumps({"from": phone, "text": text, "id": msg_id}).encode()
+    req = urllib.request.Request(url + "/webhook/console", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, json.loads(r.read())
+
+
+class Writer(threading.Thread):
+    """Posts messages until stopped; counts those acknowledged with 200."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.url = url
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.acked = 0
+        self.errors = []
+
+    def run(self):
+        n = 0
+        while not self.stop_event.is_set():
+            n += 1
+            phone = "0812%08d" % (n % 7)
+            try:
+                status, _ = post_console(self.url, phone, "JUAL 45rb abon", "backup-%d" % n)
+            except (OSError, ValueError) as e:
+                self.errors.append("message %d: %r" % (n, e))
+                if len(self.errors) > 20:
+                    return
+                continue
+            if status == 200:
+                with self.lock:
+                    self.acked += 1
+            else:
+                self.errors.append("message %d: HTTP %d" % (n, status))
+
+    def count(self):
+        with self.lock:
+            return self.acked
+
+    def wait_for(self, n, deadline_s=30):
+        end = time.monotonic() + deadline_s
+        while self.count() < n:
+            if time.monotonic() > end or not self.is_alive():
+                raise AssertionError("only %d of %d messages acknowledged; errors: %s"
+                                     % (self.count(), n, self.errors[:5]))
+            time.sleep(0.01)
+
+
+def check_copy(test, path):
+    """Asserts path is a sound SQLite database with stored messages; returns their number."""
+    con = sqlite3.connect(path)
+    try:
+        test.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)], path)
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        test.assertIn("messages", tables, path)
+        return con.execute("SELECT count(*) FROM messages").fetchone()[0]
+    finally:
+        con.close()
+
+
+class OnlineBackup(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="catat-backup-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.server = Server(self.dir)
+
+    def test_backups_while_messages_arrive(self):
+        self.server.start()
+        writer = Writer(self.server.url)
+        writer.start()
+        copies = []
+        try:
+            for i in range(4):
+                writer.wait_for(25 * (i + 1))  # rows exist, and more keep coming
+                path = os.path.join(self.dir, "backups", "copy-%d.db" % i)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                p = self.server.catat("db", "backup", path)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertIn("backed up to", p.stdout)
+                copies.append((path, writer.count()))
+        finally:
+            writer.stop_event.set()
+            writer.join(timeout=30)
+            rc = self.server.stop()
+        self.assertEqual(rc, 0, slurp(self.server.log_path))
+        self.assertEqual(writer.errors, [])
+        previous = 0
+        for path, acked_after in copies:
+            rows = check_copy(self, path)
+            self.assertGreater(rows, 0, path)
+            # Rows come only from acknowledged posts, plus the one in flight.
+            self.assertLessEqual(rows, acked_after + 1, "a copy has unacknowledged messages")
+            self.assertGreaterEqual(rows, previous, "a later copy has fewer messages")
+            previous = rows
+        # Every acknowledged message is in the live database after a clean stop.
+        live = sqlite3.connect(self.server.db)
+        try:
+            inbound = live.execute("SELECT count(*) FROM messages").fetchone()[0]
+        finally:
+            live.close()
+        self.assertGreaterEqual(inbound, writer.count())
+        self.assertGreaterEqual(inbound, previous)
+
+    def test_backup_to_an_unwritable_place_fails(self):
+        p = self.server.catat("db", "backup", os.path.join(self.dir, "no", "such", "dir", "x.db"))
+        self.assertNotEqual(p.returncode, 0)
+        self.assertTrue(p.stderr.strip())
+
+
+class BackupWrapper(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="catat-backup-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.server = Server(self.dir)
+        # A database with a message in it, written by the real pipeline.
+        self.server.start()
+        try:
+            status, _ = post_console(self.server.url, "081234567890", "JUAL 45rb abon", "w-1")
+            self.assertEqual(status, 200)
+        finally:
+            self.assertEqual(self.server.stop(), 0, slurp(self.server.log_path))
+
+    def run_wrapper(self, backups, keep):
+        env = dict(self.server.env, CATAT_BIN=CATAT, CATAT_CONFIG=self.server.config,
+                   CATAT_BACKUP_KEEP=str(keep))
+        return subprocess.run(["/bin/sh", WRAPPER, backups], cwd=self.dir, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    def test_names_by_date_and_keeps_the_newest(self):
+        backups = os.path.join(self.dir, "backups")
+        os.makedirs(backups)
+        # Twenty older backups (2001-01-01 .. 2001-01-20) and a file that is not a backup.
+        for day in range(1, 21):
+            with open(os.path.join(backups, "catat-200101%02d.db" % day), "w") as f:
+                f.write("old")
+        with open(os.path.join(backups, "notes.txt"), "w") as f:
+            f.write("keep me")
+        p = self.run_wrapper(backups, 14)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        today = "catat-%s.db" % time.strftime("%Y%m%d")
+        names = sorted(n for n in os.listdir(backups) if re.fullmatch(r"catat-\d{8}\.db", n))
+        self.assertEqual(len(names), 14, names)
+        self.assertIn(today, names)
+        self.assertEqual(names[0], "catat-20010108.db")  # the 13 newest old ones survive
+        self.assertIn("notes.txt", os.listdir(backups))
+        self.assertEqual([n for n in os.listdir(backups) if n.startswith(".")], [])
+        self.assertEqual(check_copy(self, os.path.join(backups, today)), 1)
+
+        # Again on the same day: that day's file is replaced, nothing else goes.
+        p = self.run_wrapper(backups, 14)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        again = sorted(n for n in os.listdir(backups) if re.fullmatch(r"catat-\d{8}\.db", n))
+        self.assertEqual(again, names)
+
+        # Fewer kept: only the newest remain, today's first.
+        p = self.run_wrapper(backups, 3)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        kept = sorted(n for n in os.listdir(backups) if re.fullmatch(r"catat-\d{8}\.db", n))
+        self.assertEqual(kept, ["catat-20010119.db", "catat-20010120.db", today])
+
+    def test_failed_backup_leaves_no_file_and_fails(self):
+        backups = os.path.join(self.dir, "backups")
+        env = dict(self.server.env, CATAT_BIN=CATAT,
+                   CATAT_CONFIG=os.path.join(self.dir, "missing.ini"))
+        p = subprocess.run(["/bin/sh", WRAPPER, backups], cwd=self.dir, env=env,
+                           capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(os.listdir(backups) if os.path.isdir(backups) else [], [])
+
+    def test_bad_keep_is_refused(self):
+        p = self.run_wrapper(os.path.join(self.dir, "backups"), "x")
+        self.assertEqual(p.returncode, 2)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
