@@ -68,15 +68,15 @@ struct parse_command {
     bool typo;              /* the keyword matched through a one-edit typo */
     int64_t amount;         /* rupiah; 0 = absent */
     int qty;
-    char unit[16];     /* as typed, lower case: "bks", "kg" */
-    char item[96];     /* lower case, words joined by one space */
-    char ref[24];      /* upper case: loan code, member code or reference code */
-    char name[64];     /* title case */
-    char group[24];    /* upper case, without '#' */
-    char session[24];  /* as typed, upper case: "2", "GT07-2" */
-    char lang[3];      /* "id" or "en" */
-    char target[24];   /* upper case: group or batch code */
-    char body[640];    /* broadcast text, as typed */
+    char unit[16];    /* as typed, lower case: "bks", "kg" */
+    char item[96];    /* lower case, words joined by one space */
+    char ref[24];     /* upper case: loan code, member code or reference code */
+    char name[64];    /* title case */
+    char group[24];   /* upper case, without '#' */
+    char session[24]; /* as typed, upper case: "2", "GT07-2" */
+    char lang[3];     /* "id" or "en" */
+    char target[24];  /* upper case: group or batch code */
+    char body[640];   /* broadcast text, as typed */
     struct parse_answer answers[PARSE_MAX_ANSWERS];
     int n_answers;
 };

@@ -38,8 +38,7 @@ struct channel_inbound *channel_events_add_inbound(struct channel_events *ev, co
 
 struct channel_status *channel_events_add_status(struct channel_events *ev)
 {
-    if (grow((void **)&ev->statuses, &ev->cap_statuses, ev->n_statuses, sizeof *ev->statuses) !=
-        0)
+    if (grow((void **)&ev->statuses, &ev->cap_statuses, ev->n_statuses, sizeof *ev->statuses) != 0)
         return NULL;
     struct channel_status *st = &ev->statuses[ev->n_statuses++];
     memset(st, 0, sizeof *st);

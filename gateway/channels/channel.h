@@ -1,10 +1,10 @@
 /* channel.h - the contract between the core and a messaging provider's driver.
  *
  * A driver does no I/O: it turns the bytes of a provider's HTTP request into inbound messages and
- * delivery statuses (decode), and an outgoing message into the bytes of an HTTP request (build_send)
- * and reads the provider's answer (read_send_response). The core owns sockets, libcurl and the
- * database. Each driver lives in one file (channels/<name>.c) with its state in its own struct,
- * and is listed once in registry.c. */
+ * delivery statuses (decode), and an outgoing message into the bytes of an HTTP request
+ * (build_send) and reads the provider's answer (read_send_response). The core owns sockets, libcurl
+ * and the database. Each driver lives in one file (channels/<name>.c) with its state in its own
+ * struct, and is listed once in registry.c. */
 #ifndef CATAT_CHANNEL_H
 #define CATAT_CHANNEL_H
 
@@ -14,8 +14,8 @@
 
 struct config;
 
-#define CHANNEL_ID_MAX 128   /* provider message ids */
-#define CHANNEL_ADDR_MAX 48  /* phone numbers as the provider writes them */
+#define CHANNEL_ID_MAX 128  /* provider message ids */
+#define CHANNEL_ADDR_MAX 48 /* phone numbers as the provider writes them */
 #define CHANNEL_ERROR_MAX 256
 
 struct channel_kv {
@@ -25,10 +25,10 @@ struct channel_kv {
 
 /* One HTTP request to /webhook/<driver>[/<sub>], everything borrowed from the core. */
 struct channel_request {
-    const char *method;              /* "GET" or "POST" */
-    const char *sub;                 /* "" for /webhook/<driver>, else the rest: "status", "dlr" */
-    const char *path;                /* the full path as requested: "/webhook/twilio/status" */
-    const struct channel_kv *query;  /* URL query arguments, decoded */
+    const char *method;             /* "GET" or "POST" */
+    const char *sub;                /* "" for /webhook/<driver>, else the rest: "status", "dlr" */
+    const char *path;               /* the full path as requested: "/webhook/twilio/status" */
+    const struct channel_kv *query; /* URL query arguments, decoded */
     size_t n_query;
     const struct channel_kv *headers; /* request headers; look up names case-insensitively */
     size_t n_headers;
@@ -74,11 +74,11 @@ struct channel_events {
 /* decode's answers; the core maps them to HTTP statuses and a JSON error. */
 enum channel_rc {
     CHANNEL_OK = 0,
-    CHANNEL_BAD_REQUEST,   /* 400: malformed body, missing fields, invalid UTF-8 */
-    CHANNEL_UNAUTHORIZED,  /* 401: missing or bad signature or secret */
-    CHANNEL_FORBIDDEN,     /* 403: verify token mismatch */
-    CHANNEL_NOT_FOUND,     /* 404: no such sub-path */
-    CHANNEL_BAD_METHOD,    /* 405 */
+    CHANNEL_BAD_REQUEST,  /* 400: malformed body, missing fields, invalid UTF-8 */
+    CHANNEL_UNAUTHORIZED, /* 401: missing or bad signature or secret */
+    CHANNEL_FORBIDDEN,    /* 403: verify token mismatch */
+    CHANNEL_NOT_FOUND,    /* 404: no such sub-path */
+    CHANNEL_BAD_METHOD,   /* 405 */
 };
 
 /* An outgoing message handed to build_send. All borrowed. */
@@ -96,10 +96,10 @@ struct channel_message {
 struct channel_send {
     const char *method; /* "POST" or "GET" (static string) */
     char *url;
-    char *body;         /* NULL for GET */
+    char *body;                              /* NULL for GET */
     char *headers[CHANNEL_SEND_HEADERS_MAX]; /* "Name: value" */
     size_t n_headers;
-    char *userpwd;      /* for basic auth: "user:password" */
+    char *userpwd; /* for basic auth: "user:password" */
     /* The provider id of this message when it is known before sending, "" otherwise. Kannel
      * answers a send with no id, and its delivery reports carry our outbox id back, so its
      * build_send writes the outbox id here. The core copies it into read_send_response's

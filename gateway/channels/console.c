@@ -1,4 +1,5 @@
-/* console.c - the development channel: JSON {"from","text","id"} in, replies printed and returned. */
+/* console.c - the development channel: JSON {"from","text","id"} in, replies printed and returned.
+ */
 #include "channel.h"
 
 #include <jansson.h>
@@ -70,9 +71,8 @@ static int console_build_send(void *state, const struct channel_message *msg,
     return 0;
 }
 
-static int console_read_send_response(void *state, long http_status, const char *body,
-                                      size_t len, char *provider_id, size_t idsz, char *err,
-                                      size_t errsz)
+static int console_read_send_response(void *state, long http_status, const char *body, size_t len,
+                                      char *provider_id, size_t idsz, char *err, size_t errsz)
 {
     provider_id[0] = '\0';
     return 0;
