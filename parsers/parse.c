@@ -10,7 +10,7 @@
 #define SEG_CAP 1024  /* normalised bytes kept per command; the rest of a long line is ignored */
 #define TOKENS_MAX 48 /* argument tokens looked at per command */
 #define GLUE_CAP 64   /* bytes of an amount written with spaces ("Rp 1 jt 250 rb") */
-#define BODY_SKIP " \t#*:,.-"
+#define BODY_SKIP " \t\r\n;#*:,.-"
 
 /* One command's text, normalised: NFKC, case folded, accents stripped, spaces collapsed. */
 struct seg {
@@ -42,6 +42,9 @@ struct parser {
     struct parse_result *out;
     struct seg seg;
     size_t body_start; /* original offset where the last broadcast's body starts */
+    bool body_full;    /* and its body is full: continuation lines change nothing */
+    char pending_target[sizeof(((struct parse_command *)0)->target)]; /* target of a broadcast whose
+                                                                         body has not started yet */
     bool any_visible;
     bool done;
 };
@@ -762,8 +765,9 @@ static void cmd_language(struct args *a, struct parse_command *c)
 }
 
 /* Copies original bytes [from, to) as the broadcast body: trimmed, valid UTF-8 (bad bytes
- * become U+FFFD), control characters as spaces, cut at a UTF-8 boundary. */
-static void body_copy(char *dst, size_t dstsz, const char *text, size_t from, size_t to)
+ * become U+FFFD), control characters as spaces, cut at a UTF-8 boundary. Returns true when dst
+ * filled up (more text would change nothing). */
+static bool body_copy(char *dst, size_t dstsz, const char *text, size_t from, size_t to)
 {
     while (from < to && strchr(BODY_SKIP, text[from]) && text[from] != '\0')
         from++;
@@ -796,12 +800,15 @@ static void body_copy(char *dst, size_t dstsz, const char *text, size_t from, si
                 i += (size_t)r;
             }
         }
-        if (n + l > dstsz - 1)
-            break;
+        if (n + l > dstsz - 1) {
+            dst[n] = '\0';
+            return true;
+        }
         memcpy(dst + n, src, l);
         n += l;
     }
     dst[n] = '\0';
+    return false;
 }
 
 /* Parses the normalised command in p->seg into c. */
@@ -860,6 +867,12 @@ static void seg_parse(struct parser *p, struct parse_command *c)
             field_set(c->group, sizeof(c->group), &a.tok[0], FIELD_UPPER);
         break;
     case PARSE_CMD_BROADCAST: {
+        p->pending_target[0] = '\0';
+        if (a.n == 1) { /* the body may follow on the next lines */
+            field_set(p->pending_target, sizeof(p->pending_target), &a.tok[0], FIELD_UPPER);
+            p->body_start = g->orig_end;
+            p->body_full = false;
+        }
         if (a.n < 2) {
             c->error = PARSE_ERR_MISSING_TARGET;
             break;
@@ -867,7 +880,7 @@ static void seg_parse(struct parser *p, struct parse_command *c)
         field_set(c->target, sizeof(c->target), &a.tok[0], FIELD_UPPER);
         size_t end = a.tok[0].start + a.tok[0].len;
         p->body_start = end < g->len ? g->off[end] : g->orig_end;
-        body_copy(c->body, sizeof(c->body), p->text, p->body_start, g->orig_end);
+        p->body_full = body_copy(c->body, sizeof(c->body), p->text, p->body_start, g->orig_end);
         if (c->body[0] == '\0') {
             c->target[0] = '\0';
             c->error = PARSE_ERR_MISSING_TARGET;
@@ -896,6 +909,26 @@ static void seg_parse(struct parser *p, struct parse_command *c)
     }
 }
 
+/* Lines after a broadcast that start with no keyword belong to its body ("KIRIM KPUK07 Rapat
+ * besok\nBawa buku kas", or the body only from the second line on). True when the command c
+ * (ending at original offset end) was taken into last's body. */
+static bool broadcast_continues(struct parser *p, struct parse_command *last,
+                                const struct parse_command *c, size_t end)
+{
+    if (!last || c->error != PARSE_ERR_UNKNOWN_COMMAND || last->cmd != PARSE_CMD_BROADCAST)
+        return false;
+    if (last->error == PARSE_ERR_MISSING_TARGET && p->pending_target[0] != '\0') {
+        last->error = PARSE_ERR_OK;
+        memcpy(last->target, p->pending_target, sizeof(last->target));
+        p->pending_target[0] = '\0';
+    } else if (last->error != PARSE_ERR_OK) {
+        return false;
+    }
+    if (!p->body_full)
+        p->body_full = body_copy(last->body, sizeof(last->body), p->text, p->body_start, end);
+    return true;
+}
+
 static void parser_close_segment(struct parser *p, size_t end)
 {
     struct seg *g = &p->seg;
@@ -913,23 +946,16 @@ static void parser_close_segment(struct parser *p, size_t end)
         struct parse_command extra;
         memset(&extra, 0, sizeof(extra));
         seg_parse(p, &extra);
-        if (extra.error == PARSE_ERR_UNKNOWN_COMMAND && last->cmd == PARSE_CMD_BROADCAST &&
-            last->error == PARSE_ERR_OK) {
-            body_copy(last->body, sizeof(last->body), p->text, p->body_start, end);
+        if (broadcast_continues(p, last, &extra, end))
             return;
-        }
         r->truncated = true;
         p->done = true;
         return;
     }
-    size_t body_start = p->body_start;
     struct parse_command *c = &r->commands[r->n_commands];
     seg_parse(p, c);
     /* Lines after a broadcast that start with no keyword belong to its body. */
-    if (c->error == PARSE_ERR_UNKNOWN_COMMAND && last && last->cmd == PARSE_CMD_BROADCAST &&
-        last->error == PARSE_ERR_OK) {
-        p->body_start = body_start;
-        body_copy(last->body, sizeof(last->body), p->text, body_start, end);
+    if (broadcast_continues(p, last, c, end)) {
         memset(c, 0, sizeof(*c));
         return;
     }
@@ -943,6 +969,8 @@ void parse_message(const char *text, size_t len, struct parse_result *out)
     p.len = text ? len : 0;
     p.out = out;
     p.body_start = 0;
+    p.body_full = false;
+    p.pending_target[0] = '\0';
     p.any_visible = false;
     p.done = false;
     memset(out, 0, sizeof(*out));
