@@ -372,6 +372,8 @@ static void apply_request(struct http_server *srv, struct request *r, int64_t no
             metrics_count(METRIC_DUPLICATES, (size_t)r->channel);
         } else if (rc == 0) {
             metrics_count(METRIC_INBOUND, (size_t)r->channel);
+            metrics_add_global(METRIC_PARSE_ERRORS, res.parse_errors);
+            metrics_add_global(METRIC_REPLIES_LIMITED, res.limited);
         }
         if (rc == 0 && console && res.replied)
             json_array_append_new(r->replies, json_string(res.reply));

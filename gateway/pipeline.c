@@ -137,6 +137,8 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         parsed = cmds ? json_dumps(cmds, JSON_COMPACT) : NULL;
         json_decref(j);
         status = message_status(&who, &ctx, r);
+        for (int i = 0; i < r->n_commands; i++)
+            out->parse_errors += r->commands[i].error != PARSE_ERR_OK;
         free(r);
     }
     int rc = 0;
@@ -146,6 +148,7 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         rc = -1;
     } else if (p->replies_per_hour && recent >= p->replies_per_hour) {
         status = "limited";
+        out->limited = true;
         log_event(LOG_WARN, "reply limit reached", "channel=%s replies_last_hour=%d", channel,
                   recent);
     } else if (out->reply[0]) {

@@ -127,10 +127,29 @@ def test_bad_configuration_is_refused_with_its_line():
     assert p.returncode == 1 and "CATAT_SERVER_PORT" in p.stderr, p.stderr
 
 
+def test_auto_responder_loop_is_cut_by_the_hourly_reply_limit():
+    c = Catat(ini="[server]\nreplies_per_hour = 3\n").start()
+    try:
+        answers = [c.console("081299990000", "Auto-reply: I am away", "loop%d" % i)[1]
+                   for i in range(6)]
+        assert [len(a["replies"]) for a in answers] == [1, 1, 1, 0, 0, 0], answers
+        assert c.sql("SELECT count(*) FROM messages") == [(6,)]  # every message is kept
+        assert c.sql("SELECT count(*) FROM messages WHERE status = 'limited'") == [(3,)]
+        assert c.sql("SELECT count(*) FROM outbox") == [(3,)]
+        # Another sender is not affected.
+        assert len(c.console("081200001111", "SALDO", "other")[1]["replies"]) == 1
+        metrics = c.get("/metrics")[1].decode()
+        assert "catat_replies_limited_total 3" in metrics, metrics
+        assert "catat_parse_errors_total 7" in metrics, metrics
+    finally:
+        c.stop()
+
+
 if __name__ == "__main__":
     run_tests([test_message_stored_once_and_answered_in_indonesian,
                test_registered_member_sale_reply,
                test_healthz_metrics_and_bad_input,
                test_concurrent_requests_then_sigterm_exits_zero,
                test_simulate_and_parse_commands,
-               test_bad_configuration_is_refused_with_its_line])
+               test_bad_configuration_is_refused_with_its_line,
+               test_auto_responder_loop_is_cut_by_the_hourly_reply_limit])
