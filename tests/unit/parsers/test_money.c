@@ -88,11 +88,12 @@ static void test_quantity(void **state)
     expect_amount("3xrp15.000", 45000, 3, true);
     expect_amount("@15rb", 15000, 0, true);
     struct money m;
-    assert_int_equal(money_parse("2kg", 3, &m), MONEY_OK);
+    static const char two_kg[] = "2kg";
+    assert_int_equal(money_parse(two_kg, 3, &m), MONEY_OK);
     assert_int_equal(m.kind, MONEY_QTY);
     assert_int_equal(m.qty, 2);
     assert_int_equal(m.unit_len, 2);
-    assert_memory_equal("kg", "2kg" + m.unit_off, 2);
+    assert_memory_equal("kg", &two_kg[m.unit_off], 2);
     assert_int_equal(money_parse("12bungkus", 9, &m), MONEY_OK);
     assert_int_equal(m.kind, MONEY_QTY);
     assert_int_equal(m.qty, 12);
