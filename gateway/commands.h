@@ -7,6 +7,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_templates(int argc, char **argv);
 
 /* Shared option handling: finds "-c FILE" / "--config FILE" in argv (removing it) and returns

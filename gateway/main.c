@@ -13,6 +13,8 @@ static const struct {
     {"serve", cmd_serve, "run the gateway: HTTP webhooks, outbox, scheduler"},
     {"parse", cmd_parse, "print what the parser makes of messages (JSON)"},
     {"simulate", cmd_simulate, "type messages as a phone and read the replies"},
+    {"import", cmd_import, "load groups, members or loans from CSV"},
+    {"export", cmd_export, "write messages, members, the ledger or loans as CSV or JSON"},
     {"db", cmd_db, "database: migrate, backup FILE"},
     {"templates", cmd_templates, "templates check: render every reply template"},
 };

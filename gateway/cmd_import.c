@@ -1,0 +1,960 @@
+/* cmd_import.c - `catat import groups|members|loans FILE.csv`: RFC 4180 CSV into the store, all of
+ * a file or none of it, every bad row reported as FILE:LINE: reason. */
+#include "commands.h"
+
+#include "channel.h"
+#include "config.h"
+#include "phone.h"
+#include "store.h"
+#include "store_io.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define IMPORT_MAX_BYTES (64L * 1024 * 1024)
+#define CSV_MAX_FIELDS 32
+#define CSV_MAX_FIELD_BYTES 4096
+#define IMPORT_MAX_REPORTED 200 /* bad rows printed; the rest are counted */
+#define LOAN_MAX_INSTALMENTS 520
+#define AMOUNT_MAX 1000000000LL
+
+/* ---- an RFC 4180 reader that knows the line each record starts on ----
+ * libcsv (Debian's libcsv-dev) parses the same dialect but reports no line numbers, and every
+ * error here must name its line; so this small reader. Fields may be quoted ("a, b", "say
+ * ""hi"""), quoted fields may span lines; records end with LF, CRLF or CR. */
+
+struct csv {
+    const char *p, *end;
+    int line; /* the physical line p is on, from 1 */
+};
+
+struct record {
+    int line;                    /* where the record starts */
+    int n;                       /* fields */
+    char *field[CSV_MAX_FIELDS]; /* trimmed, NUL-terminated, pointing into buf */
+    char *buf;                   /* owned */
+    bool error;                  /* the record could not be read; message in err */
+    char err[160];
+};
+
+static void record_free(struct record *r)
+{
+    if (r)
+        free(r->buf);
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Skips to the start of the next physical line (after a syntax error). */
+static void csv_skip_line(struct csv *c)
+{
+    while (c->p < c->end && *c->p != '\n' && *c->p != '\r')
+        c->p++;
+    if (c->p < c->end && *c->p == '\r')
+        c->p++;
+    if (c->p < c->end && *c->p == '\n')
+        c->p++;
+    c->line++;
+}
+
+/* Reads the next record into r (new buf). Returns 1 with a record (r->error set when it was
+ * malformed), 0 at the end of the input, -1 when out of memory. */
+static int csv_next(struct csv *c, struct record *r)
+{
+    memset(r, 0, sizeof *r);
+    if (c->p >= c->end)
+        return 0;
+    r->line = c->line;
+    /* The record's bytes, unescaped, are never longer than the raw text up to the end. */
+    size_t cap = 0;
+    const char *q = c->p;
+    bool quoted = false;
+    while (q < c->end && (quoted || (*q != '\n' && *q != '\r'))) {
+        if (*q == '"')
+            quoted = !quoted;
+        q++;
+    }
+    cap = (size_t)(q - c->p) + CSV_MAX_FIELDS + 1;
+    r->buf = malloc(cap);
+    if (!r->buf)
+        return -1;
+    size_t len = 0, start = 0;
+    for (;;) {
+        if (r->n == CSV_MAX_FIELDS) {
+            snprintf(r->err, sizeof r->err, "more than %d fields", CSV_MAX_FIELDS);
+            r->error = true;
+            csv_skip_line(c);
+            return 1;
+        }
+        while (c->p < c->end && is_blank(*c->p))
+            c->p++;
+        start = len;
+        if (c->p < c->end && *c->p == '"') {
+            int opened = c->line;
+            c->p++;
+            for (;;) {
+                if (c->p >= c->end) {
+                    snprintf(r->err, sizeof r->err, "quoted field opened on line %d is not closed",
+                             opened);
+                    r->error = true;
+                    return 1;
+                }
+                char ch = *c->p++;
+                if (ch == '"') {
+                    if (c->p < c->end && *c->p == '"') {
+                        r->buf[len++] = '"';
+                        c->p++;
+                        continue;
+                    }
+                    break;
+                }
+                if (ch == '\r' && c->p < c->end && *c->p == '\n')
+                    continue; /* CRLF inside quotes: keep one LF */
+                if (ch == '\n' || ch == '\r')
+                    c->line++;
+                r->buf[len++] = ch;
+            }
+            while (c->p < c->end && is_blank(*c->p))
+                c->p++;
+            if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+                snprintf(r->err, sizeof r->err, "text after a closing quote in field %d", r->n + 1);
+                r->error = true;
+                csv_skip_line(c);
+                return 1;
+            }
+        } else {
+            while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+                if (*c->p == '"') {
+                    snprintf(r->err, sizeof r->err,
+                             "a quote inside unquoted field %d (quote the whole field)", r->n + 1);
+                    r->error = true;
+                    csv_skip_line(c);
+                    return 1;
+                }
+                r->buf[len++] = *c->p++;
+            }
+        }
+        if (len - start > CSV_MAX_FIELD_BYTES) {
+            snprintf(r->err, sizeof r->err, "field %d is longer than %d bytes", r->n + 1,
+                     CSV_MAX_FIELD_BYTES);
+            r->error = true;
+            csv_skip_line(c);
+            return 1;
+        }
+        while (len > start && is_blank(r->buf[len - 1]))
+            len--;
+        r->buf[len++] = '\0';
+        r->field[r->n++] = r->buf + start;
+        if (c->p >= c->end)
+            return 1;
+        if (*c->p == ',') {
+            c->p++;
+            continue;
+        }
+        csv_skip_line(c); /* at the LF, CRLF or CR ending the record */
+        return 1;
+    }
+}
+
+/* Whether the record holds nothing (a blank line, or a row of empty cells). */
+static bool record_empty(const struct record *r)
+{
+    for (int i = 0; i < r->n; i++)
+        if (r->field[i][0])
+            return false;
+    return true;
+}
+
+/* Valid UTF-8 without control characters; returns false and names the problem otherwise. */
+static bool text_ok(const char *s, const char **why)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *why = "a control character (line break or tab)";
+            return false;
+        }
+        int n = *p < 0x80             ? 0
+                : (*p & 0xe0) == 0xc0 ? 1
+                : (*p & 0xf0) == 0xe0 ? 2
+                : (*p & 0xf8) == 0xf0 ? 3
+                                      : -1;
+        if (n < 0 || (n == 1 && *p < 0xc2) || (n == 3 && *p > 0xf4)) {
+            *why = "bytes that are not UTF-8 (save the file as CSV UTF-8)";
+            return false;
+        }
+        uint32_t cp = n ? (uint32_t)(*p & (0x3f >> n)) : *p;
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                *why = "bytes that are not UTF-8 (save the file as CSV UTF-8)";
+                return false;
+            }
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+            *why = "bytes that are not UTF-8 (save the file as CSV UTF-8)";
+            return false;
+        }
+        p += n + 1;
+    }
+    return true;
+}
+
+/* ---- the import ---- */
+
+struct column {
+    const char *name;
+    bool required;
+};
+
+struct import;
+struct kind {
+    const char *name; /* "groups" */
+    const struct column *columns;
+    /* Checks and stores one row: 0 stored, 1 bad (reported), -1 database error. */
+    int (*row)(struct import *im, const struct record *r);
+};
+
+struct seen {
+    char key[40];
+    int line;
+};
+
+struct import {
+    const char *file;
+    const struct kind *kind;
+    struct store *s;
+    const char *country, *default_tz;
+    int64_t now;
+    int at[CSV_MAX_FIELDS]; /* column index -> field index in the record, -1 when absent */
+    int bad, bad_rows, stored, created; /* bad: reasons reported */
+    struct seen *seen;
+    int n_seen, cap_seen;
+    int64_t next_code;
+    char **file_codes; /* member codes written in the file (borrowed), so none is made up twice */
+    int n_file_codes;
+};
+
+static void report(struct import *im, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void report(struct import *im, int line, const char *fmt, ...)
+{
+    if (im->bad++ >= IMPORT_MAX_REPORTED)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s:%d: ", im->file, line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* The trimmed cell of column name ("" when the column is absent). */
+static char *cell(const struct import *im, const struct record *r, const char *name)
+{
+    static char empty[1];
+    for (int i = 0; im->kind->columns[i].name; i++)
+        if (strcmp(im->kind->columns[i].name, name) == 0)
+            return im->at[i] >= 0 ? r->field[im->at[i]] : empty;
+    return empty;
+}
+
+static void upper(char *s)
+{
+    for (; *s; s++)
+        *s = (char)toupper((unsigned char)*s);
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+/* Codes: letters, digits, '-' and '_', at most max bytes; upper-cased in place. */
+static bool code_ok(char *s, size_t max)
+{
+    upper(s);
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+            return false;
+    return true;
+}
+
+/* A positive whole number of digits, at most max; 0 when it is not one. */
+static int64_t whole_number(const char *s, int64_t max)
+{
+    if (!*s || strlen(s) > 12)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return 0;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < 1 || v > max)
+        return 0;
+    return v;
+}
+
+/* Records key as seen on line; returns the earlier line when it was seen before, else 0. */
+static int seen_before(struct import *im, const char *key, int line)
+{
+    for (int i = 0; i < im->n_seen; i++)
+        if (strcmp(im->seen[i].key, key) == 0)
+            return im->seen[i].line;
+    if (im->n_seen == im->cap_seen) {
+        int cap = im->cap_seen ? im->cap_seen * 2 : 64;
+        struct seen *grown = realloc(im->seen, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return 0;
+        im->seen = grown;
+        im->cap_seen = cap;
+    }
+    snprintf(im->seen[im->n_seen].key, sizeof im->seen[0].key, "%s", key);
+    im->seen[im->n_seen++].line = line;
+    return 0;
+}
+
+static bool name_ok(struct import *im, const struct record *r, const char *column,
+                    const char *value, size_t max)
+{
+    if (strlen(value) > max) {
+        report(im, r->line, "%s is longer than %zu bytes", column, max);
+        return false;
+    }
+    return true;
+}
+
+/* Normalises the phone cell to E.164 into out; reports and returns false when it is not one. */
+static bool phone_ok(struct import *im, const struct record *r, char out[PHONE_E164_MAX])
+{
+    const char *raw = cell(im, r, "phone");
+    if (!raw[0]) {
+        report(im, r->line, "phone is empty");
+        return false;
+    }
+    if (phone_normalize(raw, strlen(raw), im->country, out) != 0) {
+        report(im, r->line, "phone \"%s\" is not a phone number", raw);
+        return false;
+    }
+    return true;
+}
+
+/* "+07:00", "+7", "7", "WIB" -> "+07:00" (and 8/WITA, 9/WIT); NULL when it is none of these. */
+static const char *indonesian_tz(const char *s)
+{
+    static const struct {
+        const char *names[5];
+        const char *tz;
+    } zones[] = {
+        {{"+07:00", "+0700", "+7", "7", "WIB"}, "+07:00"},
+        {{"+08:00", "+0800", "+8", "8", "WITA"}, "+08:00"},
+        {{"+09:00", "+0900", "+9", "9", "WIT"}, "+09:00"},
+    };
+    for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++)
+        for (int i = 0; i < 5; i++)
+            if (strcasecmp(s, zones[z].names[i]) == 0)
+                return zones[z].tz;
+    return NULL;
+}
+
+static int group_row(struct import *im, const struct record *r)
+{
+    char *code = cell(im, r, "code"), *name = cell(im, r, "name");
+    char *network = cell(im, r, "network"), *district = cell(im, r, "district");
+    const char *tz_cell = cell(im, r, "timezone"), *tz = NULL;
+    int bad = im->bad;
+    if (!code_ok(code, 23))
+        report(im, r->line, "code \"%s\" must be 1-23 letters, digits, '-' or '_'", code);
+    else {
+        int earlier = seen_before(im, code, r->line);
+        if (earlier)
+            report(im, r->line, "group %s is also on line %d", code, earlier);
+    }
+    name_ok(im, r, "name", name, 63);
+    name_ok(im, r, "district", district, 63);
+    if (network[0] && !code_ok(network, 23))
+        report(im, r->line, "network \"%s\" must be 1-23 letters, digits, '-' or '_'", network);
+    if (tz_cell[0] && !(tz = indonesian_tz(tz_cell)))
+        report(im, r->line, "timezone \"%s\" must be +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)",
+               tz_cell);
+    if (im->bad != bad)
+        return 1;
+    struct store_io_group g = {code, name, network, district, tz};
+    int rc = store_io_group_upsert(im->s, &g, im->default_tz, im->now);
+    if (rc < 0)
+        return -1;
+    im->created += rc;
+    return 0;
+}
+
+static bool role_ok(const char *role)
+{
+    static const char *const roles[] = {"member", "treasurer", "facilitator", "trainer", "admin"};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (strcmp(role, roles[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool code_in_file(const struct import *im, const char *code)
+{
+    for (int i = 0; i < im->n_file_codes; i++)
+        if (strcasecmp(im->file_codes[i], code) == 0)
+            return true;
+    return false;
+}
+
+/* Makes up the next free member code "A0001"-style: unused in the database and in the file. */
+static int make_member_code(struct import *im, char *out, size_t outsz)
+{
+    for (;;) {
+        snprintf(out, outsz, "A%04lld", (long long)im->next_code++);
+        struct store_person other;
+        int rc = store_person_by_code(im->s, out, &other);
+        if (rc < 0)
+            return -1;
+        if (rc == 0 && !code_in_file(im, out))
+            return 0;
+    }
+}
+
+static int member_row(struct import *im, const struct record *r)
+{
+    char phone[PHONE_E164_MAX];
+    char *name = cell(im, r, "name"), *group = cell(im, r, "group"), *role = cell(im, r, "role");
+    char *lang = cell(im, r, "language"), *code = cell(im, r, "code");
+    char *channel = cell(im, r, "channel");
+    int bad = im->bad;
+    struct store_person existing;
+    int found = 0;
+    if (phone_ok(im, r, phone)) {
+        int earlier = seen_before(im, phone, r->line);
+        if (earlier)
+            report(im, r->line, "phone %s is also on line %d", phone, earlier);
+        if ((found = store_person_by_phone(im->s, phone, &existing)) < 0)
+            return -1;
+    }
+    if (!found)
+        memset(&existing, 0, sizeof existing);
+    if (!name[0])
+        report(im, r->line, "name is empty");
+    else
+        name_ok(im, r, "name", name, 63);
+    lower(role);
+    if (role[0] && !role_ok(role))
+        report(im, r->line, "role \"%s\" must be member, treasurer, facilitator, trainer or admin",
+               role);
+    const char *eff_role = role[0] ? role : existing.role[0] ? existing.role : "member";
+    int64_t group_id = 0;
+    if (group[0]) {
+        struct store_group g;
+        upper(group);
+        int rc = store_group_by_code(im->s, group, &g);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            report(im, r->line, "group %s does not exist (import groups first)", group);
+        group_id = rc == 1 ? g.id : 0;
+    } else if (!existing.group_id && strcmp(eff_role, "admin") != 0 &&
+               strcmp(eff_role, "trainer") != 0) {
+        report(im, r->line, "group is empty (only trainers and admins may have none)");
+    }
+    lower(lang);
+    if (lang[0] && strcmp(lang, "id") != 0 && strcmp(lang, "en") != 0)
+        report(im, r->line, "language \"%s\" must be id or en", lang);
+    lower(channel);
+    if (channel[0] && !channel_find(channel))
+        report(im, r->line, "channel \"%s\" must be whatsapp, twilio, kannel or console", channel);
+    char made[16];
+    if (code[0]) {
+        if (!code_ok(code, 15)) {
+            report(im, r->line, "code \"%s\" must be 1-15 letters, digits, '-' or '_'", code);
+        } else {
+            struct store_person other;
+            int rc = store_person_by_code(im->s, code, &other);
+            if (rc < 0)
+                return -1;
+            char key[40];
+            snprintf(key, sizeof key, "code:%s", code);
+            int earlier = seen_before(im, key, r->line);
+            if (earlier)
+                report(im, r->line, "member code %s is also on line %d", code, earlier);
+            else if (rc == 1 && strcmp(other.phone, phone) != 0)
+                report(im, r->line, "member code %s already belongs to %s", code, other.phone);
+        }
+    }
+    if (im->bad != bad)
+        return 1;
+    if (!code[0]) {
+        if (existing.code[0])
+            snprintf(made, sizeof made, "%s", existing.code);
+        else if (make_member_code(im, made, sizeof made) != 0)
+            return -1;
+        code = made;
+    }
+    struct store_io_member m = {
+        .phone = phone,
+        .name = name,
+        .role = role,
+        .language = lang,
+        .code = code,
+        .channel = channel,
+        .group_id = group_id,
+    };
+    int rc = store_io_member_upsert(im->s, &m, im->now);
+    if (rc < 0)
+        return -1;
+    im->created += rc;
+    return 0;
+}
+
+static bool leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && leap(y) ? 29 : days[m - 1];
+}
+
+/* Parses a calendar date "YYYY-MM-DD" (strictly: ten characters, a day the month has). */
+static bool date_ok(const char *s, int *y, int *m, int *d)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return false;
+    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    *m = (s[5] - '0') * 10 + (s[6] - '0');
+    *d = (s[8] - '0') * 10 + (s[9] - '0');
+    return *y >= 2000 && *y <= 2100 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
+}
+
+/* The due date of instalment i (from 0): weekly, 7 days apart; monthly, the same day of each
+ * month as the first, or the month's last day when it is shorter (31 Jan, 28 Feb, 31 Mar). */
+static void due_date(int y, int m, int d, bool monthly, int i, char out[16])
+{
+    if (monthly) {
+        int months = (m - 1) + i;
+        int yy = y + months / 12, mm = months % 12 + 1;
+        int dd = d < month_days(yy, mm) ? d : month_days(yy, mm);
+        snprintf(out, 16, "%04d-%02d-%02d", yy, mm, dd);
+        return;
+    }
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + 7 * i, .tm_hour = 12};
+    time_t t = timegm(&tm);
+    gmtime_r(&t, &tm);
+    snprintf(out, 16, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static int loan_row(struct import *im, const struct record *r)
+{
+    char phone[PHONE_E164_MAX];
+    char *code = cell(im, r, "code"), *freq = cell(im, r, "frequency");
+    const char *principal_s = cell(im, r, "principal"), *instalment_s = cell(im, r, "instalment");
+    const char *count_s = cell(im, r, "instalments"), *first_due = cell(im, r, "first_due");
+    int bad = im->bad;
+    struct store_person who = {0};
+    if (!code_ok(code, 23)) {
+        report(im, r->line, "code \"%s\" must be 1-23 letters, digits, '-' or '_'", code);
+    } else {
+        int earlier = seen_before(im, code, r->line);
+        if (earlier)
+            report(im, r->line, "loan %s is also on line %d", code, earlier);
+    }
+    if (phone_ok(im, r, phone)) {
+        int rc = store_person_by_phone(im->s, phone, &who);
+        if (rc < 0)
+            return -1;
+        if (rc == 0 || !who.role[0])
+            report(im, r->line, "no member has phone %s (import members first)", phone);
+        struct store_loan old;
+        rc = code[0] ? store_loan_by_code(im->s, code, &old) : 0;
+        if (rc < 0)
+            return -1;
+        if (rc == 1 && who.id && old.person_id != who.id)
+            report(im, r->line,
+                   "loan %s belongs to another member; a borrower is not changed by "
+                   "import",
+                   code);
+    }
+    int64_t principal = whole_number(principal_s, AMOUNT_MAX);
+    if (!principal)
+        report(im, r->line,
+               "principal \"%s\" must be a whole number of rupiah, 1 to 1000000000, "
+               "digits only",
+               principal_s);
+    int64_t count = whole_number(count_s, LOAN_MAX_INSTALMENTS);
+    if (!count)
+        report(im, r->line, "instalments \"%s\" must be a whole number from 1 to %d", count_s,
+               LOAN_MAX_INSTALMENTS);
+    int64_t instalment = 0;
+    if (instalment_s[0]) {
+        instalment = whole_number(instalment_s, AMOUNT_MAX);
+        if (!instalment)
+            report(im, r->line, "instalment \"%s\" must be a whole number of rupiah, digits only",
+                   instalment_s);
+    } else if (principal && count) {
+        instalment = principal / count;
+        if (!instalment)
+            report(im, r->line, "principal %lld is less than one rupiah per instalment",
+                   (long long)principal);
+    }
+    /* The schedule sums to the principal: the last instalment takes what is left. A difference
+     * of a whole instalment or more is a mistake in the file (or interest, which catat does not
+     * add: put the whole amount to repay in principal), never rounding. */
+    if (principal && count && instalment) {
+        int64_t total = instalment * count;
+        int64_t diff = total > principal ? total - principal : principal - total;
+        if (diff >= instalment)
+            report(im, r->line,
+                   "instalment %lld x %lld instalments = %lld, which differs from principal %lld "
+                   "by a whole instalment or more",
+                   (long long)instalment, (long long)count, (long long)total, (long long)principal);
+    }
+    lower(freq);
+    bool monthly = strcmp(freq, "monthly") == 0 || strcmp(freq, "bulanan") == 0;
+    bool weekly = strcmp(freq, "weekly") == 0 || strcmp(freq, "mingguan") == 0;
+    if (!monthly && !weekly)
+        report(im, r->line, "frequency \"%s\" must be weekly or monthly", freq);
+    int y, m, d;
+    if (!date_ok(first_due, &y, &m, &d))
+        report(im, r->line, "first_due \"%s\" must be a date YYYY-MM-DD", first_due);
+    if (im->bad != bad)
+        return 1;
+
+    struct store_io_instalment *schedule = calloc((size_t)count, sizeof *schedule);
+    if (!schedule)
+        return -1;
+    for (int i = 0; i < count; i++) {
+        due_date(y, m, d, monthly, i, schedule[i].due);
+        schedule[i].amount = i + 1 < count ? instalment : principal - instalment * (count - 1);
+    }
+    struct store_io_loan l = {
+        .code = code,
+        .frequency = monthly ? "monthly" : "weekly",
+        .first_due = first_due,
+        .person_id = who.id,
+        .principal = principal,
+        .instalment = instalment,
+        .instalments = (int)count,
+        .schedule = schedule,
+    };
+    int rc = store_io_loan_upsert(im->s, &l, im->now);
+    free(schedule);
+    if (rc < 0)
+        return -1;
+    im->created += rc;
+    return 0;
+}
+
+static const struct column group_columns[] = {
+    {"code", true},      {"name", false},     {"network", false},
+    {"district", false}, {"timezone", false}, {NULL, false},
+};
+static const struct column member_columns[] = {
+    {"phone", true},     {"name", true},  {"group", false},   {"role", false},
+    {"language", false}, {"code", false}, {"channel", false}, {NULL, false},
+};
+static const struct column loan_columns[] = {
+    {"code", true},        {"phone", true},     {"principal", true}, {"instalment", false},
+    {"instalments", true}, {"frequency", true}, {"first_due", true}, {NULL, false},
+};
+static const struct kind kinds[] = {
+    {"groups", group_columns, group_row},
+    {"members", member_columns, member_row},
+    {"loans", loan_columns, loan_row},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: catat import groups|members|loans FILE.csv [-c FILE]\n\n"
+            "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
+            "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
+            "left out; an unknown column is an error. FILE - reads standard input.\n\n"
+            "  groups.csv   code,name,network,district,timezone\n"
+            "               (code required; timezone +07:00, +08:00 or +09:00, default [locale]\n"
+            "               timezone; a network is created from its code)\n"
+            "  members.csv  phone,name,group,role,language,code,channel\n"
+            "               (phone and name required; group required except for trainers and\n"
+            "               admins; role member (default), treasurer, facilitator, trainer,\n"
+            "               admin; language id or en; a member code like A0007 is made up\n"
+            "               when code is left out)\n"
+            "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due\n"
+            "               (the member must exist; frequency weekly or monthly; first_due\n"
+            "               YYYY-MM-DD; instalment defaults to principal / instalments)\n\n"
+            "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
+            "each month, the month's last day when it is shorter (monthly). They add up to the\n"
+            "principal: every instalment is `instalment` and the last takes what is left, so\n"
+            "instalment x instalments may differ from principal by less than one instalment;\n"
+            "a larger difference is an error (catat adds no interest: put the whole amount\n"
+            "to repay in principal).\n\n"
+            "Every bad row is reported as FILE:LINE: reason and nothing of such a file is\n"
+            "loaded (exit status 1). Importing a file again updates the rows with the same\n"
+            "key (group code, member phone, loan code) instead of failing; an empty cell\n"
+            "keeps what is stored. Repayments already recorded are spread over an updated\n"
+            "loan schedule again.\n");
+}
+
+/* Reads the whole file (or standard input for "-") into a new buffer. */
+static char *read_file(const char *path, size_t *len, char *err, size_t errsz)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errsz, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            if ((long)cap >= IMPORT_MAX_BYTES) {
+                snprintf(err, errsz, "%s: larger than %ld bytes", path, IMPORT_MAX_BYTES);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            char *grown = realloc(buf, cap * 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                snprintf(err, errsz, "%s: %s", path, strerror(errno));
+                free(buf);
+                buf = NULL;
+            }
+            break;
+        }
+    }
+    if (!buf && !err[0])
+        snprintf(err, errsz, "out of memory");
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Reads the header record into im->at. Returns 0, or 1 when it is bad (reported). */
+static int read_header(struct import *im, const struct record *h)
+{
+    const struct column *cols = im->kind->columns;
+    int n_cols = 0;
+    while (cols[n_cols].name)
+        n_cols++;
+    for (int i = 0; i < n_cols; i++)
+        im->at[i] = -1;
+    int bad = im->bad;
+    if (h->error) {
+        report(im, h->line, "%s", h->err);
+        return 1;
+    }
+    char expected[160] = "";
+    for (int i = 0; i < n_cols; i++)
+        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s",
+                 i ? "," : "", cols[i].name);
+    for (int f = 0; f < h->n; f++) {
+        char *name = h->field[f];
+        lower(name);
+        int c = 0;
+        while (c < n_cols && strcmp(cols[c].name, name) != 0)
+            c++;
+        if (c == n_cols)
+            report(im, h->line, "unknown column \"%s\" (%s.csv columns: %s)", name, im->kind->name,
+                   expected);
+        else if (im->at[c] >= 0)
+            report(im, h->line, "column \"%s\" appears twice", name);
+        else
+            im->at[c] = f;
+    }
+    for (int c = 0; c < n_cols; c++)
+        if (cols[c].required && im->at[c] < 0)
+            report(im, h->line, "required column \"%s\" is missing (%s.csv columns: %s)",
+                   cols[c].name, im->kind->name, expected);
+    return im->bad != bad;
+}
+
+/* Checks the shape of every record and stores the good ones in the open transaction. Returns 0,
+ * or -1 on a database error. */
+static int import_records(struct import *im, struct record *recs, int n, int n_header_fields)
+{
+    for (int i = 0; i < n; i++) {
+        struct record *r = &recs[i];
+        if (r->error) {
+            report(im, r->line, "%s", r->err);
+            im->bad_rows++;
+            continue;
+        }
+        if (record_empty(r))
+            continue;
+        if (r->n != n_header_fields) {
+            report(im, r->line, "%d fields, but the header has %d", r->n, n_header_fields);
+            im->bad_rows++;
+            continue;
+        }
+        const char *why = NULL;
+        int f = 0;
+        while (f < r->n && text_ok(r->field[f], &why))
+            f++;
+        if (f < r->n) {
+            report(im, r->line, "field %d holds %s", f + 1, why);
+            im->bad_rows++;
+            continue;
+        }
+        int rc = im->kind->row(im, r);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            im->stored++;
+        else
+            im->bad_rows++;
+    }
+    return 0;
+}
+
+int cmd_import(int argc, char **argv)
+{
+    const char *config_path = commands_config_option(&argc, argv);
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    const struct kind *kind = NULL;
+    for (size_t i = 0; argc == 3 && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(argv[1], kinds[i].name) == 0)
+            kind = &kinds[i];
+    if (!kind) {
+        usage(stderr);
+        return 2;
+    }
+    const char *path = argv[2];
+    char err[512] = "";
+    size_t len = 0;
+    char *text = read_file(path, &len, err, sizeof err);
+    if (!text) {
+        fprintf(stderr, "catat import: %s\n", err);
+        return 1;
+    }
+    struct config *cfg = config_load(config_path, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "catat: %s\n", err);
+        free(text);
+        return 1;
+    }
+    struct csv c = {text, text + len, 1};
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        c.p += 3; /* the BOM spreadsheets write before UTF-8 CSV */
+    struct record *recs = NULL;
+    int n = 0, cap = 0, status = 0;
+    struct record r;
+    int rc;
+    while ((rc = csv_next(&c, &r)) == 1) {
+        if (n == 0 && !r.error && record_empty(&r)) { /* blank lines before the header */
+            record_free(&r);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct record *grown = realloc(recs, (size_t)cap * sizeof *grown);
+            if (!grown) {
+                record_free(&r);
+                rc = -1;
+                break;
+            }
+            recs = grown;
+        }
+        recs[n++] = r;
+    }
+    struct import im = {
+        .file = path,
+        .kind = kind,
+        .country = config_get(cfg, "locale", "country_code"),
+        .default_tz = config_get(cfg, "locale", "timezone"),
+        .now = (int64_t)time(NULL),
+    };
+    struct store *s = NULL;
+    if (rc < 0) {
+        fprintf(stderr, "catat import: out of memory\n");
+        status = 1;
+    } else if (n == 0) {
+        report(&im, 1, "the header line is missing (%s.csv starts with %s,...)", kind->name,
+               kind->columns[0].name);
+        status = 1;
+    } else if (read_header(&im, &recs[0]) != 0) {
+        status = 1;
+    } else if (!(s = store_open(config_get(cfg, "database", "path"), err, sizeof err))) {
+        fprintf(stderr, "catat: %s\n", err);
+        status = 1;
+    } else {
+        im.s = s;
+        /* Member codes written in the file are never made up for another row. */
+        im.file_codes = calloc((size_t)n, sizeof *im.file_codes);
+        for (int i = 1; im.file_codes && i < n && kind->row == member_row; i++)
+            if (!recs[i].error && recs[i].n == recs[0].n && im.at[5] >= 0)
+                im.file_codes[im.n_file_codes++] = recs[i].field[im.at[5]];
+        im.next_code = store_io_max_member_code(s) + 1;
+        if (!im.file_codes || im.next_code < 1 || store_begin(s) != 0) {
+            fprintf(stderr, "catat import: cannot start (see the log)\n");
+            status = 1;
+        } else if (import_records(&im, recs + 1, n - 1, recs[0].n) != 0) {
+            store_rollback(s);
+            fprintf(stderr, "catat import: database error, nothing imported (see the log)\n");
+            status = 1;
+        } else if (im.bad) {
+            store_rollback(s);
+            status = 1;
+        } else if (store_commit(s) != 0) {
+            store_rollback(s);
+            fprintf(stderr, "catat import: could not commit, nothing imported\n");
+            status = 1;
+        } else {
+            printf("imported %d %s (%d new, %d updated)\n", im.stored, kind->name, im.created,
+                   im.stored - im.created);
+        }
+    }
+    if (im.bad) {
+        if (im.bad > IMPORT_MAX_REPORTED)
+            fprintf(stderr, "%s: %d more bad rows not shown\n", path, im.bad - IMPORT_MAX_REPORTED);
+        if (im.bad_rows)
+            fprintf(stderr, "%s: %d bad row%s, nothing imported\n", path, im.bad_rows,
+                    im.bad_rows == 1 ? "" : "s");
+        else
+            fprintf(stderr, "%s: nothing imported\n", path);
+    }
+    for (int i = 0; i < n; i++)
+        record_free(&recs[i]);
+    free(recs);
+    free(im.seen);
+    free(im.file_codes);
+    store_close(s);
+    config_free(cfg);
+    free(text);
+    return status;
+}

@@ -1,0 +1,318 @@
+/* io.c - import upserts (groups, members, loans with their schedules) and export row iterators. */
+#include "store_internal.h"
+#include "store_io.h"
+
+#include <string.h>
+
+/* Column i as text, "" for NULL; borrowed until the next step. */
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* 1 when the query bound in st yields a row, 0 when not, -1 on error (st is reset). */
+static int exists(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, what);
+    return rc == SQLITE_ROW;
+}
+
+int store_io_group_upsert(struct store *s, const struct store_io_group *g, const char *default_tz,
+                          int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM groups WHERE code = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, g->code, -1, SQLITE_STATIC);
+    int existed = exists(s, st, "io_group_exists");
+    if (existed < 0)
+        return -1;
+    if (g->network && g->network[0]) {
+        st = store_stmt(s, "INSERT INTO networks(code) VALUES(?1) ON CONFLICT(code) DO NOTHING");
+        if (!st)
+            return -1;
+        sqlite3_bind_text(st, 1, g->network, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return store_fail(s, "io_network_insert");
+    }
+    /* An empty cell (bound as NULL) keeps the stored value: coalesce(?, column). */
+    st = store_stmt(s,
+                    "INSERT INTO groups(code, name, network_id, district, timezone, created_at)"
+                    " VALUES(?1, coalesce(?2, ''), (SELECT id FROM networks WHERE code = ?3),"
+                    " coalesce(?4, ''), coalesce(?5, ?6), ?7)"
+                    " ON CONFLICT(code) DO UPDATE SET name = coalesce(?2, name),"
+                    " network_id = coalesce((SELECT id FROM networks WHERE code = ?3), network_id),"
+                    " district = coalesce(?4, district), timezone = coalesce(?5, timezone)");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, g->code, -1, SQLITE_STATIC);
+    store_bind_text(st, 2, g->name);
+    store_bind_text(st, 3, g->network);
+    store_bind_text(st, 4, g->district);
+    store_bind_text(st, 5, g->timezone);
+    sqlite3_bind_text(st, 6, default_tz, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, now);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "io_group_upsert");
+    return !existed;
+}
+
+int store_io_member_upsert(struct store *s, const struct store_io_member *m, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM people WHERE phone = ?1 AND role IS NOT NULL");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, m->phone, -1, SQLITE_STATIC);
+    int existed = exists(s, st, "io_member_exists");
+    if (existed < 0)
+        return -1;
+    st = store_stmt(s, "INSERT INTO people(phone, name, group_id, role, language, code, channel,"
+                       " created_at) VALUES(?1, ?2, ?3, coalesce(?4, 'member'), ?5, ?6, ?7, ?8)"
+                       " ON CONFLICT(phone) DO UPDATE SET name = ?2,"
+                       " group_id = coalesce(?3, group_id), role = coalesce(?4, role, 'member'),"
+                       " language = coalesce(?5, language), code = ?6,"
+                       " channel = coalesce(?7, channel)");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, m->phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    if (m->group_id)
+        sqlite3_bind_int64(st, 3, m->group_id);
+    store_bind_text(st, 4, m->role);
+    store_bind_text(st, 5, m->language);
+    sqlite3_bind_text(st, 6, m->code, -1, SQLITE_STATIC);
+    store_bind_text(st, 7, m->channel);
+    sqlite3_bind_int64(st, 8, now);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "io_member_upsert");
+    return !existed;
+}
+
+int64_t store_io_max_member_code(struct store *s)
+{
+    /* Only codes that are exactly "A" and digits, so "A12B" does not count as 12. */
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT coalesce(max(CAST(substr(code, 2) AS INTEGER)), 0) FROM people"
+                      " WHERE code GLOB 'A[0-9]*' AND substr(code, 2) NOT GLOB '*[^0-9]*'");
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (n < 0)
+        store_fail(s, "io_max_member_code");
+    return n;
+}
+
+int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM loans WHERE code = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, l->code, -1, SQLITE_STATIC);
+    int existed = exists(s, st, "io_loan_exists");
+    if (existed < 0)
+        return -1;
+    st = store_stmt(
+        s, "INSERT INTO loans(code, person_id, principal, instalment, instalments, frequency,"
+           " first_due, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+           " ON CONFLICT(code) DO UPDATE SET person_id = excluded.person_id,"
+           " principal = excluded.principal, instalment = excluded.instalment,"
+           " instalments = excluded.instalments, frequency = excluded.frequency,"
+           " first_due = excluded.first_due RETURNING id");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, l->code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, l->person_id);
+    sqlite3_bind_int64(st, 3, l->principal);
+    sqlite3_bind_int64(st, 4, l->instalment);
+    sqlite3_bind_int(st, 5, l->instalments);
+    sqlite3_bind_text(st, 6, l->frequency, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, l->first_due, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now);
+    int rc = sqlite3_step(st);
+    int64_t loan_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE || !loan_id)
+        return store_fail(s, "io_loan_upsert");
+
+    st = store_stmt(s, "DELETE FROM instalments WHERE loan_id = ?1 AND n > ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, loan_id);
+    sqlite3_bind_int(st, 2, l->instalments);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "io_instalments_trim");
+    st =
+        store_stmt(s, "INSERT INTO instalments(loan_id, n, due_date, amount) VALUES(?1, ?2, ?3, ?4)"
+                      " ON CONFLICT(loan_id, n) DO UPDATE SET due_date = excluded.due_date,"
+                      " amount = excluded.amount");
+    if (!st)
+        return -1;
+    for (int i = 0; i < l->instalments; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, loan_id);
+        sqlite3_bind_int(st, 2, i + 1);
+        sqlite3_bind_text(st, 3, l->schedule[i].due, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, l->schedule[i].amount);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return store_fail(s, "io_instalment_upsert");
+    }
+    /* A new schedule under old repayments: spread them again, oldest instalment first. */
+    if (store_loan_reallocate(s, loan_id) != 0)
+        return -1;
+    return !existed;
+}
+
+int store_io_each_message(struct store *s, void (*fn)(const struct store_io_message_row *, void *),
+                          void *arg)
+{
+    /* Outbound statuses as the export promises them: in flight is still queued, dropped failed. */
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT 'in', m.channel, m.provider_id, m.phone, m.text, m.status, m.received_at,"
+           " m.id, '', coalesce(g.timezone, '') FROM messages m"
+           " LEFT JOIN people p ON p.phone = m.phone LEFT JOIN groups g ON g.id = p.group_id"
+           " UNION ALL SELECT 'out', o.channel, coalesce(o.provider_id, ''), o.phone, o.text,"
+           " CASE o.status WHEN 'sending' THEN 'queued' WHEN 'dropped' THEN 'failed'"
+           " ELSE o.status END, coalesce(o.sent_at, o.created_at), o.id, o.kind,"
+           " coalesce(g.timezone, '') FROM outbox o"
+           " LEFT JOIN people p ON p.phone = o.phone LEFT JOIN groups g ON g.id = p.group_id"
+           " ORDER BY 7, 1, 8");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_message_row r = {
+            .direction = col(st, 0),
+            .channel = col(st, 1),
+            .provider_id = col(st, 2),
+            .phone = col(st, 3),
+            .text = col(st, 4),
+            .status = col(st, 5),
+            .at = sqlite3_column_int64(st, 6),
+            .kind = col(st, 8),
+            .timezone = col(st, 9),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_message");
+}
+
+int store_io_each_member(struct store *s, void (*fn)(const struct store_io_member_row *, void *),
+                         void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT p.phone, p.name, coalesce(g.code, ''), p.role, coalesce(p.language, ''),"
+           " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(g.timezone, ''),"
+           " p.opted_out, coalesce(p.last_inbound_at, 0)"
+           " FROM people p LEFT JOIN groups g ON g.id = p.group_id WHERE p.role IS NOT NULL"
+           " ORDER BY g.code, p.code, p.id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_member_row r = {
+            .phone = col(st, 0),
+            .name = col(st, 1),
+            .group = col(st, 2),
+            .role = col(st, 3),
+            .language = col(st, 4),
+            .code = col(st, 5),
+            .channel = col(st, 6),
+            .timezone = col(st, 7),
+            .opted_out = sqlite3_column_int(st, 8) != 0,
+            .last_inbound_at = sqlite3_column_int64(st, 9),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_member");
+}
+
+int store_io_each_entry(struct store *s, void (*fn)(const struct store_io_entry_row *, void *),
+                        void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT e.ref, p.phone, p.name, coalesce(p.code, ''), coalesce(g.code, ''),"
+           " coalesce(g.timezone, ''), e.kind, e.status, coalesce(e.unit, ''),"
+           " coalesce(e.item, ''), coalesce(l.code, ''), coalesce(r.phone, ''), e.amount,"
+           " coalesce(e.qty, 0), e.created_at, coalesce(e.confirmed_at, 0),"
+           " coalesce(e.cancelled_at, 0) FROM entries e JOIN people p ON p.id = e.person_id"
+           " LEFT JOIN groups g ON g.id = e.group_id LEFT JOIN loans l ON l.id = e.loan_id"
+           " LEFT JOIN people r ON r.id = e.recorded_by ORDER BY e.created_at, e.id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_entry_row r = {
+            .ref = col(st, 0),
+            .phone = col(st, 1),
+            .name = col(st, 2),
+            .member_code = col(st, 3),
+            .group = col(st, 4),
+            .timezone = col(st, 5),
+            .kind = col(st, 6),
+            .status = col(st, 7),
+            .unit = col(st, 8),
+            .item = col(st, 9),
+            .loan = col(st, 10),
+            .recorded_by = col(st, 11),
+            .amount = sqlite3_column_int64(st, 12),
+            .qty = sqlite3_column_int(st, 13),
+            .at = sqlite3_column_int64(st, 14),
+            .confirmed_at = sqlite3_column_int64(st, 15),
+            .cancelled_at = sqlite3_column_int64(st, 16),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_entry");
+}
+
+int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_row *, void *),
+                       void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT l.code, p.phone, p.name, coalesce(g.code, ''), coalesce(g.timezone, ''),"
+           " l.frequency, l.first_due,"
+           " coalesce((SELECT due_date FROM instalments i WHERE i.loan_id = l.id"
+           "  AND i.paid < i.amount ORDER BY i.n LIMIT 1), ''),"
+           " l.principal, l.instalment,"
+           " (SELECT coalesce(sum(paid), 0) FROM instalments i WHERE i.loan_id = l.id),"
+           " (SELECT coalesce(sum(amount - paid), 0) FROM instalments i WHERE i.loan_id = l.id),"
+           " coalesce((SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id"
+           "  AND i.paid < i.amount ORDER BY i.n LIMIT 1), 0), l.instalments"
+           " FROM loans l JOIN people p ON p.id = l.person_id"
+           " LEFT JOIN groups g ON g.id = p.group_id ORDER BY l.code");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_loan_row r = {
+            .code = col(st, 0),
+            .phone = col(st, 1),
+            .name = col(st, 2),
+            .group = col(st, 3),
+            .timezone = col(st, 4),
+            .frequency = col(st, 5),
+            .first_due = col(st, 6),
+            .next_due = col(st, 7),
+            .principal = sqlite3_column_int64(st, 8),
+            .instalment = sqlite3_column_int64(st, 9),
+            .paid = sqlite3_column_int64(st, 10),
+            .outstanding = sqlite3_column_int64(st, 11),
+            .next_amount = sqlite3_column_int64(st, 12),
+            .instalments = sqlite3_column_int(st, 13),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_loan");
+}

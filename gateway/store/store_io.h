@@ -1,0 +1,96 @@
+/* store_io.h - the SQL behind `catat import` and `catat export`: upserts by key, and row
+ * iterators that hand out borrowed strings valid only during the callback. */
+#ifndef CATAT_STORE_IO_H
+#define CATAT_STORE_IO_H
+
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ---- import ---- */
+
+/* A group row. NULL or "" for name, network, district or timezone keeps what is stored (a new
+ * group gets "" and the timezone default_tz). All strings borrowed. */
+struct store_io_group {
+    const char *code, *name, *network, *district, *timezone;
+};
+/* Inserts the group, or updates the one with the same code. The network, named by its code, is
+ * created when it does not exist. Returns 1 when the group is new, 0 when it was updated, -1 on
+ * a database error. */
+int store_io_group_upsert(struct store *s, const struct store_io_group *g, const char *default_tz,
+                          int64_t now);
+
+/* A member row. phone (E.164), name and code are required; group_id 0 means no group; NULL or ""
+ * for role, language or channel keeps what is stored (a new person is a "member" with the
+ * default language and no preferred channel). All strings borrowed. */
+struct store_io_member {
+    const char *phone, *name, *role, *language, *code, *channel;
+    int64_t group_id;
+};
+/* Inserts the person, or updates the one with the same phone (an unregistered sender becomes a
+ * member). Returns 1 when the person was not a member before, 0 when updated, -1 on error. */
+int store_io_member_upsert(struct store *s, const struct store_io_member *m, int64_t now);
+/* The largest n among member codes "A<digits>" (0 when none), for making up new codes. */
+int64_t store_io_max_member_code(struct store *s);
+
+/* One instalment of a schedule: due date "YYYY-MM-DD" and amount. */
+struct store_io_instalment {
+    char due[16];
+    int64_t amount;
+};
+/* A loan row and its schedule (borrowed; n_schedule == instalments). */
+struct store_io_loan {
+    const char *code, *frequency, *first_due;
+    int64_t person_id, principal, instalment;
+    int instalments;
+    const struct store_io_instalment *schedule;
+};
+/* Inserts the loan, or updates the one with the same code, and writes its schedule (instalments
+ * beyond the new count are removed); confirmed repayments are then spread over the new schedule
+ * again. Returns 1 when new, 0 when updated, -1 on error. */
+int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t now);
+
+/* ---- export ---- */
+
+/* Text columns are never NULL ("" when empty); timezone is the offset of the person's group,
+ * "" when she has none. */
+struct store_io_message_row {
+    const char *direction, *channel, *provider_id, *phone, *text, *status, *kind, *timezone;
+    int64_t at;
+};
+/* Calls fn for every inbound and outbound message, oldest first. Returns 0 or -1. */
+int store_io_each_message(struct store *s, void (*fn)(const struct store_io_message_row *, void *),
+                          void *arg);
+
+struct store_io_member_row {
+    const char *phone, *name, *group, *role, *language, *code, *channel, *timezone;
+    bool opted_out;
+    int64_t last_inbound_at; /* 0 when she never wrote */
+};
+/* Calls fn for every registered person (role set), by group code then member code. */
+int store_io_each_member(struct store *s, void (*fn)(const struct store_io_member_row *, void *),
+                         void *arg);
+
+struct store_io_entry_row {
+    const char *ref, *phone, *name, *member_code, *group, *timezone, *kind, *status, *unit, *item,
+        *loan, *recorded_by;
+    int64_t amount;
+    int qty;                                /* 0 when absent */
+    int64_t at, confirmed_at, cancelled_at; /* 0 when absent */
+};
+/* Calls fn for every ledger entry (cancelled ones too), oldest first. */
+int store_io_each_entry(struct store *s, void (*fn)(const struct store_io_entry_row *, void *),
+                        void *arg);
+
+struct store_io_loan_row {
+    const char *code, *phone, *name, *group, *timezone, *frequency, *first_due;
+    const char *next_due; /* the oldest instalment not fully paid, "" when the loan is paid */
+    int64_t principal, instalment, paid, outstanding, next_amount;
+    int instalments;
+};
+/* Calls fn for every loan, by code. */
+int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_row *, void *),
+                       void *arg);
+
+#endif
