@@ -143,7 +143,26 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
             member = other;
             on_behalf = true;
         } else if (rc == 0 && strcmp(kind, "repayment") == 0) {
-            loan_code = c->ref; /* BAYAR 150rb P12: the member's loan P12 */
+            /* BAYAR 150rb P12: the loan P12, the member's own; staff may name a member's loan
+             * instead of her member code. */
+            struct store_loan named;
+            int lrc = store_loan_by_code(ctx->s, c->ref, &named);
+            if (lrc < 0)
+                return -1;
+            if (lrc == 1 && named.person_id != by->id) {
+                if (store_person_by_id(ctx->s, named.person_id, &other) != 1)
+                    return -1;
+                if (!can_confirm(by) || !store_staff_covers(ctx->s, by, other.group_id))
+                    return refuse(ctx, kind);
+                member = other;
+                on_behalf = true;
+            } else if (lrc == 0 && can_confirm(by)) {
+                struct template_var v[] = {{"code", c->ref}};
+                ledger_reply(ctx, "unknown_member", v, 1);
+                ctx->errors++;
+                return 0;
+            }
+            loan_code = c->ref;
         } else if (rc == 0) {
             struct template_var v[] = {{"code", c->ref}};
             ledger_reply(ctx, "unknown_member", v, 1);
@@ -264,7 +283,10 @@ static int do_cancel(struct ledger_ctx *ctx, const struct parse_command *c)
     int rc = store_entry_by_ref(ctx->s, c->ref, &e);
     if (rc < 0)
         return -1;
-    bool own = rc == 1 && (e.person_id == ctx->who->id || e.recorded_by == ctx->who->id);
+    /* Her own: what she wrote herself, or what she recorded for someone. An entry staff
+     * recorded on her behalf is the staff's to undo, not hers. */
+    bool own = rc == 1 &&
+               ((e.person_id == ctx->who->id && !e.recorded_by) || e.recorded_by == ctx->who->id);
     bool staff =
         rc == 1 && can_confirm(ctx->who) && store_staff_covers(ctx->s, ctx->who, e.group_id);
     struct template_var v[] = {{"ref", c->ref}};
