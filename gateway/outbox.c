@@ -60,21 +60,19 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Token bucket per channel: true when a send may start now. */
-static bool take_token(struct outbox *ob, int ch)
+/* Token bucket per channel: how many sends may start now (at most max). */
+static int tokens(struct outbox *ob, int ch, int max)
 {
     if (ob->rate <= 0)
-        return true;
+        return max;
     double t = now_seconds();
     double burst = ob->rate < 1 ? 1 : ob->rate;
     ob->bucket[ch].tokens += (t - ob->bucket[ch].last) * ob->rate;
     ob->bucket[ch].last = t;
     if (ob->bucket[ch].tokens > burst)
         ob->bucket[ch].tokens = burst;
-    if (ob->bucket[ch].tokens < 1)
-        return false;
-    ob->bucket[ch].tokens -= 1;
-    return true;
+    int n = (int)ob->bucket[ch].tokens;
+    return n < max ? n : max;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
@@ -208,10 +206,6 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
         store_outbox_fail(ob->store, row->id, why);
         return;
     }
-    if (!take_token(ob, ch)) {
-        store_outbox_retry(ob->store, row->id, (int64_t)time(NULL) + 1, NULL);
-        return;
-    }
     const struct channel_driver *d = channel_drivers[ch];
     struct transfer *t = calloc(1, sizeof *t);
     if (!t) {
@@ -286,19 +280,31 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
     ob->inflight++;
 }
 
-/* Claims and starts what is due, then moves transfers along. Returns messages started. */
+/* Claims and starts what is due on each channel (within its rate), then moves transfers along.
+ * The database work of one step is one transaction: one fsync however many sends it records.
+ * Returns the number of messages started. */
 static int step(struct outbox *ob, int wait_ms)
 {
     int started = 0;
-    int room = ob->concurrency - ob->inflight;
-    if (room > 0 && !atomic_load(&ob->stopping)) {
+    bool tx = store_begin(ob->store) == 0;
+    for (size_t ch = 0; channel_drivers[ch] && ch < METRICS_CHANNELS; ch++) {
+        int room = ob->concurrency - ob->inflight;
+        if (!tx || room <= 0 || atomic_load(&ob->stopping) || !ob->rt->channel_enabled[ch])
+            continue;
+        int want = tokens(ob, (int)ch, room > MAX_INFLIGHT ? MAX_INFLIGHT : room);
+        if (want <= 0)
+            continue;
         struct store_outbox_row rows[MAX_INFLIGHT];
-        int n = store_outbox_claim(ob->store, (int64_t)time(NULL), rows,
-                                   room > MAX_INFLIGHT ? MAX_INFLIGHT : room);
+        int n = store_outbox_claim(ob->store, (int64_t)time(NULL), channel_drivers[ch]->name, rows,
+                                   want);
         for (int i = 0; i < n; i++)
             start(ob, &rows[i]);
-        store_outbox_rows_free(rows, n > 0 ? n : 0);
-        started = n > 0 ? n : 0;
+        if (n > 0) {
+            store_outbox_rows_free(rows, n);
+            if (ob->rate > 0)
+                ob->bucket[ch].tokens -= n;
+            started += n;
+        }
     }
     int running = 0;
     curl_multi_perform(ob->multi, &running);
@@ -311,6 +317,8 @@ static int step(struct outbox *ob, int wait_ms)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         finish(t, m->data.result);
     }
+    if (tx && store_commit(ob->store) != 0)
+        store_rollback(ob->store);
     if (!started && wait_ms > 0)
         curl_multi_poll(ob->multi, NULL, 0, wait_ms, NULL);
     return started;

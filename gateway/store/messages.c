@@ -64,18 +64,20 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
     return sqlite3_last_insert_rowid(s->db);
 }
 
-int store_outbox_claim(struct store *s, int64_t now, struct store_outbox_row *rows, int max)
+int store_outbox_claim(struct store *s, int64_t now, const char *channel,
+                       struct store_outbox_row *rows, int max)
 {
     sqlite3_stmt *st = store_stmt(
         s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
            " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
-           " ORDER BY next_at, id LIMIT ?2)"
+           " AND channel = ?3 ORDER BY next_at, id LIMIT ?2)"
            " RETURNING id, channel, phone, kind, text, attempts,"
            " (SELECT last_inbound_at FROM people WHERE people.phone = outbox.phone)");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int(st, 2, max);
+    sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
     int n = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
         struct store_outbox_row *r = &rows[n];

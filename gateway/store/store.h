@@ -63,9 +63,10 @@ struct store_outbox_row {
     int attempts;
     int64_t last_inbound_at; /* of the recipient, 0 when never */
 };
-/* Claims up to max queued messages due at now for sending (status -> sending). Returns the
- * number written to rows, or -1. */
-int store_outbox_claim(struct store *s, int64_t now, struct store_outbox_row *rows, int max);
+/* Claims up to max queued messages of channel due at now for sending (status -> sending,
+ * attempts counted). Returns the number written to rows, or -1. */
+int store_outbox_claim(struct store *s, int64_t now, const char *channel,
+                       struct store_outbox_row *rows, int max);
 void store_outbox_rows_free(struct store_outbox_row *rows, int n);
 int store_outbox_mark_sent(struct store *s, int64_t id, const char *provider_id, int64_t at);
 /* Back to queued for another try at next_at, recording why. */
