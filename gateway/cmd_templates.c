@@ -35,6 +35,19 @@ static const struct template_var samples[] = {
     {"count", "25"},
     {"staff", "Bu Rina"},
     {"status", "confirmed"},
+    {"due", "2026-11-30"},
+    {"days", "12"},
+    {"batch", "GT07"},
+    {"session", "2"},
+    {"title", "Keadilan Gender pada Perempuan Pengusaha"},
+    {"time", "2026-11-30 19:00"},
+    {"material", "https://youtu.be/abcdefghijk"},
+    {"answers", "1A 2C 3B 4Y 5N"},
+    {"date", "2026-11-30"},
+    {"reports", "48"},
+    {"waiting_n", "3"},
+    {"failed", "2"},
+    {"present", "23"},
 };
 
 /* Keys that must fit one SMS: confirmations and error answers (product.md sections 1 and 7). */

@@ -66,6 +66,9 @@ static const struct config_key config_keys[] = {
     {"reminders", "quiet_end", "06:00", KIND_TEXT},
     {"reminders", "overdue_every_days", "3", KIND_NUMBER},
     {"reminders", "overdue_max", "4", KIND_NUMBER},
+    {"reminders", "session_before_minutes", "60", KIND_NUMBER},
+    {"digest", "enabled", "true", KIND_BOOL},
+    {"digest", "hour", "18", KIND_NUMBER},
     {"ledger", "auto_confirm_without_treasurer", "true", KIND_BOOL},
 };
 #define N_KEYS (sizeof config_keys / sizeof config_keys[0])

@@ -60,5 +60,39 @@ const char *const store_migrations[] = {
     "  cancelled_at INTEGER, cancelled_by INTEGER);"
     "CREATE INDEX entries_person ON entries(person_id, created_at);"
     "CREATE INDEX entries_group ON entries(group_id, created_at);",
+    /* 2: e-training (batches, sessions, participants, attendance, answers) and the reminders
+     * queued, so a reminder goes once and is dropped when its instalment is paid. */
+    "CREATE TABLE batches("
+    "  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);"
+    "CREATE TABLE sessions("
+    "  id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES batches(id),"
+    "  n INTEGER NOT NULL, starts_at INTEGER, title TEXT NOT NULL DEFAULT '',"
+    "  material TEXT NOT NULL DEFAULT '', opened_at INTEGER, opened_by INTEGER,"
+    "  UNIQUE(batch_id, n));"
+    "CREATE INDEX sessions_starts ON sessions(starts_at);"
+    "CREATE TABLE participants("
+    "  id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES batches(id),"
+    "  person_id INTEGER NOT NULL REFERENCES people(id), sex TEXT CHECK(sex IN ('L','P')),"
+    "  age INTEGER, district TEXT NOT NULL DEFAULT '', disability INTEGER NOT NULL DEFAULT 0,"
+    "  relation TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL,"
+    "  UNIQUE(batch_id, person_id));"
+    "CREATE INDEX participants_person ON participants(person_id);"
+    "CREATE TABLE attendance("
+    "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  participant_id INTEGER NOT NULL REFERENCES participants(id),"
+    "  message_id INTEGER REFERENCES messages(id), at INTEGER NOT NULL,"
+    "  UNIQUE(session_id, participant_id));"
+    "CREATE INDEX attendance_at ON attendance(at);"
+    "CREATE TABLE answers("
+    "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  participant_id INTEGER NOT NULL REFERENCES participants(id), question INTEGER NOT NULL,"
+    "  answer TEXT NOT NULL, message_id INTEGER REFERENCES messages(id), at INTEGER NOT NULL,"
+    "  UNIQUE(session_id, participant_id, question));"
+    /* No foreign keys here: a loan re-imported with fewer instalments may delete rows. */
+    "CREATE TABLE reminders("
+    "  id INTEGER PRIMARY KEY, dedupe_key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+    "  person_id INTEGER NOT NULL, instalment_id INTEGER, session_id INTEGER,"
+    "  outbox_id INTEGER, created_at INTEGER NOT NULL);"
+    "CREATE INDEX reminders_instalment ON reminders(instalment_id);",
     NULL,
 };

@@ -1,0 +1,402 @@
+/* training.c - batches, sessions, participants, attendance and survey answers: their SQL. */
+#include "store_internal.h"
+#include "store_training.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t store_batch_ensure(struct store *s, const char *code, int64_t now)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "INSERT INTO batches(code, created_at) VALUES(?1, ?2)"
+                      " ON CONFLICT(code) DO UPDATE SET code = excluded.code RETURNING id");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return id < 0 ? store_fail(s, "batch_ensure") : id;
+}
+
+int store_batch_by_code(struct store *s, const char *code, struct store_batch *b)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, code FROM batches WHERE code = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        b->id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, b->code, sizeof b->code);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "batch_by_code");
+    return rc == SQLITE_ROW;
+}
+
+int store_each_batch(struct store *s, const char *code,
+                     void (*fn)(const struct store_batch *, void *), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, code FROM batches"
+                                     " WHERE ?1 IS NULL OR code = ?1 ORDER BY code");
+    if (!st)
+        return -1;
+    store_bind_text(st, 1, code);
+    struct store_batch *rows = NULL;
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_batch *grown = realloc(rows, (size_t)(n + 1) * sizeof *rows);
+        if (!grown)
+            break;
+        rows = grown;
+        rows[n].id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, rows[n].code, sizeof rows[n].code);
+        n++;
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        fn(&rows[i], arg);
+    free(rows);
+    return rc == SQLITE_DONE ? n : store_fail(s, "each_batch");
+}
+
+int store_session_upsert(struct store *s, int64_t batch_id, int n, int64_t starts_at,
+                         const char *title, const char *material)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO sessions(batch_id, n, starts_at, title, material)"
+           " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(batch_id, n) DO UPDATE SET"
+           " starts_at = excluded.starts_at, title = excluded.title, material = excluded.material");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    sqlite3_bind_int(st, 2, n);
+    if (starts_at)
+        sqlite3_bind_int64(st, 3, starts_at);
+    sqlite3_bind_text(st, 4, title ? title : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, material ? material : "", -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "session_upsert");
+}
+
+#define SESSION_SELECT                                                                             \
+    "SELECT se.id, se.batch_id, b.code, se.n, coalesce(se.starts_at, 0),"                          \
+    " coalesce(se.opened_at, 0), se.title, se.material FROM sessions se"                           \
+    " JOIN batches b ON b.id = se.batch_id "
+
+static void read_session(sqlite3_stmt *st, struct store_session *se)
+{
+    memset(se, 0, sizeof *se);
+    se->id = sqlite3_column_int64(st, 0);
+    se->batch_id = sqlite3_column_int64(st, 1);
+    store_column_text(st, 2, se->batch_code, sizeof se->batch_code);
+    se->n = sqlite3_column_int(st, 3);
+    se->starts_at = sqlite3_column_int64(st, 4);
+    se->opened_at = sqlite3_column_int64(st, 5);
+    store_column_text(st, 6, se->title, sizeof se->title);
+    store_column_text(st, 7, se->material, sizeof se->material);
+}
+
+int store_session_get(struct store *s, int64_t batch_id, int n, struct store_session *se)
+{
+    sqlite3_stmt *st = store_stmt(s, SESSION_SELECT "WHERE se.batch_id = ?1 AND se.n = ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    sqlite3_bind_int(st, 2, n);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_session(st, se);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "session_get");
+    return rc == SQLITE_ROW;
+}
+
+int store_session_ensure(struct store *s, int64_t batch_id, int n, struct store_session *se)
+{
+    sqlite3_stmt *st = store_stmt(s, "INSERT INTO sessions(batch_id, n) VALUES(?1, ?2)"
+                                     " ON CONFLICT(batch_id, n) DO NOTHING");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    sqlite3_bind_int(st, 2, n);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "session_ensure");
+    return store_session_get(s, batch_id, n, se) == 1 ? 0 : -1;
+}
+
+int store_session_open(struct store *s, int64_t session_id, int64_t by, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE sessions SET opened_at = coalesce(opened_at, ?2),"
+                                     " opened_by = coalesce(opened_by, ?3) WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, session_id);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, by);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "session_open");
+}
+
+int store_sessions_starting(struct store *s, int64_t from, int64_t to, struct store_session **out)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, SESSION_SELECT "WHERE se.starts_at > ?1 AND se.starts_at <= ?2 ORDER BY se.starts_at");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    struct store_session *rows = NULL;
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_session *grown = realloc(rows, (size_t)(n + 1) * sizeof *rows);
+        if (!grown)
+            break;
+        rows = grown;
+        read_session(st, &rows[n++]);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(rows);
+        return store_fail(s, "sessions_starting");
+    }
+    *out = rows;
+    return n;
+}
+
+int64_t store_person_ensure(struct store *s, const char *phone, const char *name,
+                            const char *channel, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO people(phone, name, role, channel, created_at)"
+           " VALUES(?1, coalesce(?2, ''), 'member', ?3, ?4) ON CONFLICT(phone) DO UPDATE SET"
+           " name = CASE WHEN people.name = '' THEN excluded.name ELSE people.name END,"
+           " role = coalesce(people.role, 'member'),"
+           " channel = coalesce(excluded.channel, people.channel) RETURNING id");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    store_bind_text(st, 2, name);
+    store_bind_text(st, 3, channel);
+    sqlite3_bind_int64(st, 4, now);
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return id < 0 ? store_fail(s, "person_ensure") : id;
+}
+
+int store_participant_upsert(struct store *s, const struct store_participant_row *p, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO participants(batch_id, person_id, sex, age, district, disability,"
+           " relation, created_at) VALUES(?1, ?2, ?3, ?4, coalesce(?5, ''), ?6, coalesce(?7, ''),"
+           " ?8) ON CONFLICT(batch_id, person_id) DO UPDATE SET sex = excluded.sex,"
+           " age = excluded.age, district = excluded.district,"
+           " disability = excluded.disability, relation = excluded.relation");
+    if (!st)
+        return -1;
+    char sex[2] = {p->sex, 0};
+    sqlite3_bind_int64(st, 1, p->batch_id);
+    sqlite3_bind_int64(st, 2, p->person_id);
+    store_bind_text(st, 3, sex);
+    if (p->age)
+        sqlite3_bind_int(st, 4, p->age);
+    store_bind_text(st, 5, p->district);
+    sqlite3_bind_int(st, 6, p->disability);
+    store_bind_text(st, 7, p->relation);
+    sqlite3_bind_int64(st, 8, now);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "participant_upsert");
+}
+
+int store_participation(struct store *s, int64_t person_id, const char *batch_code,
+                        struct store_participation *out)
+{
+    /* The batch that opened a session last is the one a bare HADIR or JAWAB is about. */
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT pa.id, pa.batch_id, b.code, coalesce(se.id, 0), coalesce(se.n, 0)"
+                      " FROM participants pa JOIN batches b ON b.id = pa.batch_id"
+                      " LEFT JOIN sessions se ON se.id = (SELECT id FROM sessions x WHERE"
+                      "  x.batch_id = pa.batch_id AND x.opened_at IS NOT NULL"
+                      "  ORDER BY x.opened_at DESC, x.n DESC LIMIT 1)"
+                      " WHERE pa.person_id = ?1 AND (?2 IS NULL OR b.code = ?2)"
+                      " ORDER BY coalesce(se.opened_at, 0) DESC, pa.id DESC LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    store_bind_text(st, 2, batch_code);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof *out);
+        out->participant_id = sqlite3_column_int64(st, 0);
+        out->batch_id = sqlite3_column_int64(st, 1);
+        store_column_text(st, 2, out->batch_code, sizeof out->batch_code);
+        out->session_id = sqlite3_column_int64(st, 3);
+        out->session_n = sqlite3_column_int(st, 4);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "participation");
+    return rc == SQLITE_ROW;
+}
+
+int store_each_participant(struct store *s, int64_t batch_id,
+                           void (*fn)(const struct store_person *, void *), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, PERSON_SELECT "JOIN participants pa ON pa.person_id = p.id"
+                                    " WHERE pa.batch_id = ?1 AND p.opted_out = 0 ORDER BY pa.id");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    struct store_person *people = NULL;
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
+        if (!grown)
+            break;
+        people = grown;
+        store_read_person(st, &people[n++]);
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        fn(&people[i], arg);
+    free(people);
+    return rc == SQLITE_DONE ? n : store_fail(s, "each_participant");
+}
+
+int store_attendance_add(struct store *s, int64_t session_id, int64_t participant_id,
+                         int64_t message_id, int64_t now)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "INSERT INTO attendance(session_id, participant_id, message_id, at)"
+                      " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(session_id, participant_id) DO NOTHING");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, session_id);
+    sqlite3_bind_int64(st, 2, participant_id);
+    if (message_id)
+        sqlite3_bind_int64(st, 3, message_id);
+    sqlite3_bind_int64(st, 4, now);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "attendance_add");
+    return sqlite3_changes(s->db) == 1;
+}
+
+int store_answer_set(struct store *s, int64_t session_id, int64_t participant_id, int q,
+                     char answer, int64_t message_id, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO answers(session_id, participant_id, question, answer, message_id, at)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(session_id, participant_id, question)"
+           " DO UPDATE SET answer = excluded.answer, message_id = excluded.message_id,"
+           " at = excluded.at");
+    if (!st)
+        return -1;
+    char a[2] = {answer, 0};
+    sqlite3_bind_int64(st, 1, session_id);
+    sqlite3_bind_int64(st, 2, participant_id);
+    sqlite3_bind_int(st, 3, q);
+    sqlite3_bind_text(st, 4, a, -1, SQLITE_TRANSIENT);
+    if (message_id)
+        sqlite3_bind_int64(st, 5, message_id);
+    sqlite3_bind_int64(st, 6, now);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "answer_set");
+}
+
+/* Each tally is one query over the participants of a batch (?1) or of all batches (?1 = 0). */
+static const char tally_totals[] =
+    "SELECT 'participants', NULL, count(*) FROM participants WHERE ?1 = 0 OR batch_id = ?1"
+    " UNION ALL SELECT 'disability', NULL, count(*) FROM participants"
+    "  WHERE (?1 = 0 OR batch_id = ?1) AND disability = 1"
+    " UNION ALL SELECT 'completed_all', NULL, count(*) FROM participants pa"
+    "  WHERE (?1 = 0 OR pa.batch_id = ?1)"
+    "  AND (SELECT count(*) FROM sessions se WHERE se.batch_id = pa.batch_id) > 0"
+    "  AND (SELECT count(*) FROM attendance a WHERE a.participant_id = pa.id)"
+    "   = (SELECT count(*) FROM sessions se WHERE se.batch_id = pa.batch_id)";
+static const char tally_district[] =
+    "SELECT CASE WHEN district = '' THEN '-' ELSE district END, NULL, count(*)"
+    " FROM participants WHERE ?1 = 0 OR batch_id = ?1 GROUP BY 1 ORDER BY 1";
+static const char tally_sex[] =
+    "SELECT sex, NULL, count(*) FROM participants WHERE (?1 = 0 OR batch_id = ?1)"
+    " AND sex IS NOT NULL GROUP BY sex ORDER BY sex";
+static const char tally_session[] =
+    "SELECT se.n, NULL, (SELECT count(*) FROM attendance a WHERE a.session_id = se.id)"
+    " FROM sessions se WHERE ?1 = 0 OR se.batch_id = ?1 ORDER BY se.n, se.batch_id";
+static const char tally_answer[] =
+    "SELECT an.question, an.answer, count(*) FROM answers an JOIN sessions se"
+    " ON se.id = an.session_id WHERE ?1 = 0 OR se.batch_id = ?1"
+    " GROUP BY an.question, an.answer ORDER BY an.question, an.answer";
+
+int store_training_tally(struct store *s, int64_t batch_id, enum store_tally what,
+                         void (*fn)(const char *key, const char *sub, int64_t count, void *),
+                         void *arg)
+{
+    const char *sql = what == STORE_TALLY_TOTALS     ? tally_totals
+                      : what == STORE_TALLY_DISTRICT ? tally_district
+                      : what == STORE_TALLY_SEX      ? tally_sex
+                      : what == STORE_TALLY_SESSION  ? tally_session
+                                                     : tally_answer;
+    sqlite3_stmt *st = store_stmt(s, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *k = sqlite3_column_text(st, 0), *sub = sqlite3_column_text(st, 1);
+        fn(k ? (const char *)k : "", sub ? (const char *)sub : NULL, sqlite3_column_int64(st, 2),
+           arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "training_tally");
+}
+
+int store_each_batch_of_trainer(struct store *s, int64_t person_id,
+                                void (*fn)(const struct store_batch *, void *), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT DISTINCT b.id, b.code FROM batches b JOIN sessions se"
+                                     " ON se.batch_id = b.id WHERE se.opened_by = ?1"
+                                     " ORDER BY b.code");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    struct store_batch *rows = NULL;
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_batch *grown = realloc(rows, (size_t)(n + 1) * sizeof *rows);
+        if (!grown)
+            break;
+        rows = grown;
+        rows[n].id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, rows[n].code, sizeof rows[n].code);
+        n++;
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        fn(&rows[i], arg);
+    free(rows);
+    return rc == SQLITE_DONE ? n : store_fail(s, "each_batch_of_trainer");
+}
+
+int store_each_trainer(struct store *s, void (*fn)(const struct store_person *, void *), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, PERSON_SELECT "WHERE p.opted_out = 0 AND p.id IN"
+                                    " (SELECT opened_by FROM sessions) ORDER BY p.id");
+    if (!st)
+        return -1;
+    struct store_person *people = NULL;
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
+        if (!grown)
+            break;
+        people = grown;
+        store_read_person(st, &people[n++]);
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        fn(&people[i], arg);
+    free(people);
+    return rc == SQLITE_DONE ? n : store_fail(s, "each_trainer");
+}
