@@ -619,16 +619,17 @@ static int loan_row(struct import *im, const struct record *r)
             report(im, r->line, "principal %lld is less than one rupiah per instalment",
                    (long long)principal);
     }
-    /* The schedule sums to the principal: the last instalment takes what is left. A difference
-     * of a whole instalment or more is a mistake in the file (or interest, which catat does not
-     * add: put the whole amount to repay in principal), never rounding. */
-    if (principal && count && instalment) {
+    /* The schedule sums to the principal: the last instalment takes what is left. A given
+     * instalment may be rounded (3 x 335000 for 1000000), so instalment x instalments may differ
+     * from the principal by up to half an instalment; more is a mistake in the file, or interest,
+     * which catat does not add (put the whole amount to repay in principal). */
+    if (principal && count && instalment && instalment_s[0]) {
         int64_t total = instalment * count;
         int64_t diff = total > principal ? total - principal : principal - total;
-        if (diff >= instalment)
+        if (diff * 2 > instalment)
             report(im, r->line,
                    "instalment %lld x %lld instalments = %lld, which differs from principal %lld "
-                   "by a whole instalment or more",
+                   "by more than half an instalment",
                    (long long)instalment, (long long)count, (long long)total, (long long)principal);
     }
     lower(freq);
@@ -706,9 +707,9 @@ static void usage(FILE *f)
             "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
             "each month, the month's last day when it is shorter (monthly). They add up to the\n"
             "principal: every instalment is `instalment` and the last takes what is left, so\n"
-            "instalment x instalments may differ from principal by less than one instalment;\n"
-            "a larger difference is an error (catat adds no interest: put the whole amount\n"
-            "to repay in principal).\n\n"
+            "instalment x instalments may differ from principal by up to half an instalment\n"
+            "(rounding); a larger difference is an error (catat adds no interest: put the\n"
+            "whole amount to repay in principal).\n\n"
             "Every bad row is reported as FILE:LINE: reason and nothing of such a file is\n"
             "loaded (exit status 1). Importing a file again updates the rows with the same\n"
             "key (group code, member phone, loan code) instead of failing; an empty cell\n"
