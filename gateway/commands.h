@@ -10,9 +10,14 @@ int cmd_db(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_templates(int argc, char **argv);
+int cmd_remind(int argc, char **argv);
 
 /* Shared option handling: finds "-c FILE" / "--config FILE" in argv (removing it) and returns
  * the path, or NULL. */
 const char *commands_config_option(int *argc, char **argv);
+
+#include <stdint.h>
+/* Parses the value of --now (ISO 8601 with offset) into *now; 0, or -1 after a message. */
+int commands_parse_now(const char *value, int64_t *now);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
     {"simulate", cmd_simulate, "type messages as a phone and read the replies"},
     {"import", cmd_import, "load groups, members or loans from CSV"},
     {"export", cmd_export, "write messages, members, the ledger or loans as CSV or JSON"},
+    {"remind", cmd_remind, "queue the loan and training reminders due now (or --now TIME)"},
     {"db", cmd_db, "database: migrate, backup FILE"},
     {"templates", cmd_templates, "templates check: render every reply template"},
 };

@@ -1,5 +1,6 @@
 /* ledger.c - groups, member registration, entries and loans: their SQL. */
 #include "store_internal.h"
+#include "store_training.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,7 +281,10 @@ int store_loan_reallocate(struct store *s, int64_t loan_id)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, loan_id);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "loan_reallocate");
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "loan_reallocate");
+    /* A reminder still waiting to go for an instalment now paid would only confuse her. */
+    return store_reminders_drop_paid(s, loan_id) < 0 ? -1 : 0;
 }
 
 int64_t store_savings_total(struct store *s, int64_t person_id)
