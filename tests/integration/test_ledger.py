@@ -207,6 +207,13 @@ def test_group_without_treasurer_confirms_at_once():
         # first instalment not due for 3 days: paid in advance, the next is the second
         p13 = loan(c, "P13")
         assert p13["next_due"] == today(10) and p13["overdue_days"] == 0, p13
+        # last week's sale is not this week's: SALDO counts from Monday in the group's time
+        old = REF.search(say(c, DEWI, "JUAL 50rb batik")).group(1)
+        c.sql("UPDATE entries SET created_at = created_at - 8 * 86400 WHERE ref = ?", old)
+        say(c, DEWI, "JUAL 20rb batik")
+        reply = say(c, DEWI, "SALDO")
+        assert "Tabungan Rp20.000. Pinjaman P13 sisa Rp200.000" in reply, reply
+        assert "jual Rp20.000, beli Rp0, selisih Rp20.000" in reply, reply
         # a loan that does not exist, and someone else's loan
         assert "Tidak ada pinjaman aktif P99" in say(c, DEWI, "BAYAR 10rb P99")
         assert "hanya untuk bendahara" in say(c, DEWI, "BAYAR 10rb P12")
