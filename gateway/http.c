@@ -393,6 +393,7 @@ static void apply_request(struct http_server *srv, struct request *r, int64_t no
 static void *writer_main(void *arg)
 {
     struct http_server *srv = arg;
+    pthread_setname_np(pthread_self(), "catat-writer");
     for (;;) {
         pthread_mutex_lock(&srv->mu);
         while (!srv->head && !srv->writer_stop)

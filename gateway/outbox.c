@@ -287,6 +287,21 @@ static int step(struct outbox *ob, int wait_ms)
 {
     int started = 0;
     bool tx = store_begin(ob->store) == 0;
+    int running = 0;
+    curl_multi_perform(ob->multi, &running);
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(ob->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct transfer *t = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        finish(t, m->data.result);
+    }
+    /* Claims come after the transfers moved: a new handle does no I/O until the next
+     * curl_multi_perform, which runs after the commit below. Sending before the claim is durable
+     * would let a crash put the row back to queued unmarked, and it would go out twice with no
+     * trace (resent stays 0). */
     for (size_t ch = 0; channel_drivers[ch] && ch < METRICS_CHANNELS; ch++) {
         int room = ob->concurrency - ob->inflight;
         if (!tx || room <= 0 || atomic_load(&ob->stopping) || !ob->rt->channel_enabled[ch])
@@ -306,17 +321,6 @@ static int step(struct outbox *ob, int wait_ms)
             started += n;
         }
     }
-    int running = 0;
-    curl_multi_perform(ob->multi, &running);
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(ob->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct transfer *t = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-        finish(t, m->data.result);
-    }
     if (tx && store_commit(ob->store) != 0)
         store_rollback(ob->store);
     if (!started && wait_ms > 0)
@@ -327,6 +331,7 @@ static int step(struct outbox *ob, int wait_ms)
 static void *run(void *arg)
 {
     struct outbox *ob = arg;
+    pthread_setname_np(pthread_self(), "catat-outbox");
     while (!atomic_load(&ob->stopping))
         step(ob, 1000);
     /* Stopping: let transfers in flight finish (bounded by their timeout) and record them. */
