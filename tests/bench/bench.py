@@ -230,7 +230,7 @@ def main():
     for name, script, conns, env in (
             ("catat whatsapp", wa, args.connections, None),
             ("catat kannel", kannel, args.connections, None),
-            ("catat ~1000 msg/s", wa, 10, {"BENCH_DELAY_MS": "10"})):
+            ("catat ~1000 msg/s", wa, 12, {"BENCH_DELAY_MS": "10"})):
         run = os.path.join(tmp, name.split()[1].replace("~", "r"))
         os.makedirs(run)
         port = free_port()
