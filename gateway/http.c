@@ -1,4 +1,5 @@
 /* http.c - libmicrohttpd routes, limits and answers; the group-commit writer thread. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "http.h"
 
 #include "channel.h"
