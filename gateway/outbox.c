@@ -1,6 +1,5 @@
 /* outbox.c - the sender: claims due messages, sends them concurrently, records what happened. */
 #define _GNU_SOURCE /* pthread_setname_np */
-#define _GNU_SOURCE /* pthread_setname_np */
 #include "outbox.h"
 
 #include "config.h"
