@@ -4,6 +4,7 @@
 
 #include "format.h"
 #include "log.h"
+#include "training.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -138,8 +139,15 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
         if (rc < 0)
             return -1;
         if (rc == 1 && other.id != by->id) {
-            if (!can_confirm(by) || !store_staff_covers(ctx->s, by, other.group_id))
+            if (!can_confirm(by))
                 return refuse(ctx, kind);
+            if (!store_staff_covers(ctx->s, by, other.group_id)) {
+                /* Staff of another group: as if the code did not exist (members' privacy). */
+                struct template_var v[] = {{"code", c->ref}};
+                ledger_reply(ctx, "unknown_member", v, 1);
+                ctx->errors++;
+                return 0;
+            }
             member = other;
             on_behalf = true;
         } else if (rc == 0 && strcmp(kind, "repayment") == 0) {
@@ -490,9 +498,7 @@ int ledger_apply(struct ledger_ctx *ctx, const struct parse_command *c)
     case PARSE_CMD_ATTENDANCE:
     case PARSE_CMD_ANSWER:
     case PARSE_CMD_SESSION:
-        ledger_reply(ctx, "training_none", NULL, 0);
-        ctx->errors++;
-        return 0;
+        return training_apply(ctx, c);
     default:
         ledger_reply(ctx, "error_unknown_command", NULL, 0);
         ctx->errors++;

@@ -234,7 +234,7 @@ def test_role_refusals():
         # staff outside their network
         assert "tidak ditemukan" in say(c, FASIL, "LAPORAN KPUK20")
         assert "tidak ditemukan" in say(c, RINA, "KIRIM KPUK08 halo")
-        assert "hanya untuk" in say(c, RINA, "BAYAR A0301 10rb")
+        assert "A0301 tidak ditemukan" in say(c, RINA, "BAYAR A0301 10rb")
         assert c.sql("SELECT status FROM messages WHERE text = 'LAPORAN'") == [("refused",)]
     finally:
         c.stop()
