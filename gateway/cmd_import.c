@@ -7,6 +7,7 @@
 #include "phone.h"
 #include "store.h"
 #include "store_io.h"
+#include "training_import.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -689,7 +690,7 @@ static const struct kind kinds[] = {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: catat import groups|members|loans FILE.csv [-c FILE]\n\n"
+            "usage: catat import groups|members|loans|batches|participants FILE.csv [-c FILE]\n\n"
             "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
             "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
             "left out; an unknown column is an error. FILE - reads standard input.\n\n"
@@ -703,7 +704,11 @@ static void usage(FILE *f)
             "               when code is left out)\n"
             "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due\n"
             "               (the member must exist; frequency weekly or monthly; first_due\n"
-            "               YYYY-MM-DD; instalment defaults to principal / instalments)\n\n"
+            "               YYYY-MM-DD; instalment defaults to principal / instalments)\n"
+            "  batches.csv  batch,session,starts_at,title,material (one row per session;\n"
+            "               starts_at ISO 8601 with offset)\n"
+            "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel\n"
+            "               (batch imported first; sex L or P; disability yes or no)\n\n"
             "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
             "each month, the month's last day when it is shorter (monthly). They add up to the\n"
             "principal: every instalment is `instalment` and the last takes what is left, so\n"
@@ -847,6 +852,8 @@ int cmd_import(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (argc == 3 && (strcmp(argv[1], "batches") == 0 || strcmp(argv[1], "participants") == 0))
+        return training_import(argv[1], argv[2], config_path);
     const struct kind *kind = NULL;
     for (size_t i = 0; argc == 3 && i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(argv[1], kinds[i].name) == 0)
