@@ -558,13 +558,15 @@ static void due_date(int y, int m, int d, bool monthly, int i, char out[16])
         int months = (m - 1) + i;
         int yy = y + months / 12, mm = months % 12 + 1;
         int dd = d < month_days(yy, mm) ? d : month_days(yy, mm);
-        snprintf(out, 16, "%04d-%02d-%02d", yy, mm, dd);
+        snprintf(out, 16, "%04u-%02u-%02u", (unsigned)yy % 10000u, (unsigned)mm % 100u,
+                 (unsigned)dd % 100u);
         return;
     }
     struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + 7 * i, .tm_hour = 12};
     time_t t = timegm(&tm);
     gmtime_r(&t, &tm);
-    snprintf(out, 16, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    snprintf(out, 16, "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
 }
 
 static int loan_row(struct import *im, const struct record *r)
@@ -638,7 +640,7 @@ static int loan_row(struct import *im, const struct record *r)
     bool weekly = strcmp(freq, "weekly") == 0 || strcmp(freq, "mingguan") == 0;
     if (!monthly && !weekly)
         report(im, r->line, "frequency \"%s\" must be weekly or monthly", freq);
-    int y, m, d;
+    int y = 0, m = 0, d = 0;
     if (!date_ok(first_due, &y, &m, &d))
         report(im, r->line, "first_due \"%s\" must be a date YYYY-MM-DD", first_due);
     if (im->bad != bad)
