@@ -6,6 +6,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "runtime.h"
+#include "scheduler.h"
 #include "store.h"
 
 #include <curl/curl.h>
@@ -60,9 +61,11 @@ int cmd_serve(int argc, char **argv)
     struct store *s = store_open(db_path, err, sizeof err);
     store_close(s);
     struct outbox *ob = s ? outbox_start(&rt, db_path, err, sizeof err) : NULL;
-    struct http_server *srv = ob ? http_start(&rt, ob, db_path, err, sizeof err) : NULL;
+    struct scheduler *sched = ob ? scheduler_start(&rt, ob, db_path, err, sizeof err) : NULL;
+    struct http_server *srv = sched ? http_start(&rt, ob, db_path, err, sizeof err) : NULL;
     if (!srv) {
         fprintf(stderr, "catat: %s\n", err);
+        scheduler_stop(sched);
         outbox_stop(ob);
         runtime_close(&rt);
         curl_global_cleanup();
@@ -72,6 +75,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGTERM ? "TERM" : "INT");
     http_stop(srv);
+    scheduler_stop(sched);
     outbox_stop(ob);
     runtime_close(&rt);
     curl_global_cleanup();

@@ -12,6 +12,7 @@ int cmd_export(int argc, char **argv);
 int cmd_templates(int argc, char **argv);
 int cmd_remind(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
 
 /* Shared option handling: finds "-c FILE" / "--config FILE" in argv (removing it) and returns
  * the path, or NULL. */

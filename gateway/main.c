@@ -16,6 +16,7 @@ static const struct {
     {"import", cmd_import, "load groups, members or loans from CSV"},
     {"export", cmd_export, "write messages, members, the ledger or loans as CSV or JSON"},
     {"remind", cmd_remind, "queue the loan and training reminders due now (or --now TIME)"},
+    {"digest", cmd_digest, "the daily digest for staff: --print or --send"},
     {"report", cmd_report, "report training: e-training results (text, csv, json)"},
     {"db", cmd_db, "database: migrate, backup FILE"},
     {"templates", cmd_templates, "templates check: render every reply template"},

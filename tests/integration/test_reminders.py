@@ -157,10 +157,14 @@ def test_digest_print_has_the_groups_figures():
     assert "Rina Sari" in p.stdout and "Rp150.000" in p.stdout and "9" in p.stdout, p.stdout
     # --send queues it once per staff member and day.
     c.run("digest", "--now", "2027-03-20T18:00:00+07:00", "--send")
+    rows = c.sql("SELECT phone, text FROM outbox WHERE kind = 'digest' ORDER BY id")
+    # The facilitator of KPUK07 gets her group's digest and her network's.
+    assert [p for p, _ in rows] == ["+6281100000009"] * 2, rows
+    assert "KPUK07" in rows[0][1] and "JARPUK1" in rows[1][1], rows
+    assert "Ani Wenda" in rows[1][1] and "Ani Wenda" not in rows[0][1], rows
+    assert all(len(t) <= 3 * 153 for _, t in rows), rows  # console is not WhatsApp: SMS-sized
     c.run("digest", "--now", "2027-03-20T18:05:00+07:00", "--send")
-    rows = c.sql("SELECT phone, kind FROM outbox WHERE kind = 'digest'")
-    assert ("+6281100000009", "digest") in rows, rows
-    assert len(rows) == len(set(rows)), rows
+    assert c.sql("SELECT count(*) FROM outbox WHERE kind = 'digest'") == [(2,)]
 
 
 if __name__ == "__main__":
@@ -168,4 +172,5 @@ if __name__ == "__main__":
                test_twice_for_the_same_moment_queues_nothing_twice,
                test_opted_out_and_paid_are_not_reminded_and_a_payment_drops_the_queued_one,
                test_quiet_hours_move_the_reminder_to_their_end,
-               test_overdue_every_few_days_up_to_the_bound])
+               test_overdue_every_few_days_up_to_the_bound,
+               test_digest_print_has_the_groups_figures])
