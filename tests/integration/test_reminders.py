@@ -167,10 +167,33 @@ def test_digest_print_has_the_groups_figures():
     assert c.sql("SELECT count(*) FROM outbox WHERE kind = 'digest'") == [(2,)]
 
 
+def test_scheduler_in_serve_queues_and_sends_with_the_real_clock():
+    # A loan due tomorrow by the real clock, reminders at any hour: the scheduler's first pass
+    # (a minute after start) queues the day-before reminder and the outbox sends it.
+    import time
+    c = Catat(ini="[reminders]\nhour = 0\nquiet_start = 00:00\nquiet_end = 00:00\n")
+    tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 7 * 3600 + 86400))
+    for name, text in (("groups", GROUPS), ("members", MEMBERS),
+                       ("loans", "code,phone,principal,instalments,frequency,first_due\n"
+                                 "P1,081100000001,150000,1,monthly,%s\n" % tomorrow)):
+        path = os.path.join(c.dir, name + ".csv")
+        with open(path, "w") as f:
+            f.write(text)
+        c.run("import", name, path)
+    c.start()
+    try:
+        c.wait_for(lambda: c.sql("SELECT phone, kind, status FROM outbox WHERE kind ="
+                                 " 'loan_due'") == [(SITI, "loan_due", "sent")],
+                   deadline=100, what="the scheduler's reminder, sent")
+    finally:
+        c.stop()
+
+
 if __name__ == "__main__":
     run_tests([test_each_group_reminded_at_its_own_local_hour,
                test_twice_for_the_same_moment_queues_nothing_twice,
                test_opted_out_and_paid_are_not_reminded_and_a_payment_drops_the_queued_one,
                test_quiet_hours_move_the_reminder_to_their_end,
                test_overdue_every_few_days_up_to_the_bound,
-               test_digest_print_has_the_groups_figures])
+               test_digest_print_has_the_groups_figures,
+               test_scheduler_in_serve_queues_and_sends_with_the_real_clock])

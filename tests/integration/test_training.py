@@ -148,6 +148,13 @@ def test_three_sessions_attendance_answers_and_report():
     assert csv[0] == "batch,measure,key,answer,count,percent", csv
     assert "GT07,session,2,,3,60.0" in csv and "GT07,answer,1,Y,3,75.0" in csv, csv
     assert c.run("report", "training", "--batch", "NOPE", check=False).returncode == 1
+    # The trainer's digest of the batch: participants, completion, attendance per session.
+    out = c.run("digest", "--print").stdout
+    assert "Pelatihan GT07" in out and "5 peserta" in out and "tamat semua sesi 3" in out, out
+    assert "Sesi 2: hadir 3" in out, out
+    c.run("digest", "--send")
+    rows = c.sql("SELECT phone, text FROM outbox WHERE kind = 'digest'")
+    assert rows == [("+6281300000001", rows[0][1])] and "Sesi 3: hadir 4" in rows[0][1], rows
 
 
 if __name__ == "__main__":
