@@ -125,8 +125,8 @@ def test_member_week_treasurer_confirms_and_balance():
         assert p12["overdue_days"] == 7, p12
 
         reply = say(c, SITI, "SLADO")
-        assert reply.startswith("Tabungan Rp10.000. Pinjaman P12 sisa Rp400.000, angsuran "
-                                "Rp100.000 jatuh tempo " + today(-7)), reply
+        assert reply.startswith("Tabungan Rp10.000. Pinjaman P12 sisa Rp400.000, berikut "
+                                "Rp100.000 tgl " + today(-7)), reply
         assert "jual Rp90.000, beli Rp25.000, selisih Rp65.000" in reply, reply
         assert len(reply) <= 160, reply
 
