@@ -171,7 +171,7 @@ int store_outbox_apply_status(struct store *s, const char *channel, const char *
 
 int store_outbox_recover(struct store *s)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET status = 'queued', resent = 1,"
+    sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET status = 'queued', resent = resent + 1,"
                                      " error = 'in flight when the server stopped; sent again'"
                                      " WHERE status = 'sending'");
     if (!st)

@@ -76,7 +76,8 @@ int store_outbox_fail(struct store *s, int64_t id, const char *error);
  * of messages it matched (0 for an unknown id). status: "sent", "delivered", "read", "failed". */
 int store_outbox_apply_status(struct store *s, const char *channel, const char *provider_id,
                               const char *status, const char *error);
-/* After a crash: messages left "sending" go back to queued, marked resent. Returns how many. */
+/* After a crash: messages left "sending" go back to queued, their resent count raised (they
+ * may have reached the provider before the crash). Returns how many. */
 int store_outbox_recover(struct store *s);
 /* Replies queued to phone since the time given (the per-sender hourly limit). */
 int store_replies_since(struct store *s, const char *phone, int64_t since);

@@ -78,8 +78,8 @@ def test_kill_9_under_load_loses_nothing_and_sends_once():
     per_message = c.sql("SELECT count(*) FROM outbox GROUP BY message_id HAVING count(*) != 1")
     assert per_message == [], per_message
     assert c.sql("SELECT count(*) FROM outbox")[0][0] == len(stored)
-    # On the wire: every reply sent once, or twice only when it was in flight at a kill and
-    # recorded as resent.
+    # On the wire: every reply sent once, plus at most once more for each kill it was in flight
+    # at, and then recorded as resent (the count of such restarts).
     sends = {}
     for r in fake.received():
         dlr = urllib.parse.urlsplit(r.query["dlr-url"])
@@ -87,10 +87,10 @@ def test_kill_9_under_load_loses_nothing_and_sends_once():
         sends[oid] = sends.get(oid, 0) + 1
     for oid, resent in c.sql("SELECT id, resent FROM outbox"):
         n = sends.get(oid, 0)
-        assert n == 1 or (n == 2 and resent == 1), (oid, n, resent)
-    print("acked %d, stored %d, replies sent %d, resent %d"
+        assert 1 <= n <= 1 + resent, (oid, n, resent)
+    print("acked %d, stored %d, replies sent %d, rows resent after a kill %d"
           % (len(acked), len(stored), sum(sends.values()),
-             c.sql("SELECT count(*) FROM outbox WHERE resent = 1")[0][0]))
+             c.sql("SELECT count(*) FROM outbox WHERE resent > 0")[0][0]))
 
 
 if __name__ == "__main__":
