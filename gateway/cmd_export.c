@@ -1,4 +1,4 @@
-/* cmd_export.c - `catat export messages|members|ledger|loans [--format csv|json]` to stdout. */
+/* cmd_export.c - `catat export messages|members|ledger|loans|attendance [--format csv|json]`. */
 #include "commands.h"
 
 #include "config.h"
@@ -225,10 +225,30 @@ static void loan_row(const struct store_io_loan_row *r, void *arg)
     emit(o, v, sizeof v / sizeof v[0]);
 }
 
+static void attendance_row(const struct store_io_attendance_row *r, void *arg)
+{
+    struct out *o = arg;
+    char at[40];
+    format_iso8601(r->at, o->default_tz, at, sizeof at);
+    struct value v[] = {
+        TEXT("batch", r->batch),
+        INT("session", r->session),
+        TEXT("phone", r->phone),
+        TEXT("name", r->name),
+        OPT_TEXT("district", r->district),
+        OPT_TEXT("sex", r->sex),
+        BOOL("disability", r->disability),
+        OPT_TEXT("relation", r->relation),
+        TEXT("at", at),
+    };
+    emit(o, v, sizeof v / sizeof v[0]);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: catat export messages|members|ledger|loans [--format csv|json] [-c FILE]\n\n"
+            "usage: catat export messages|members|ledger|loans|attendance [--format csv|json]\n"
+            "                    [-c FILE]\n\n"
             "Writes to standard output: CSV (the default; a header line, RFC 4180 quoting, CRLF)\n"
             "or a JSON array. Times are ISO 8601 in the offset of the person's group ([locale]\n"
             "timezone when she has none).\n\n"
@@ -240,7 +260,9 @@ static void usage(FILE *f)
             "  loans     code,phone,principal,paid,outstanding,next_due,overdue_days,\n"
             "            next_amount,name,group,instalment,instalments,frequency,first_due\n"
             "            (next_due: the oldest instalment not fully paid; overdue_days: days\n"
-            "            since it fell due, 0 when not yet due)\n");
+            "            since it fell due, 0 when not yet due)\n"
+            "  attendance batch,session,phone,name,district,sex,disability,relation,at\n"
+            "            (one row per participant present at an e-training session)\n");
 }
 
 int cmd_export(int argc, char **argv)
@@ -262,7 +284,7 @@ int cmd_export(int argc, char **argv)
             return 2;
         }
     }
-    static const char *const kinds[] = {"messages", "members", "ledger", "loans"};
+    static const char *const kinds[] = {"messages", "members", "ledger", "loans", "attendance"};
     /* CSV header lines: the keys each row function writes, in order. */
     static const char *const csv_headers[] = {
         "direction,channel,provider_id,phone,text,status,at,kind",
@@ -271,9 +293,10 @@ int cmd_export(int argc, char **argv)
         "confirmed_at,cancelled_at",
         "code,phone,principal,paid,outstanding,next_due,overdue_days,next_amount,name,group,"
         "instalment,instalments,frequency,first_due",
+        "batch,session,phone,name,district,sex,disability,relation,at",
     };
     int k = -1;
-    for (int i = 0; what && i < 4; i++)
+    for (int i = 0; what && i < (int)(sizeof kinds / sizeof kinds[0]); i++)
         if (strcmp(what, kinds[i]) == 0)
             k = i;
     if (k < 0 || (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)) {
@@ -305,7 +328,8 @@ int cmd_export(int argc, char **argv)
     int rc = k == 0   ? store_io_each_message(s, message_row, &o)
              : k == 1 ? store_io_each_member(s, member_row, &o)
              : k == 2 ? store_io_each_entry(s, entry_row, &o)
-                      : store_io_each_loan(s, loan_row, &o);
+             : k == 3 ? store_io_each_loan(s, loan_row, &o)
+                      : store_io_each_attendance(s, attendance_row, &o);
     if (o.json)
         fputs(o.rows ? "\n]\n" : "]\n", stdout);
     int status = 0;

@@ -14,7 +14,7 @@ static const struct {
     {"parse", cmd_parse, "print what the parser makes of messages (JSON)"},
     {"simulate", cmd_simulate, "type messages as a phone and read the replies"},
     {"import", cmd_import, "load groups, members or loans from CSV"},
-    {"export", cmd_export, "write messages, members, the ledger or loans as CSV or JSON"},
+    {"export", cmd_export, "write messages, members, the ledger, loans or attendance as CSV or JSON"},
     {"remind", cmd_remind, "queue the loan and training reminders due now (or --now TIME)"},
     {"digest", cmd_digest, "the daily digest for staff: --print or --send"},
     {"report", cmd_report, "report training: e-training results (text, csv, json)"},

@@ -316,3 +316,33 @@ int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_ro
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_loan");
 }
+
+int store_io_each_attendance(struct store *s,
+                             void (*fn)(const struct store_io_attendance_row *, void *), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT b.code, se.n, p.phone, p.name, pa.district, coalesce(pa.sex, ''),"
+           " pa.relation, pa.disability, a.at"
+           " FROM attendance a JOIN sessions se ON se.id = a.session_id"
+           " JOIN batches b ON b.id = se.batch_id JOIN participants pa ON pa.id = a.participant_id"
+           " JOIN people p ON p.id = pa.person_id ORDER BY b.code, se.n, a.at, a.id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_attendance_row r = {
+            .batch = col(st, 0),
+            .session = sqlite3_column_int(st, 1),
+            .phone = col(st, 2),
+            .name = col(st, 3),
+            .district = col(st, 4),
+            .sex = col(st, 5),
+            .relation = col(st, 6),
+            .disability = sqlite3_column_int(st, 7) != 0,
+            .at = sqlite3_column_int64(st, 8),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_attendance");
+}

@@ -93,4 +93,14 @@ struct store_io_loan_row {
 int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_row *, void *),
                        void *arg);
 
+struct store_io_attendance_row {
+    const char *batch, *phone, *name, *district, *sex, *relation;
+    int session;
+    bool disability;
+    int64_t at; /* when the participant said HADIR */
+};
+/* Calls fn for every attendance of every e-training session, by batch, session and time. */
+int store_io_each_attendance(struct store *s,
+                             void (*fn)(const struct store_io_attendance_row *, void *), void *arg);
+
 #endif

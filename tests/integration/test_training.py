@@ -148,6 +148,14 @@ def test_three_sessions_attendance_answers_and_report():
     assert csv[0] == "batch,measure,key,answer,count,percent", csv
     assert "GT07,session,2,,3,60.0" in csv and "GT07,answer,1,Y,3,75.0" in csv, csv
     assert c.run("report", "training", "--batch", "NOPE", check=False).returncode == 1
+    # export attendance: one row per participant present, the same 11 as the report counts.
+    rows = json.loads(c.run("export", "attendance", "--format", "json").stdout)
+    assert len(rows) == 11, rows
+    assert [sum(1 for r in rows if r["session"] == n) for n in (1, 2, 3)] == [4, 3, 4], rows
+    assert all(r["batch"] == "GT07" and r["phone"].startswith("+62") and r["at"] for r in rows)
+    lines = c.run("export", "attendance").stdout.splitlines()
+    assert lines[0] == "batch,session,phone,name,district,sex,disability,relation,at", lines
+    assert len(lines) == 12, lines
     # The trainer's digest of the batch: participants, completion, attendance per session.
     out = c.run("digest", "--print").stdout
     assert "Pelatihan GT07" in out and "5 peserta" in out and "tamat semua sesi 3" in out, out
