@@ -63,8 +63,12 @@ static void cut_for_sms(char *text)
         text[len] = '\0';
         char with[DIGEST_MAX + 8];
         snprintf(with, sizeof with, "%s\n...", text);
-        if (sms_segments(with, strlen(with), NULL) <= SMS_MAX_SEGMENTS) {
-            snprintf(text, DIGEST_MAX, "%s", with);
+        size_t wl = strlen(with);
+        if (sms_segments(with, wl, NULL) <= SMS_MAX_SEGMENTS) {
+            if (wl >= DIGEST_MAX)
+                wl = DIGEST_MAX - 1;
+            memcpy(text, with, wl);
+            text[wl] = '\0';
             return;
         }
     }
