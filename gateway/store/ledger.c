@@ -373,19 +373,5 @@ int store_each_reachable_member(struct store *s, int64_t group_id,
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, group_id);
-    int n = 0, rc;
-    /* fn may queue messages through the same connection: read all rows first. */
-    struct store_person *people = NULL;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
-        if (!grown)
-            break;
-        people = grown;
-        store_read_person(st, &people[n++]);
-    }
-    sqlite3_reset(st);
-    for (int i = 0; i < n; i++)
-        fn(&people[i], arg);
-    free(people);
-    return rc == SQLITE_DONE ? n : store_fail(s, "each_reachable_member");
+    return store_each_person_row(s, st, fn, arg, "each_reachable_member");
 }

@@ -315,3 +315,23 @@ int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_ou
     sqlite3_bind_int(st, 2, opted_out);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_set_opted_out");
 }
+
+int store_each_person_row(struct store *s, sqlite3_stmt *st,
+                          void (*fn)(const struct store_person *, void *), void *arg,
+                          const char *what)
+{
+    struct store_person *people = NULL;
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
+        if (!grown)
+            break;
+        people = grown;
+        store_read_person(st, &people[n++]);
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < n; i++)
+        fn(&people[i], arg);
+    free(people);
+    return rc == SQLITE_DONE ? n : store_fail(s, what);
+}

@@ -134,20 +134,7 @@ int store_each_staff(struct store *s, int64_t group_id, int64_t network_id, cons
     sqlite3_bind_int64(st, 1, group_id);
     sqlite3_bind_int64(st, 2, network_id);
     sqlite3_bind_text(st, 3, roles, -1, SQLITE_STATIC);
-    struct store_person *people = NULL;
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
-        if (!grown)
-            break;
-        people = grown;
-        store_read_person(st, &people[n++]);
-    }
-    sqlite3_reset(st);
-    for (int i = 0; i < n; i++)
-        fn(&people[i], arg);
-    free(people);
-    return rc == SQLITE_DONE ? n : store_fail(s, "each_staff");
+    return store_each_person_row(s, st, fn, arg, "each_staff");
 }
 
 int store_each_network(struct store *s, void (*fn)(int64_t id, const char *code, void *), void *arg)

@@ -42,5 +42,11 @@ void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
 /* Reads a row of the people columns (id, phone, name, role, language, code, channel,
  * last_channel, last_inbound_at, opted_out, group_id, group code, group timezone) into p. */
 void store_read_person(sqlite3_stmt *st, struct store_person *p);
+/* Steps st (a PERSON_SELECT query, bound) to the end, reading every person first and only then
+ * calling fn on each, so fn may write through the same connection. Returns how many, or -1
+ * (logged as what). */
+int store_each_person_row(struct store *s, sqlite3_stmt *st,
+                          void (*fn)(const struct store_person *, void *), void *arg,
+                          const char *what);
 
 #endif

@@ -37,14 +37,12 @@ int store_batch_by_code(struct store *s, const char *code, struct store_batch *b
     return rc == SQLITE_ROW;
 }
 
-int store_each_batch(struct store *s, const char *code,
-                     void (*fn)(const struct store_batch *, void *), void *arg)
+/* Steps st (id, code of batches) to the end, reading every batch before calling fn on each, so
+ * fn may write through the same connection. Returns how many, or -1. */
+static int each_batch_row(struct store *s, sqlite3_stmt *st,
+                          void (*fn)(const struct store_batch *, void *), void *arg,
+                          const char *what)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT id, code FROM batches"
-                                     " WHERE ?1 IS NULL OR code = ?1 ORDER BY code");
-    if (!st)
-        return -1;
-    store_bind_text(st, 1, code);
     struct store_batch *rows = NULL;
     int n = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -60,7 +58,18 @@ int store_each_batch(struct store *s, const char *code,
     for (int i = 0; i < n; i++)
         fn(&rows[i], arg);
     free(rows);
-    return rc == SQLITE_DONE ? n : store_fail(s, "each_batch");
+    return rc == SQLITE_DONE ? n : store_fail(s, what);
+}
+
+int store_each_batch(struct store *s, const char *code,
+                     void (*fn)(const struct store_batch *, void *), void *arg)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, code FROM batches"
+                                     " WHERE ?1 IS NULL OR code = ?1 ORDER BY code");
+    if (!st)
+        return -1;
+    store_bind_text(st, 1, code);
+    return each_batch_row(s, st, fn, arg, "each_batch");
 }
 
 int store_session_upsert(struct store *s, int64_t batch_id, int n, int64_t starts_at,
@@ -249,20 +258,7 @@ int store_each_participant(struct store *s, int64_t batch_id,
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, batch_id);
-    struct store_person *people = NULL;
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
-        if (!grown)
-            break;
-        people = grown;
-        store_read_person(st, &people[n++]);
-    }
-    sqlite3_reset(st);
-    for (int i = 0; i < n; i++)
-        fn(&people[i], arg);
-    free(people);
-    return rc == SQLITE_DONE ? n : store_fail(s, "each_participant");
+    return store_each_person_row(s, st, fn, arg, "each_participant");
 }
 
 int store_attendance_add(struct store *s, int64_t session_id, int64_t participant_id,
@@ -360,22 +356,7 @@ int store_each_batch_of_trainer(struct store *s, int64_t person_id,
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, person_id);
-    struct store_batch *rows = NULL;
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_batch *grown = realloc(rows, (size_t)(n + 1) * sizeof *rows);
-        if (!grown)
-            break;
-        rows = grown;
-        rows[n].id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, rows[n].code, sizeof rows[n].code);
-        n++;
-    }
-    sqlite3_reset(st);
-    for (int i = 0; i < n; i++)
-        fn(&rows[i], arg);
-    free(rows);
-    return rc == SQLITE_DONE ? n : store_fail(s, "each_batch_of_trainer");
+    return each_batch_row(s, st, fn, arg, "each_batch_of_trainer");
 }
 
 int store_each_trainer(struct store *s, void (*fn)(const struct store_person *, void *), void *arg)
@@ -385,18 +366,5 @@ int store_each_trainer(struct store *s, void (*fn)(const struct store_person *, 
                                     " (SELECT opened_by FROM sessions) ORDER BY p.id");
     if (!st)
         return -1;
-    struct store_person *people = NULL;
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
-        if (!grown)
-            break;
-        people = grown;
-        store_read_person(st, &people[n++]);
-    }
-    sqlite3_reset(st);
-    for (int i = 0; i < n; i++)
-        fn(&people[i], arg);
-    free(people);
-    return rc == SQLITE_DONE ? n : store_fail(s, "each_trainer");
+    return store_each_person_row(s, st, fn, arg, "each_trainer");
 }
