@@ -1,6 +1,7 @@
 /* channel.c - helpers shared by the channel drivers: event arrays, header and query lookup. */
 #include "channel.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -94,4 +95,11 @@ bool channel_copy(char *dst, size_t dstsz, const char *src)
     memcpy(dst, src, n);
     dst[n] = '\0';
     return fits;
+}
+
+void channel_free_secret(char *secret)
+{
+    if (secret)
+        OPENSSL_cleanse(secret, strlen(secret));
+    free(secret);
 }

@@ -138,6 +138,8 @@ void channel_send_free(struct channel_send *s);
 /* Case-insensitive header lookup, query lookup; NULL when absent. */
 const char *channel_header(const struct channel_request *req, const char *name);
 const char *channel_query(const struct channel_request *req, const char *key);
+/* Wipes a secret (token, password) from memory and frees it; NULL is fine. */
+void channel_free_secret(char *secret);
 /* Copies at most dstsz-1 bytes and NUL-terminates; returns false when src was cut. */
 bool channel_copy(char *dst, size_t dstsz, const char *src);
 

@@ -65,12 +65,8 @@ static void kannel_fini(void *state)
         return;
     free(k->sendsms_url);
     free(k->username);
-    if (k->password)
-        OPENSSL_cleanse(k->password, strlen(k->password));
-    free(k->password);
-    if (k->secret)
-        OPENSSL_cleanse(k->secret, strlen(k->secret));
-    free(k->secret);
+    channel_free_secret(k->password);
+    channel_free_secret(k->secret);
     free(k->from);
     free(k->smsc);
     free(k->public_url);

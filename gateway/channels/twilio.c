@@ -35,9 +35,7 @@ static void twilio_fini(void *state)
         return;
     free(t->api_base);
     free(t->account_sid);
-    if (t->auth_token)
-        OPENSSL_cleanse(t->auth_token, strlen(t->auth_token));
-    free(t->auth_token);
+    channel_free_secret(t->auth_token);
     free(t->from);
     free(t->public_url);
     free(t);

@@ -29,12 +29,8 @@ static void whatsapp_fini(void *state)
         return;
     free(wa->api_base);
     free(wa->phone_number_id);
-    if (wa->access_token)
-        OPENSSL_cleanse(wa->access_token, strlen(wa->access_token));
-    free(wa->access_token);
-    if (wa->app_secret)
-        OPENSSL_cleanse(wa->app_secret, strlen(wa->app_secret));
-    free(wa->app_secret);
+    channel_free_secret(wa->access_token);
+    channel_free_secret(wa->app_secret);
     free(wa->verify_token);
     free(wa->template_name);
     free(wa->template_language);
