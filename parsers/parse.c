@@ -357,7 +357,9 @@ static void field_join(char *dst, size_t dstsz, struct args *a, enum field_case 
 struct amount_part {
     enum money_status st;
     struct money m;
-    int unit_tok; /* index of a unit word after a bare quantity, or -1 */
+    int unit_tok;       /* index of a unit word after a bare quantity, or -1 */
+    const char *unit_s; /* or the unit glued to the quantity of a unit price: "3kg @15rb" */
+    size_t unit_len;
 };
 
 static bool tok_is_times(const struct token *t)
@@ -371,6 +373,17 @@ static bool tok_starts_price(const struct token *t)
            (t->len > 2 && t->s[0] == 'r' && t->s[1] == 'p' &&
             (is_digit((unsigned char)t->s[2]) || t->s[2] == '.')) ||
            (t->len > 3 && memcmp(t->s, "idr", 3) == 0 && is_digit((unsigned char)t->s[3]));
+}
+
+/* A unit price starts at token k: "x 15rb", "@ Rp 15.000" (alone, then a price) or "x15rb",
+ * "@15rb" (glued). */
+static bool tok_times_at(const struct args *a, int k)
+{
+    const struct token *tk = &a->tok[k];
+    bool alone = tok_is_times(tk) && k + 1 < a->n && tok_starts_price(&a->tok[k + 1]);
+    bool glued = (tk->s[0] == 'x' || tk->s[0] == '@') && tk->len > 1 &&
+                 (is_digit((unsigned char)tk->s[1]) || tk->s[1] == 'r' || tk->s[1] == 'i');
+    return alone || glued;
 }
 
 static bool glue_add(char *g, size_t *gl, const struct token *t)
@@ -400,6 +413,8 @@ static int amount_read(struct args *a, int i, struct amount_part *part)
     if (!glue_add(g, &gl, t)) { /* too long to glue: judge it alone */
         part->st = money_parse(t->s, t->len, &part->m);
         part->unit_tok = -1;
+        part->unit_s = NULL;
+        part->unit_len = 0;
         if (part->st == MONEY_NOT)
             return i;
         a->tok[i].used = true;
@@ -408,6 +423,17 @@ static int amount_read(struct args *a, int i, struct amount_part *part)
     bool want_number = money_is_prefix(t->s, t->len) || tok_is_times(t);
     bool pure = all_digits(t->s, t->len);
     bool times = t->s[0] == 'x' || t->s[0] == '@';
+    /* "3kg @15rb", "3kg x 15rb": a quantity glued to its unit, then a unit price */
+    const char *unit_s = NULL;
+    size_t unit_len = 0;
+    struct money qm;
+    if (!pure && is_digit((unsigned char)t->s[0]) && i + 1 < a->n && tok_times_at(a, i + 1) &&
+        money_parse(t->s, t->len, &qm) == MONEY_OK && qm.kind == MONEY_QTY) {
+        gl = qm.unit_off; /* keep the digits only */
+        unit_s = t->s + qm.unit_off;
+        unit_len = qm.unit_len;
+        pure = true;
+    }
     while (j + 1 < a->n) {
         const struct token *nx = &a->tok[j + 1];
         if (want_number) {
@@ -427,15 +453,13 @@ static int amount_read(struct args *a, int i, struct amount_part *part)
                 k++;
             }
             const struct token *tk = &a->tok[k];
-            bool alone = tok_is_times(tk) && k + 1 < a->n && tok_starts_price(&a->tok[k + 1]);
-            bool glued = (tk->s[0] == 'x' || tk->s[0] == '@') && tk->len > 1 &&
-                         (is_digit((unsigned char)tk->s[1]) || tk->s[1] == 'r' || tk->s[1] == 'i');
-            if (alone || glued) {
+            /* (not "3kg bks x 15rb": one unit at most) */
+            if ((unit_s == NULL || u < 0) && tok_times_at(a, k)) {
                 if (!glue_add(g, &gl, tk))
                     break;
                 unit_tok = u;
                 j = k;
-                want_number = alone;
+                want_number = tok_is_times(tk);
                 pure = false;
                 times = true;
                 continue;
@@ -482,6 +506,8 @@ static int amount_read(struct args *a, int i, struct amount_part *part)
     }
     part->st = money_parse(g, gl, &part->m);
     part->unit_tok = unit_tok;
+    part->unit_s = unit_s;
+    part->unit_len = unit_len;
     if (part->st == MONEY_NOT)
         return i;
     for (int k = i; k <= j; k++)
@@ -589,8 +615,12 @@ static void amount_pick(struct args *a, struct parse_command *c)
     c->amount = amt->m.amount;
     if (amt->m.qty > 0)
         c->qty = amt->m.qty;
-    if (amt->unit_tok >= 0)
+    if (amt->unit_tok >= 0) {
         field_set(c->unit, sizeof(c->unit), &a->tok[amt->unit_tok], FIELD_LOWER);
+    } else if (amt->unit_len > 0) {
+        struct token ut = {.s = amt->unit_s, .len = amt->unit_len};
+        field_set(c->unit, sizeof(c->unit), &ut, FIELD_LOWER);
+    }
     if (q) {
         c->qty = q->m.kind == MONEY_QTY ? q->m.qty : (int)q->m.amount;
         if (q->m.kind == MONEY_QTY) {
