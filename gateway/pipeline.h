@@ -29,8 +29,8 @@ struct pipeline {
 struct pipeline_result {
     int64_t message_id; /* 0 when the message was a retry of one stored before */
     bool duplicate;
-    bool replied; /* a reply was queued (false when the sender hit the hourly limit) */
-    bool limited; /* the reply was withheld by the per-sender hourly limit */
+    bool replied;     /* a reply was queued (false when the sender hit the hourly limit) */
+    bool limited;     /* the reply was withheld by the per-sender hourly limit */
     int parse_errors; /* commands the parser could not make sense of */
     char reply[PIPELINE_REPLY_MAX];
 };
