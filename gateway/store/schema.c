@@ -94,5 +94,9 @@ const char *const store_migrations[] = {
     "  person_id INTEGER NOT NULL, instalment_id INTEGER, session_id INTEGER,"
     "  outbox_id INTEGER, created_at INTEGER NOT NULL);"
     "CREATE INDEX reminders_instalment ON reminders(instalment_id);",
+    /* 3: the outbox claims what is due per channel. With the channel in the index, claiming for
+     * a channel with nothing due no longer walks every row queued for the other channels. */
+    "CREATE INDEX outbox_due_channel ON outbox(status, channel, next_at);"
+    "DROP INDEX outbox_due;",
     NULL,
 };
