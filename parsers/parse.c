@@ -841,25 +841,11 @@ static bool body_copy(char *dst, size_t dstsz, const char *text, size_t from, si
     return false;
 }
 
-/* Parses the normalised command in p->seg into c. */
-static void seg_parse(struct parser *p, struct parse_command *c)
+/* Parses the arguments of the command c->cmd, from seg->buf[from], into c. */
+static void seg_parse_args(struct parser *p, struct parse_command *c, size_t from)
 {
     const struct seg *g = &p->seg;
-    size_t i = 0; /* *c is all zero already: parse_message cleared the result */
-    while (i < g->len && !is_alnum((unsigned char)g->buf[i]) && g->buf[i] != '?')
-        i++;
-    if (i < g->len && g->buf[i] == '?') {
-        c->cmd = PARSE_CMD_HELP;
-        return;
-    }
-    size_t w = i;
-    while (i < g->len && is_letter((unsigned char)g->buf[i]))
-        i++;
-    c->cmd = keyword_lookup(g->buf + w, i - w, &c->typo);
-    if (c->cmd == PARSE_CMD_NONE) {
-        c->error = PARSE_ERR_UNKNOWN_COMMAND;
-        return;
-    }
+    size_t i = from;
     struct args a;
     args_split(g, i, &a);
     switch (c->cmd) {
@@ -937,6 +923,68 @@ static void seg_parse(struct parser *p, struct parse_command *c)
         c->error = err;
         c->typo = typo;
     }
+}
+
+/* The longest keyword of four or more letters (not stop or start) that the letters w[0..len)
+ * start with, exactly: "BATALK7QX" is BATAL K7QX. 0 when none. */
+static size_t keyword_prefix(const char *w, size_t len, enum parse_cmd *cmd)
+{
+    if (len <= 4)
+        return 0;
+    for (size_t l = len > KEYWORD_MAX_LEN ? KEYWORD_MAX_LEN : len - 1; l >= 4; l--) {
+        bool typo;
+        enum parse_cmd k = keyword_lookup(w, l, &typo);
+        if (k != PARSE_CMD_NONE && !typo && k != PARSE_CMD_STOP && k != PARSE_CMD_START) {
+            *cmd = k;
+            return l;
+        }
+    }
+    return 0;
+}
+
+/* Parses the normalised command in p->seg into c. */
+static void seg_parse(struct parser *p, struct parse_command *c)
+{
+    const struct seg *g = &p->seg;
+    size_t i = 0; /* *c is all zero already: parse_message cleared the result */
+    while (i < g->len && !is_alnum((unsigned char)g->buf[i]) && g->buf[i] != '?')
+        i++;
+    if (i < g->len && g->buf[i] == '?') {
+        c->cmd = PARSE_CMD_HELP;
+        return;
+    }
+    size_t w = i;
+    while (i < g->len && is_letter((unsigned char)g->buf[i]))
+        i++;
+    bool typo;
+    enum parse_cmd cmd = keyword_lookup(g->buf + w, i - w, &typo);
+    /* A code glued to the keyword ("BATALK7QX", "BAYARP12 150rb"): the keyword spelled exactly
+     * before it wins over a typo of the whole word, unless only the typo makes sense
+     * ("TABUNGN20rb"). */
+    enum parse_cmd pcmd;
+    size_t pl;
+    if ((cmd == PARSE_CMD_NONE || typo) && i < g->len && is_digit((unsigned char)g->buf[i]) &&
+        (pl = keyword_prefix(g->buf + w, i - w, &pcmd)) > 0) {
+        char pending[sizeof(p->pending_target)];
+        memcpy(pending, p->pending_target, sizeof(pending));
+        size_t body_start = p->body_start;
+        bool body_full = p->body_full;
+        c->cmd = pcmd;
+        seg_parse_args(p, c, w + pl);
+        if (c->error == PARSE_ERR_OK || cmd == PARSE_CMD_NONE)
+            return;
+        memcpy(p->pending_target, pending, sizeof(pending));
+        p->body_start = body_start;
+        p->body_full = body_full;
+        memset(c, 0, sizeof(*c));
+    }
+    c->cmd = cmd;
+    c->typo = typo;
+    if (cmd == PARSE_CMD_NONE) {
+        c->error = PARSE_ERR_UNKNOWN_COMMAND;
+        return;
+    }
+    seg_parse_args(p, c, i);
 }
 
 /* Lines after a broadcast that start with no keyword belong to its body ("KIRIM KPUK07 Rapat
