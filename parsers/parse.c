@@ -747,6 +747,10 @@ static void cmd_answer(struct args *a, struct parse_command *c)
             while (k < len && is_letter((unsigned char)s[k]))
                 k++;
             char yn = answer_yes_no(s + w, k - w);
+            /* "tidak setuju" (disagree) is one answer: N; "tidak, setuju" is two */
+            if (yn == 'N' && k == len && i + 1 < a->n && word_is(&a->tok[i + 1], "setuju") &&
+                a->tok[i + 1].s == s + len + 1 && s[len] == ' ')
+                i++;
             if (numbered) {
                 if (!pending)
                     goto bad;
