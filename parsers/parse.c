@@ -182,8 +182,13 @@ static void norm_emit(struct parser *p, utf8proc_int32_t cp, size_t off, size_t 
         seg_reset(g, next);
         return;
     }
-    if (cp == 0xD7) { /* multiplication sign: 3×15rb */
+    if (cp == 0xD7 || cp == 0x2715 || cp == 0x2716 || cp == 0x2A2F) {
+        /* multiplication signs, emoji ones too: 3×15rb, 3✖️15rb */
         norm_emit(p, 'x', off, next);
+        return;
+    }
+    if (cp == 0x2044 || cp == 0x2215) { /* fraction slashes (from ½): a slash, see args_split */
+        norm_emit(p, '/', off, next);
         return;
     }
     switch (utf8proc_category(cp)) {
@@ -219,6 +224,10 @@ static void norm_emit(struct parser *p, utf8proc_int32_t cp, size_t off, size_t 
 
 static void norm_codepoint(struct parser *p, utf8proc_int32_t cp, size_t off, size_t next)
 {
+    if (cp == 0x200B) { /* zero width space: a word break, unlike the joiners */
+        seg_space(&p->seg, off);
+        return;
+    }
     utf8proc_int32_t d[32];
     int boundclass = 0;
     utf8proc_ssize_t n =
@@ -266,7 +275,11 @@ static void args_split(const struct seg *g, size_t from, struct args *a)
         size_t s = i;
         while (i < g->len) {
             c = (unsigned char)g->buf[i];
-            if (!is_alnum(c) && !tok_trim_char(c))
+            /* a slash between digits stays in the token, so that "1/2jt" or "2½" is a bad
+             * amount rather than the numbers 1 and 2jt */
+            bool slash = c == '/' && i > s && is_digit((unsigned char)g->buf[i - 1]) &&
+                         i + 1 < g->len && is_digit((unsigned char)g->buf[i + 1]);
+            if (!is_alnum(c) && !tok_trim_char(c) && !slash)
                 break;
             i++;
         }
