@@ -141,7 +141,8 @@ static int check_events(struct http_server *srv, struct request *r, char *err, s
         struct channel_inbound *in = &r->ev.in[i];
         char e164[PHONE_E164_MAX];
         if (phone_normalize(in->from, strlen(in->from), srv->country_code, e164) != 0) {
-            snprintf(err, errsz, "\"%s\" is not a phone number", in->from);
+            /* Not echoed: the refusal is logged, and logs never show numbers unmasked. */
+            snprintf(err, errsz, "the sender is not a phone number");
             return -1;
         }
         snprintf(in->from, sizeof in->from, "%s", e164);
