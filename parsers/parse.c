@@ -357,8 +357,12 @@ static void field_join(char *dst, size_t dstsz, struct args *a, enum field_case 
         struct token *t = &a->tok[i];
         if (t->used || (skip_digits && has_digit(t->s, t->len)))
             continue;
-        if (dst[0] != '\0' && !field_append(dst, dstsz, " ", 1, fc))
-            return;
+        if (dst[0] != '\0') {
+            /* whole words only: no trailing space, no half word when the field is full */
+            if (strlen(dst) + 1 + t->len > dstsz - 1)
+                return;
+            field_append(dst, dstsz, " ", 1, fc);
+        }
         if (!field_append(dst, dstsz, t->s, t->len, fc))
             return;
         t->used = true;
