@@ -676,10 +676,13 @@ static void cmd_money(struct args *a, struct parse_command *c)
         field_join(c->item, sizeof(c->item), a, FIELD_LOWER, false);
         return;
     }
-    /* repayment, savings: a loan or member code (a word with a digit) is the ref */
+    /* repayment, savings: a loan or member code (a word with a digit) is the ref; not an
+     * ordinal ("angsuran ke-3", "minggu ke-2") */
     for (int i = 0; i < a->n; i++) {
         const struct token *t = &a->tok[i];
-        if (!t->used && has_digit(t->s, t->len)) {
+        bool ordinal =
+            t->len > 3 && memcmp(t->s, "ke-", 3) == 0 && all_digits(t->s + 3, t->len - 3);
+        if (!t->used && !ordinal && has_digit(t->s, t->len)) {
             field_set(c->ref, sizeof(c->ref), t, FIELD_UPPER);
             break;
         }
@@ -925,6 +928,19 @@ static void seg_parse_args(struct parser *p, struct parse_command *c, size_t fro
         break;
     }
     case PARSE_CMD_SESSION:
+        if (a.n == 1) { /* "SESI GT07-2", written as in HADIR GT07-2 */
+            const struct token *t = &a.tok[0];
+            size_t d = t->len;
+            while (d > 0 && t->s[d - 1] != '-')
+                d--;
+            if (d > 1 && all_digits(t->s + d, t->len - d)) {
+                struct token batch = {.s = t->s, .len = d - 1};
+                struct token n = {.s = t->s + d, .len = t->len - d};
+                field_set(c->target, sizeof(c->target), &batch, FIELD_UPPER);
+                field_set(c->session, sizeof(c->session), &n, FIELD_UPPER);
+                break;
+            }
+        }
         if (a.n < 2) {
             c->error = PARSE_ERR_MISSING_TARGET;
             break;
