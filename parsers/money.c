@@ -91,6 +91,23 @@ bool money_is_unit(const char *s, size_t len)
     }
 }
 
+/* True when the letters at p start like a part of an amount: a multiplier, a unit, 'x', a
+ * currency ("45rbu", "3kg2", "3x", "45rp"). Digits then other letters make a word ("3in1",
+ * "17an", "2gelas"), an item word rather than a bad amount. */
+static bool money_letters_start(const char *p, const char *end)
+{
+    static const char *const starts[] = {
+        "rb",      "ribu", "rebu", "k",    "jt",     "juta",  "x",   "rp",    "idr",  "bks",
+        "bungkus", "pcs",  "buah", "biji", "lembar", "botol", "pak", "porsi", "ikat", "liter"};
+    size_t left = (size_t)(end - p);
+    for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+        size_t l = strlen(starts[i]);
+        if (left >= l && memcmp(p, starts[i], l) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Number of decimal digits of a power of ten (1000 -> 3). */
 static int money_zeros(int64_t pow10)
 {
@@ -270,6 +287,8 @@ enum money_status money_parse(const char *s, size_t len, struct money *out)
         int64_t q;
         int qc;
         const char *after = money_digits(p, end, &q, &qc);
+        if (after < end && money_alpha(*after) && !money_letters_start(after, end))
+            return MONEY_NOT;
         if (after < end && (*after == 'x' || *after == '@') && after + 1 < end) {
             /* quantity times unit price: the amount is the total */
             int64_t price;

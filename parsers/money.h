@@ -7,9 +7,9 @@
 #include <stdint.h>
 
 enum money_status {
-    MONEY_OK,        /* a whole amount (or a quantity with a unit) */
-    MONEY_NOT,       /* not a number at all: does not start with a digit, prefix, 'x' or '@' */
-    MONEY_BAD,       /* looks like a number but breaks the rules: "1.5", "45.00", "45rbu" */
+    MONEY_OK,  /* a whole amount (or a quantity with a unit) */
+    MONEY_NOT, /* not a number: no digit, prefix, x or @ first, or digits then a word ("3in1") */
+    MONEY_BAD, /* looks like a number but breaks the rules: "1.5", "45.00", "45rbu" */
     MONEY_TOO_LARGE, /* more than PARSE_AMOUNT_MAX rupiah */
 };
 

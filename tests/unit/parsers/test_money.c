@@ -126,6 +126,9 @@ static void test_errors(void **state)
     expect_status("", MONEY_NOT);
     expect_status("abon", MONEY_NOT);
     expect_status("x", MONEY_NOT);
+    expect_status("3in1", MONEY_NOT); /* digits, then a word: an item word */
+    expect_status("17an", MONEY_NOT);
+    expect_status("2gelas", MONEY_NOT);
 }
 
 static void test_words(void **state)
