@@ -71,8 +71,7 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
            " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
            " AND channel = ?3 ORDER BY next_at, id LIMIT ?2)"
-           " RETURNING id, channel, phone, kind, text, attempts,"
-           " (SELECT last_inbound_at FROM people WHERE people.phone = outbox.phone)");
+           " RETURNING id, channel, phone, kind, text, attempts");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, now);
@@ -89,7 +88,6 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         const unsigned char *t = sqlite3_column_text(st, 4);
         r->text = strdup(t ? (const char *)t : "");
         r->attempts = sqlite3_column_int(st, 5);
-        r->last_inbound_at = sqlite3_column_int64(st, 6);
         if (!r->text)
             break;
         n++;
@@ -99,6 +97,16 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         return store_fail(s, "outbox_claim");
     }
     sqlite3_reset(st);
+    /* Looked up apart: inside RETURNING, SQLite 3.40 scans people instead of using its index. */
+    sqlite3_stmt *last = store_stmt(s, "SELECT last_inbound_at FROM people WHERE phone = ?1");
+    for (int i = 0; last && i < n; i++) {
+        sqlite3_reset(last);
+        sqlite3_bind_text(last, 1, rows[i].phone, -1, SQLITE_STATIC);
+        if (sqlite3_step(last) == SQLITE_ROW)
+            rows[i].last_inbound_at = sqlite3_column_int64(last, 0);
+    }
+    if (last)
+        sqlite3_reset(last);
     return n;
 }
 
