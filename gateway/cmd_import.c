@@ -4,6 +4,7 @@
 
 #include "channel.h"
 #include "config.h"
+#include "csv.h"
 #include "phone.h"
 #include "store.h"
 #include "store_io.h"
@@ -19,161 +20,9 @@
 #include <time.h>
 
 #define IMPORT_MAX_BYTES (64L * 1024 * 1024)
-#define CSV_MAX_FIELDS 32
-#define CSV_MAX_FIELD_BYTES 4096
 #define IMPORT_MAX_REPORTED 200 /* bad rows printed; the rest are counted */
 #define LOAN_MAX_INSTALMENTS 520
 #define AMOUNT_MAX 1000000000LL
-
-/* ---- an RFC 4180 reader that knows the line each record starts on ----
- * libcsv (Debian's libcsv-dev) parses the same dialect but reports no line numbers, and every
- * error here must name its line; so this small reader. Fields may be quoted ("a, b", "say
- * ""hi"""), quoted fields may span lines; records end with LF, CRLF or CR. */
-
-struct csv {
-    const char *p, *end;
-    int line; /* the physical line p is on, from 1 */
-};
-
-struct record {
-    int line;                    /* where the record starts */
-    int n;                       /* fields */
-    char *field[CSV_MAX_FIELDS]; /* trimmed, NUL-terminated, pointing into buf */
-    char *buf;                   /* owned */
-    bool error;                  /* the record could not be read; message in err */
-    char err[160];
-};
-
-static void record_free(struct record *r)
-{
-    if (r)
-        free(r->buf);
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* Skips to the start of the next physical line (after a syntax error). */
-static void csv_skip_line(struct csv *c)
-{
-    while (c->p < c->end && *c->p != '\n' && *c->p != '\r')
-        c->p++;
-    if (c->p < c->end && *c->p == '\r')
-        c->p++;
-    if (c->p < c->end && *c->p == '\n')
-        c->p++;
-    c->line++;
-}
-
-/* Reads the next record into r (new buf). Returns 1 with a record (r->error set when it was
- * malformed), 0 at the end of the input, -1 when out of memory. */
-static int csv_next(struct csv *c, struct record *r)
-{
-    memset(r, 0, sizeof *r);
-    if (c->p >= c->end)
-        return 0;
-    r->line = c->line;
-    /* The record's bytes, unescaped, are never longer than the raw text up to the end. */
-    size_t cap = 0;
-    const char *q = c->p;
-    bool quoted = false;
-    while (q < c->end && (quoted || (*q != '\n' && *q != '\r'))) {
-        if (*q == '"')
-            quoted = !quoted;
-        q++;
-    }
-    cap = (size_t)(q - c->p) + CSV_MAX_FIELDS + 1;
-    r->buf = malloc(cap);
-    if (!r->buf)
-        return -1;
-    size_t len = 0, start = 0;
-    for (;;) {
-        if (r->n == CSV_MAX_FIELDS) {
-            snprintf(r->err, sizeof r->err, "more than %d fields", CSV_MAX_FIELDS);
-            r->error = true;
-            csv_skip_line(c);
-            return 1;
-        }
-        while (c->p < c->end && is_blank(*c->p))
-            c->p++;
-        start = len;
-        if (c->p < c->end && *c->p == '"') {
-            int opened = c->line;
-            c->p++;
-            for (;;) {
-                if (c->p >= c->end) {
-                    snprintf(r->err, sizeof r->err, "quoted field opened on line %d is not closed",
-                             opened);
-                    r->error = true;
-                    return 1;
-                }
-                char ch = *c->p++;
-                if (ch == '"') {
-                    if (c->p < c->end && *c->p == '"') {
-                        r->buf[len++] = '"';
-                        c->p++;
-                        continue;
-                    }
-                    break;
-                }
-                if (ch == '\r' && c->p < c->end && *c->p == '\n')
-                    continue; /* CRLF inside quotes: keep one LF */
-                if (ch == '\n' || ch == '\r')
-                    c->line++;
-                r->buf[len++] = ch;
-            }
-            while (c->p < c->end && is_blank(*c->p))
-                c->p++;
-            if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
-                snprintf(r->err, sizeof r->err, "text after a closing quote in field %d", r->n + 1);
-                r->error = true;
-                csv_skip_line(c);
-                return 1;
-            }
-        } else {
-            while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
-                if (*c->p == '"') {
-                    snprintf(r->err, sizeof r->err,
-                             "a quote inside unquoted field %d (quote the whole field)", r->n + 1);
-                    r->error = true;
-                    csv_skip_line(c);
-                    return 1;
-                }
-                r->buf[len++] = *c->p++;
-            }
-        }
-        if (len - start > CSV_MAX_FIELD_BYTES) {
-            snprintf(r->err, sizeof r->err, "field %d is longer than %d bytes", r->n + 1,
-                     CSV_MAX_FIELD_BYTES);
-            r->error = true;
-            csv_skip_line(c);
-            return 1;
-        }
-        while (len > start && is_blank(r->buf[len - 1]))
-            len--;
-        r->buf[len++] = '\0';
-        r->field[r->n++] = r->buf + start;
-        if (c->p >= c->end)
-            return 1;
-        if (*c->p == ',') {
-            c->p++;
-            continue;
-        }
-        csv_skip_line(c); /* at the LF, CRLF or CR ending the record */
-        return 1;
-    }
-}
-
-/* Whether the record holds nothing (a blank line, or a row of empty cells). */
-static bool record_empty(const struct record *r)
-{
-    for (int i = 0; i < r->n; i++)
-        if (r->field[i][0])
-            return false;
-    return true;
-}
 
 /* Valid UTF-8 without control characters; returns false and names the problem otherwise. */
 static bool text_ok(const char *s, const char **why)
@@ -223,7 +72,7 @@ struct kind {
     const char *name; /* "groups" */
     const struct column *columns;
     /* Checks and stores one row: 0 stored, 1 bad (reported), -1 database error. */
-    int (*row)(struct import *im, const struct record *r);
+    int (*row)(struct import *im, const struct csv_record *r);
 };
 
 struct seen {
@@ -262,7 +111,7 @@ static void report(struct import *im, int line, const char *fmt, ...)
 }
 
 /* The trimmed cell of column name ("" when the column is absent). */
-static char *cell(const struct import *im, const struct record *r, const char *name)
+static char *cell(const struct import *im, const struct csv_record *r, const char *name)
 {
     static char empty[1];
     for (int i = 0; im->kind->columns[i].name; i++)
@@ -331,7 +180,7 @@ static int seen_before(struct import *im, const char *key, int line)
     return 0;
 }
 
-static bool name_ok(struct import *im, const struct record *r, const char *column,
+static bool name_ok(struct import *im, const struct csv_record *r, const char *column,
                     const char *value, size_t max)
 {
     if (strlen(value) > max) {
@@ -342,7 +191,7 @@ static bool name_ok(struct import *im, const struct record *r, const char *colum
 }
 
 /* Normalises the phone cell to E.164 into out; reports and returns false when it is not one. */
-static bool phone_ok(struct import *im, const struct record *r, char out[PHONE_E164_MAX])
+static bool phone_ok(struct import *im, const struct csv_record *r, char out[PHONE_E164_MAX])
 {
     const char *raw = cell(im, r, "phone");
     if (!raw[0]) {
@@ -374,7 +223,7 @@ static const char *indonesian_tz(const char *s)
     return NULL;
 }
 
-static int group_row(struct import *im, const struct record *r)
+static int group_row(struct import *im, const struct csv_record *r)
 {
     char *code = cell(im, r, "code"), *name = cell(im, r, "name");
     char *network = cell(im, r, "network"), *district = cell(im, r, "district");
@@ -435,7 +284,7 @@ static int make_member_code(struct import *im, char *out, size_t outsz)
     }
 }
 
-static int member_row(struct import *im, const struct record *r)
+static int member_row(struct import *im, const struct csv_record *r)
 {
     char phone[PHONE_E164_MAX];
     char *name = cell(im, r, "name"), *group = cell(im, r, "group"), *role = cell(im, r, "role");
@@ -569,7 +418,7 @@ static void due_date(int y, int m, int d, bool monthly, int i, char out[16])
              (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
 }
 
-static int loan_row(struct import *im, const struct record *r)
+static int loan_row(struct import *im, const struct csv_record *r)
 {
     char phone[PHONE_E164_MAX];
     char *code = cell(im, r, "code"), *freq = cell(im, r, "frequency");
@@ -771,7 +620,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errsz)
 }
 
 /* Reads the header record into im->at. Returns 0, or 1 when it is bad (reported). */
-static int read_header(struct import *im, const struct record *h)
+static int read_header(struct import *im, const struct csv_record *h)
 {
     const struct column *cols = im->kind->columns;
     int n_cols = 0;
@@ -811,16 +660,16 @@ static int read_header(struct import *im, const struct record *h)
 
 /* Checks the shape of every record and stores the good ones in the open transaction. Returns 0,
  * or -1 on a database error. */
-static int import_records(struct import *im, struct record *recs, int n, int n_header_fields)
+static int import_records(struct import *im, struct csv_record *recs, int n, int n_header_fields)
 {
     for (int i = 0; i < n; i++) {
-        struct record *r = &recs[i];
+        struct csv_record *r = &recs[i];
         if (r->error) {
             report(im, r->line, "%s", r->err);
             im->bad_rows++;
             continue;
         }
-        if (record_empty(r))
+        if (csv_record_empty(r))
             continue;
         if (r->n != n_header_fields) {
             report(im, r->line, "%d fields, but the header has %d", r->n, n_header_fields);
@@ -878,23 +727,22 @@ int cmd_import(int argc, char **argv)
         free(text);
         return 1;
     }
-    struct csv c = {text, text + len, 1};
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        c.p += 3; /* the BOM spreadsheets write before UTF-8 CSV */
-    struct record *recs = NULL;
+    struct csv c;
+    csv_open(&c, text, len);
+    struct csv_record *recs = NULL;
     int n = 0, cap = 0, status = 0;
-    struct record r;
+    struct csv_record r;
     int rc;
     while ((rc = csv_next(&c, &r)) == 1) {
-        if (n == 0 && !r.error && record_empty(&r)) { /* blank lines before the header */
-            record_free(&r);
+        if (n == 0 && !r.error && csv_record_empty(&r)) { /* blank lines before the header */
+            csv_record_free(&r);
             continue;
         }
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
-            struct record *grown = realloc(recs, (size_t)cap * sizeof *grown);
+            struct csv_record *grown = realloc(recs, (size_t)cap * sizeof *grown);
             if (!grown) {
-                record_free(&r);
+                csv_record_free(&r);
                 rc = -1;
                 break;
             }
@@ -959,7 +807,7 @@ int cmd_import(int argc, char **argv)
             fprintf(stderr, "%s: nothing imported\n", path);
     }
     for (int i = 0; i < n; i++)
-        record_free(&recs[i]);
+        csv_record_free(&recs[i]);
     free(recs);
     free(im.seen);
     free(im.file_codes);

@@ -4,6 +4,7 @@
 
 #include "channel.h"
 #include "config.h"
+#include "csv.h"
 #include "format.h"
 #include "phone.h"
 #include "store.h"
@@ -18,94 +19,9 @@
 #include <strings.h>
 #include <time.h>
 
-#define MAX_COLUMNS 16
+#define MAX_COLUMNS CSV_MAX_FIELDS
 #define MAX_BYTES (16L * 1024 * 1024)
 #define MAX_REPORTED 200
-
-/* One CSV record: fields point into a buffer owned by the record. */
-struct row {
-    int line;
-    int n;
-    char *field[MAX_COLUMNS];
-    char *buf;
-};
-
-struct reader {
-    const char *p, *end;
-    int line;
-};
-
-/* Reads the next record (RFC 4180: quoted fields may hold commas, quotes doubled, newlines).
- * Returns 1 with a record, 0 at the end, -1 on a malformed record (why in err). */
-static int next_row(struct reader *rd, struct row *r, char *err, size_t errsz)
-{
-    memset(r, 0, sizeof *r);
-    if (rd->p >= rd->end)
-        return 0;
-    r->line = rd->line;
-    r->buf = malloc((size_t)(rd->end - rd->p) + 1);
-    if (!r->buf) {
-        snprintf(err, errsz, "out of memory");
-        return -1;
-    }
-    char *o = r->buf;
-    r->field[r->n++] = o;
-    bool quoted = false, was_quoted = false;
-    while (rd->p < rd->end) {
-        char ch = *rd->p++;
-        if (quoted) {
-            if (ch == '"' && rd->p < rd->end && *rd->p == '"') {
-                *o++ = '"';
-                rd->p++;
-            } else if (ch == '"') {
-                quoted = false;
-            } else {
-                if (ch == '\n')
-                    rd->line++;
-                *o++ = ch;
-            }
-            continue;
-        }
-        if (ch == '"' && !was_quoted && o == r->field[r->n - 1]) {
-            quoted = was_quoted = true;
-        } else if (ch == ',') {
-            *o++ = '\0';
-            if (r->n == MAX_COLUMNS) {
-                snprintf(err, errsz, "more than %d fields", MAX_COLUMNS);
-                return -1;
-            }
-            r->field[r->n++] = o;
-            was_quoted = false;
-        } else if (ch == '\r' || ch == '\n') {
-            if (ch == '\r' && rd->p < rd->end && *rd->p == '\n')
-                rd->p++;
-            rd->line++;
-            break;
-        } else {
-            *o++ = ch;
-        }
-    }
-    *o = '\0';
-    if (quoted) {
-        snprintf(err, errsz, "a quoted field is not closed");
-        return -1;
-    }
-    for (int i = 0; i < r->n; i++) { /* trim */
-        char *f = r->field[i];
-        while (*f == ' ' || *f == '\t')
-            f++;
-        size_t len = strlen(f);
-        while (len && (f[len - 1] == ' ' || f[len - 1] == '\t'))
-            f[--len] = '\0';
-        r->field[i] = f;
-    }
-    return 1;
-}
-
-static bool row_empty(const struct row *r)
-{
-    return r->n == 1 && !r->field[0][0];
-}
 
 struct import {
     const char *file;
@@ -138,7 +54,7 @@ static const char *const participant_columns[] = {
     "phone", "name", "district", "batch", "sex", "age", "disability", "relation", "channel", NULL};
 
 /* The cell of a known column ("" when the file has no such column). */
-static const char *cell(const struct import *im, const struct row *r, int column)
+static const char *cell(const struct import *im, const struct csv_record *r, int column)
 {
     int f = im->at[column];
     return f >= 0 && f < r->n ? r->field[f] : "";
@@ -180,7 +96,7 @@ static bool time_with_offset(const char *text, int64_t *t)
 }
 
 /* Checks one batches.csv row; stores it when store is set. Returns 0 good, 1 bad, -1 db error. */
-static int batch_row(struct import *im, struct row *r, bool store)
+static int batch_row(struct import *im, struct csv_record *r, bool store)
 {
     char code[32];
     snprintf(code, sizeof code, "%s", cell(im, r, 0));
@@ -221,7 +137,7 @@ static int batch_row(struct import *im, struct row *r, bool store)
 }
 
 /* Checks one participants.csv row; stores it when store is set. */
-static int participant_row(struct import *im, struct row *r, bool store)
+static int participant_row(struct import *im, struct csv_record *r, bool store)
 {
     char phone[PHONE_E164_MAX], code[32];
     const char *raw = cell(im, r, 0), *name = cell(im, r, 1), *district = cell(im, r, 2);
@@ -328,7 +244,8 @@ int training_import(const char *kind, const char *path, const char *config_path)
 {
     bool batches = strcmp(kind, "batches") == 0;
     const char *const *columns = batches ? batch_columns : participant_columns;
-    int (*check)(struct import *, struct row *, bool) = batches ? batch_row : participant_row;
+    int (*check)(struct import *, struct csv_record *, bool) =
+        batches ? batch_row : participant_row;
     size_t len = 0;
     char *text = read_all(path, &len);
     if (!text) {
@@ -348,29 +265,29 @@ int training_import(const char *kind, const char *path, const char *config_path)
                         .s = s,
                         .country = config_get(cfg, "locale", "country_code"),
                         .now = (int64_t)time(NULL)};
-    struct reader rd = {text, text + len, 1};
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        rd.p += 3;
+    struct csv rd;
+    csv_open(&rd, text, len);
     /* Read every record first: rows are checked, then stored only when all are good. */
-    struct row *rows = NULL;
+    struct csv_record *rows = NULL;
     int n = 0, rc;
-    char why[160];
-    struct row r;
-    while ((rc = next_row(&rd, &r, why, sizeof why)) != 0) {
+    struct csv_record r;
+    while ((rc = csv_next(&rd, &r)) != 0) {
         if (rc < 0) {
-            report(&im, r.line ? r.line : rd.line, "%s", why);
-            free(r.buf);
-            if (!r.buf)
-                break;
+            report(&im, rd.line, "out of memory");
+            break;
+        }
+        if (r.error) {
+            report(&im, r.line, "%s", r.err);
+            csv_record_free(&r);
             continue;
         }
-        if (row_empty(&r) && (n == 0 || rd.p >= rd.end)) {
-            free(r.buf);
+        if (csv_record_empty(&r) && (n == 0 || rd.p >= rd.end)) {
+            csv_record_free(&r);
             continue;
         }
-        struct row *grown = realloc(rows, (size_t)(n + 1) * sizeof *rows);
+        struct csv_record *grown = realloc(rows, (size_t)(n + 1) * sizeof *rows);
         if (!grown) {
-            free(r.buf);
+            csv_record_free(&r);
             break;
         }
         rows = grown;
@@ -413,7 +330,7 @@ int training_import(const char *kind, const char *path, const char *config_path)
             break;
         }
         for (int i = 1; i < n; i++) {
-            if (row_empty(&rows[i]))
+            if (csv_record_empty(&rows[i]))
                 continue;
             if (rows[i].n != rows[0].n) {
                 report(&im, rows[i].line, "%d fields, but the header has %d", rows[i].n, rows[0].n);
@@ -440,7 +357,7 @@ int training_import(const char *kind, const char *path, const char *config_path)
         fprintf(stderr, "%s: %d problem%s, nothing imported\n", path, im.bad,
                 im.bad == 1 ? "" : "s");
     for (int i = 0; i < n; i++)
-        free(rows[i].buf);
+        csv_record_free(&rows[i]);
     free(rows);
     store_close(s);
     config_free(cfg);
