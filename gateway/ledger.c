@@ -361,6 +361,11 @@ static int do_report(struct ledger_ctx *ctx, const struct parse_command *c)
 {
     if (!is_staff(ctx->who))
         return refuse(ctx, "report");
+    if (!c->group[0] && !ctx->who->group_id) { /* an admin of no one group must name one */
+        ledger_reply(ctx, "report_need_group", NULL, 0);
+        ctx->errors++;
+        return 0;
+    }
     struct store_group g;
     int rc = c->group[0] ? store_group_by_code(ctx->s, c->group, &g)
                          : store_group_by_id(ctx->s, ctx->who->group_id, &g);

@@ -240,6 +240,19 @@ def test_role_refusals():
         c.stop()
 
 
+def test_admin_of_no_group_names_the_group_to_report():
+    c = setup()
+    admin = write(c, "admin.csv", "phone,name,group,role\n081200000099,Bu Admin,,admin\n")
+    assert c.run("import", "members", admin).stdout.startswith("imported 1 members")
+    c.start()
+    try:
+        assert say(c, "081200000099", "LAPORAN") == "Sebutkan kode grup, contoh: LAPORAN KPUK07"
+        reply = say(c, "081200000099", "LAPORAN KPUK20")  # admins cover every group
+        assert reply.startswith("Grup KPUK20: 1 anggota"), reply
+    finally:
+        c.stop()
+
+
 def test_unknown_sender_registers():
     c = setup().start()
     try:
@@ -342,6 +355,7 @@ if __name__ == "__main__":
                test_staff_on_behalf_overpayment_and_arrears,
                test_group_without_treasurer_confirms_at_once,
                test_role_refusals,
+               test_admin_of_no_group_names_the_group_to_report,
                test_unknown_sender_registers,
                test_language_stop_start_and_broadcast,
                test_export_sums_equal_what_members_texted])
