@@ -103,3 +103,16 @@ void channel_free_secret(char *secret)
         OPENSSL_cleanse(secret, strlen(secret));
     free(secret);
 }
+
+bool channel_secret_equal(const char *given, const char *expected)
+{
+    size_t lg = strlen(given), le = strlen(expected);
+    return lg == le && CRYPTO_memcmp(given, expected, le) == 0;
+}
+
+void channel_strip_slashes(char *url)
+{
+    size_t n = strlen(url);
+    while (n && url[n - 1] == '/')
+        url[--n] = '\0';
+}

@@ -138,6 +138,11 @@ void channel_send_free(struct channel_send *s);
 /* Case-insensitive header lookup, query lookup; NULL when absent. */
 const char *channel_header(const struct channel_request *req, const char *name);
 const char *channel_query(const struct channel_request *req, const char *key);
+/* Compares a secret given by a request with the configured one in constant time (only the
+ * length may leak). */
+bool channel_secret_equal(const char *given, const char *expected);
+/* Drops trailing '/' from a configured base URL, in place. */
+void channel_strip_slashes(char *url);
 /* Wipes a secret (token, password) from memory and frees it; NULL is fine. */
 void channel_free_secret(char *secret);
 /* Copies at most dstsz-1 bytes and NUL-terminates; returns false when src was cut. */

@@ -123,8 +123,7 @@ static bool secret_ok(const struct kannel *k, const struct fields *f)
     const char *given = field(f, "secret");
     if (!given)
         return false;
-    size_t lg = strlen(given), lk = strlen(k->secret);
-    return lg == lk && CRYPTO_memcmp(given, k->secret, lk) == 0;
+    return channel_secret_equal(given, k->secret);
 }
 
 /* Reads a string of decimal digits into *out; false when it is anything else. */

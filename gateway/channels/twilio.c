@@ -41,13 +41,6 @@ static void twilio_fini(void *state)
     free(t);
 }
 
-static void strip_slashes(char *s)
-{
-    size_t n = strlen(s);
-    while (n && s[n - 1] == '/')
-        s[--n] = '\0';
-}
-
 static int twilio_init(void **state, const struct config *cfg, char *err, size_t errsz)
 {
     *state = NULL;
@@ -66,8 +59,8 @@ static int twilio_init(void **state, const struct config *cfg, char *err, size_t
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    strip_slashes(t->api_base);
-    strip_slashes(t->public_url);
+    channel_strip_slashes(t->api_base);
+    channel_strip_slashes(t->public_url);
     if (config_get_bool(cfg, "twilio", "enabled")) {
         const char *missing = !t->api_base[0]      ? "api_base"
                               : !t->account_sid[0] ? "account_sid"

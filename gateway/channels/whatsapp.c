@@ -58,9 +58,7 @@ static int whatsapp_init(void **state, const struct config *cfg, char *err, size
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    size_t n = strlen(wa->api_base);
-    while (n && wa->api_base[n - 1] == '/')
-        wa->api_base[--n] = '\0';
+    channel_strip_slashes(wa->api_base);
     if (config_get_bool(cfg, "whatsapp", "enabled")) {
         const char *missing = !wa->api_base[0]          ? "api_base"
                               : !wa->phone_number_id[0] ? "phone_number_id"
@@ -74,13 +72,6 @@ static int whatsapp_init(void **state, const struct config *cfg, char *err, size
     }
     *state = wa;
     return 0;
-}
-
-/* Constant-time equality of two NUL-terminated strings (the length may leak, the bytes not). */
-static bool secret_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    return la == lb && CRYPTO_memcmp(a, b, la) == 0;
 }
 
 static int hex_digit(char c)
@@ -131,7 +122,7 @@ static enum channel_rc verify_subscription(const struct whatsapp *wa,
         snprintf(err, errsz, "hub.mode is not \"subscribe\"");
         return CHANNEL_FORBIDDEN;
     }
-    if (!wa->verify_token[0] || !token || !secret_equal(token, wa->verify_token)) {
+    if (!wa->verify_token[0] || !token || !channel_secret_equal(token, wa->verify_token)) {
         snprintf(err, errsz, "hub.verify_token does not match [whatsapp] verify_token");
         return CHANNEL_FORBIDDEN;
     }
