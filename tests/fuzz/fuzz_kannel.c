@@ -1,6 +1,5 @@
 /* fuzz_kannel.c - libFuzzer target: the Kannel driver on arbitrary MO queries, bodies and DLRs. */
-#include "channel.h"
-#include "config.h"
+#include "fuzz_driver.h"
 #include "form.h"
 
 #include <stdint.h>
@@ -17,16 +16,7 @@ static void *state;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static const char ini[] = "[kannel]\nusername = u\npassword = p\n";
-    char path[] = "/tmp/catat-fuzz-XXXXXX", err[256];
-    int fd = mkstemp(path);
-    if (fd < 0 || write(fd, ini, sizeof ini - 1) != (ssize_t)(sizeof ini - 1))
-        abort();
-    close(fd);
-    struct config *cfg = config_load(path, err, sizeof err);
-    unlink(path);
-    if (!cfg || channel_kannel.init(&state, cfg, err, sizeof err) != 0)
-        abort();
-    config_free(cfg);
+    state = fuzz_driver_init(&channel_kannel, ini, sizeof ini - 1);
     return 0;
 }
 

@@ -1,6 +1,5 @@
 /* fuzz_twilio.c - libFuzzer target: the Twilio driver decodes arbitrary form bodies. */
-#include "channel.h"
-#include "config.h"
+#include "fuzz_driver.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -17,16 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static const char ini[] = "[server]\npublic_url = https://catat.example.org\n"
                               "[twilio]\naccount_sid = AC1\nfrom = whatsapp:+14155238886\n";
-    char path[] = "/tmp/catat-fuzz-XXXXXX", err[256];
-    int fd = mkstemp(path);
-    if (fd < 0 || write(fd, ini, sizeof ini - 1) != (ssize_t)(sizeof ini - 1))
-        abort();
-    close(fd);
-    struct config *cfg = config_load(path, err, sizeof err);
-    unlink(path);
-    if (!cfg || channel_twilio.init(&state, cfg, err, sizeof err) != 0)
-        abort();
-    config_free(cfg);
+    state = fuzz_driver_init(&channel_twilio, ini, sizeof ini - 1);
     return 0;
 }
 

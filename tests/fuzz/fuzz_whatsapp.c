@@ -1,6 +1,5 @@
 /* fuzz_whatsapp.c - libFuzzer target: the WhatsApp driver on arbitrary bodies and queries. */
-#include "channel.h"
-#include "config.h"
+#include "fuzz_driver.h"
 #include "form.h"
 
 #include <stdint.h>
@@ -18,16 +17,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static const char ini[] = "[whatsapp]\nphone_number_id = 1\naccess_token = t\n"
                               "verify_token = tok\ntemplate = t1\n";
-    char path[] = "/tmp/catat-fuzz-XXXXXX", err[256];
-    int fd = mkstemp(path);
-    if (fd < 0 || write(fd, ini, sizeof ini - 1) != (ssize_t)(sizeof ini - 1))
-        abort();
-    close(fd);
-    struct config *cfg = config_load(path, err, sizeof err);
-    unlink(path);
-    if (!cfg || channel_whatsapp.init(&state, cfg, err, sizeof err) != 0)
-        abort();
-    config_free(cfg);
+    state = fuzz_driver_init(&channel_whatsapp, ini, sizeof ini - 1);
     return 0;
 }
 
