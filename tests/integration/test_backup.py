@@ -12,99 +12,23 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
-import tempfile
+import sys
 import threading
 import time
 import unittest
-import urllib.error
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.environ.get("CATAT_SOURCE_DIR", os.path.normpath(os.path.join(HERE, "..", "..")))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import CATAT, SOURCE, Catat  # noqa: E402
 
-
-def find_binary():
-    if os.environ.get("CATAT_BIN"):
-        return os.environ["CATAT_BIN"]
-    for rel in ("build/catat", "build/gateway/catat"):
-        path = os.path.join(SOURCE, rel)
-        if os.access(path, os.X_OK):
-            return path
-    return os.path.join(SOURCE, "build/catat")
-
-
-CATAT = find_binary()
 WRAPPER = os.path.join(SOURCE, "deploy", "catat-backup")
 
 
 def slurp(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         return f.read()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """catat serve in a temporary directory with its own database and port."""
-
-    def __init__(self, root):
-        self.dir = root
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.db = os.path.join(root, "catat.db")
-        self.config = os.path.join(root, "catat.ini")
-        with open(self.config, "w") as f:
-            f.write("[server]\nport = %d\ntemplates = %s\n[database]\npath = %s\n"
-                    "[console]\nenabled = true\n"
-                    % (self.port, os.path.join(SOURCE, "templates"), self.db))
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CATAT_")}
-        self.log_path = os.path.join(root, "serve.log")
-        self.proc = None
-
-    def start(self, deadline_s=20):
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen([CATAT, "serve", "-c", self.config], cwd=self.dir,
-                                         env=self.env, stdout=log, stderr=log)
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise AssertionError("catat serve exited %d:\n%s"
-                                     % (self.proc.returncode, slurp(self.log_path)))
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("no 200 from /healthz within %ss:\n%s"
-                             % (deadline_s, slurp(self.log_path)))
-
-    def stop(self):
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            rc = "killed after 30 s"
-        self.proc = None
-        return rc
-
-    def catat(self, *args):
-        return subprocess.run([CATAT, *args, "-c", self.config], cwd=self.dir, env=self.env,
-                              capture_output=True, text=True, timeout=120)
 
 
 def post_console(url, phone, text, msg_id):
@@ -171,9 +95,9 @@ def check_copy(test, path):
 
 class OnlineBackup(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="catat-backup-")
+        self.server = Catat()
+        self.dir = self.server.dir
         self.addCleanup(shutil.rmtree, self.dir, True)
-        self.server = Server(self.dir)
 
     def test_backups_while_messages_arrive(self):
         self.server.start()
@@ -185,15 +109,15 @@ class OnlineBackup(unittest.TestCase):
                 writer.wait_for(25 * (i + 1))  # rows exist, and more keep coming
                 path = os.path.join(self.dir, "backups", "copy-%d.db" % i)
                 os.makedirs(os.path.dirname(path), exist_ok=True)
-                p = self.server.catat("db", "backup", path)
+                p = self.server.run("db", "backup", path, check=False)
                 self.assertEqual(p.returncode, 0, p.stderr)
                 self.assertIn("backed up to", p.stdout)
                 copies.append((path, writer.count()))
         finally:
             writer.stop_event.set()
             writer.join(timeout=30)
-            rc = self.server.stop()
-        self.assertEqual(rc, 0, slurp(self.server.log_path))
+            rc = self.server.stop(expect=None)
+        self.assertEqual(rc, 0, self.server.read_log())
         self.assertEqual(writer.errors, [])
         previous = 0
         for path, acked_after in copies:
@@ -213,23 +137,24 @@ class OnlineBackup(unittest.TestCase):
         self.assertGreaterEqual(inbound, previous)
 
     def test_backup_to_an_unwritable_place_fails(self):
-        p = self.server.catat("db", "backup", os.path.join(self.dir, "no", "such", "dir", "x.db"))
+        p = self.server.run("db", "backup", os.path.join(self.dir, "no", "such", "dir", "x.db"),
+                            check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertTrue(p.stderr.strip())
 
 
 class BackupWrapper(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="catat-backup-")
+        self.server = Catat()
+        self.dir = self.server.dir
         self.addCleanup(shutil.rmtree, self.dir, True)
-        self.server = Server(self.dir)
         # A database with a message in it, written by the real pipeline.
         self.server.start()
         try:
             status, _ = post_console(self.server.url, "081234567890", "JUAL 45rb abon", "w-1")
             self.assertEqual(status, 200)
         finally:
-            self.assertEqual(self.server.stop(), 0, slurp(self.server.log_path))
+            self.assertEqual(self.server.stop(expect=None), 0, self.server.read_log())
 
     def run_wrapper(self, backups, keep):
         env = dict(self.server.env, CATAT_BIN=CATAT, CATAT_CONFIG=self.server.config,

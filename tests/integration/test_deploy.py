@@ -17,29 +17,17 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.environ.get("CATAT_SOURCE_DIR", os.path.normpath(os.path.join(HERE, "..", "..")))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import CATAT, SOURCE, free_port  # noqa: E402
 
-
-def find_binary():
-    if os.environ.get("CATAT_BIN"):
-        return os.environ["CATAT_BIN"]
-    for rel in ("build/catat", "build/gateway/catat"):
-        path = os.path.join(SOURCE, rel)
-        if os.access(path, os.X_OK):
-            return path
-    return os.path.join(SOURCE, "build/catat")
-
-
-CATAT = find_binary()
 DEPLOY = os.path.join(SOURCE, "deploy")
 
 
@@ -51,12 +39,6 @@ def read(name):
 def slurp(path):
     with open(path, encoding="utf-8", errors="replace") as f:
         return f.read()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def unit_directives(text):
