@@ -1,14 +1,15 @@
-/* cmd_import.c - `catat import groups|members|loans FILE.csv`: RFC 4180 CSV into the store, all of
- * a file or none of it, every bad row reported as FILE:LINE: reason. */
+/* cmd_import.c - `catat import groups|members|loans|batches|participants FILE.csv`: RFC 4180
+ * CSV into the store, all of a file or none of it, every bad row reported as FILE:LINE: reason. */
 #include "commands.h"
 
 #include "channel.h"
 #include "config.h"
 #include "csv.h"
+#include "format.h"
 #include "phone.h"
 #include "store.h"
 #include "store_io.h"
-#include "training_import.h"
+#include "store_training.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,6 +74,7 @@ struct kind {
     const struct column *columns;
     /* Checks and stores one row: 0 stored, 1 bad (reported), -1 database error. */
     int (*row)(struct import *im, const struct csv_record *r);
+    bool counts_new; /* row adds 1 to created for a new record, so the summary tells them apart */
 };
 
 struct seen {
@@ -520,6 +522,126 @@ static int loan_row(struct import *im, const struct csv_record *r)
     return 0;
 }
 
+/* Whether ISO 8601 text carries a time and an offset ("...T19:00:00+07:00" or "...Z"). */
+static bool time_with_offset(const char *text, int64_t *t)
+{
+    size_t len = strlen(text);
+    return len > 16 && (text[10] == 'T' || text[10] == ' ') &&
+           (text[len - 1] == 'Z' || text[len - 6] == '+' || text[len - 6] == '-') &&
+           format_parse_time(text, t) == 0;
+}
+
+/* batches.csv: one e-training session a row (the batch is created with its first session). */
+static int batch_row(struct import *im, const struct csv_record *r)
+{
+    char *code = cell(im, r, "batch");
+    const char *session = cell(im, r, "session"), *starts_text = cell(im, r, "starts_at");
+    const char *title = cell(im, r, "title"), *material = cell(im, r, "material");
+    int64_t n = whole_number(session, 99), starts = 0;
+    if (!code_ok(code, 23)) {
+        report(im, r->line, "batch \"%s\" is not a code (letters, digits, '-', at most 23)", code);
+        return 1;
+    }
+    if (!n) {
+        report(im, r->line, "session \"%s\" is not a number from 1 to 99", session);
+        return 1;
+    }
+    if (starts_text[0] && !time_with_offset(starts_text, &starts)) {
+        report(im, r->line,
+               "starts_at \"%s\" is not ISO 8601 with an offset, such as "
+               "2026-11-30T19:00:00+07:00",
+               starts_text);
+        return 1;
+    }
+    if (strlen(title) >= sizeof((struct store_session *)0)->title) {
+        report(im, r->line, "title is longer than %zu bytes",
+               sizeof((struct store_session *)0)->title - 1);
+        return 1;
+    }
+    if (strlen(material) >= STORE_MATERIAL_MAX) {
+        report(im, r->line, "material is longer than %d bytes", STORE_MATERIAL_MAX - 1);
+        return 1;
+    }
+    int64_t batch_id = store_batch_ensure(im->s, code, im->now);
+    if (batch_id < 0)
+        return -1;
+    return store_session_upsert(im->s, batch_id, (int)n, starts, title, material) == 0 ? 0 : -1;
+}
+
+/* participants.csv: a person in a batch, found or created in people by phone. */
+static int participant_row(struct import *im, const struct csv_record *r)
+{
+    char phone[PHONE_E164_MAX];
+    char *code = cell(im, r, "batch");
+    const char *raw = cell(im, r, "phone"), *name = cell(im, r, "name");
+    const char *district = cell(im, r, "district"), *sex = cell(im, r, "sex");
+    const char *age_text = cell(im, r, "age"), *dis = cell(im, r, "disability");
+    const char *relation = cell(im, r, "relation"), *channel = cell(im, r, "channel");
+    if (phone_normalize(raw, strlen(raw), im->country, phone) != 0) {
+        report(im, r->line, "phone \"%s\" is not a phone number", raw);
+        return 1;
+    }
+    struct store_batch b = {0};
+    if (!code_ok(code, 23)) {
+        report(im, r->line, "batch \"%s\" is not a code", code);
+        return 1;
+    }
+    int found = store_batch_by_code(im->s, code, &b);
+    if (found < 0)
+        return -1;
+    if (!found) {
+        report(im, r->line, "batch %s is not known: import batches.csv first", code);
+        return 1;
+    }
+    char sex_c = 0;
+    if (strcasecmp(sex, "L") == 0 || strcasecmp(sex, "P") == 0)
+        sex_c = (char)toupper((unsigned char)sex[0]);
+    else if (sex[0]) {
+        report(im, r->line, "sex \"%s\" must be L or P", sex);
+        return 1;
+    }
+    int64_t age = age_text[0] ? whole_number(age_text, 120) : 0;
+    if (age_text[0] && !age) {
+        report(im, r->line, "age \"%s\" is not a number from 1 to 120", age_text);
+        return 1;
+    }
+    bool disability = false;
+    static const char *const yes[] = {"yes", "ya", "y", "1", "true"};
+    static const char *const no[] = {"no", "tidak", "n", "0", "false", ""};
+    bool known = false;
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (strcasecmp(dis, yes[i]) == 0)
+            known = disability = true;
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (strcasecmp(dis, no[i]) == 0)
+            known = true;
+    if (!known) {
+        report(im, r->line, "disability \"%s\" must be yes or no", dis);
+        return 1;
+    }
+    if (channel[0] && !channel_find(channel)) {
+        report(im, r->line, "channel \"%s\" is not a channel catat knows", channel);
+        return 1;
+    }
+    if (strlen(name) > 63 || strlen(district) > 63 || strlen(relation) > 63) {
+        report(im, r->line, "name, district and relation take at most 63 bytes");
+        return 1;
+    }
+    int64_t person = store_person_ensure(im->s, phone, name, channel, im->now);
+    if (person < 0)
+        return -1;
+    struct store_participant_row p = {
+        .batch_id = b.id,
+        .person_id = person,
+        .sex = sex_c,
+        .age = (int)age,
+        .district = district,
+        .relation = relation,
+        .disability = disability,
+    };
+    return store_participant_upsert(im->s, &p, im->now) == 0 ? 0 : -1;
+}
+
 static const struct column group_columns[] = {
     {"code", true},      {"name", false},     {"network", false},
     {"district", false}, {"timezone", false}, {NULL, false},
@@ -532,10 +654,22 @@ static const struct column loan_columns[] = {
     {"code", true},        {"phone", true},     {"principal", true}, {"instalment", false},
     {"instalments", true}, {"frequency", true}, {"first_due", true}, {NULL, false},
 };
+static const struct column batch_columns[] = {
+    {"batch", true},  {"session", true},   {"starts_at", false},
+    {"title", false}, {"material", false}, {NULL, false},
+};
+static const struct column participant_columns[] = {
+    {"phone", true},    {"name", false},     {"batch", true},       {"sex", false},
+    {"age", false},     {"district", false}, {"disability", false}, {"relation", false},
+    {"channel", false}, {NULL, false},
+};
+
 static const struct kind kinds[] = {
-    {"groups", group_columns, group_row},
-    {"members", member_columns, member_row},
-    {"loans", loan_columns, loan_row},
+    {"groups", group_columns, group_row, true},
+    {"members", member_columns, member_row, true},
+    {"loans", loan_columns, loan_row, true},
+    {"batches", batch_columns, batch_row, false},
+    {"participants", participant_columns, participant_row, false},
 };
 
 static void usage(FILE *f)
@@ -703,8 +837,6 @@ int cmd_import(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (argc == 3 && (strcmp(argv[1], "batches") == 0 || strcmp(argv[1], "participants") == 0))
-        return training_import(argv[1], argv[2], config_path);
     const struct kind *kind = NULL;
     for (size_t i = 0; argc == 3 && i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(argv[1], kinds[i].name) == 0)
@@ -793,8 +925,11 @@ int cmd_import(int argc, char **argv)
             fprintf(stderr, "catat import: could not commit, nothing imported\n");
             status = 1;
         } else {
-            printf("imported %d %s (%d new, %d updated)\n", im.stored, kind->name, im.created,
-                   im.stored - im.created);
+            if (kind->counts_new)
+                printf("imported %d %s (%d new, %d updated)\n", im.stored, kind->name, im.created,
+                       im.stored - im.created);
+            else
+                printf("imported %d %s\n", im.stored, kind->name);
         }
     }
     if (im.bad) {
