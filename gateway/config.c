@@ -1,6 +1,8 @@
 /* config.c - the INI configuration: known keys with defaults, a file, environment overrides. */
 #include "config.h"
 
+#include "channel.h"
+
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
@@ -10,79 +12,81 @@
 #include <strings.h>
 #include <unistd.h>
 
-enum key_kind { KIND_TEXT, KIND_NUMBER, KIND_BOOL, KIND_SECRET };
-
 struct config_key {
     const char *section;
     const char *key;
     const char *fallback;
-    enum key_kind kind;
+    enum config_kind kind;
 };
 
-/* Every key catat reads; deploy/catat.example.ini documents each. */
+/* Every key of the core; each channel driver declares its own section's keys in its table
+ * (channel.h settings). deploy/catat.example.ini documents each. */
 static const struct config_key config_keys[] = {
-    {"server", "listen", "127.0.0.1", KIND_TEXT},
-    {"server", "port", "8080", KIND_NUMBER},
-    {"server", "public_url", "", KIND_TEXT},
-    {"server", "max_body_bytes", "65536", KIND_NUMBER},
-    {"server", "max_connections", "512", KIND_NUMBER},
-    {"server", "connection_timeout", "15", KIND_NUMBER},
-    {"server", "templates", "", KIND_TEXT},
-    {"server", "replies_per_hour", "30", KIND_NUMBER},
-    {"database", "path", "catat.db", KIND_TEXT},
-    {"locale", "language", "id", KIND_TEXT},
-    {"locale", "country_code", "62", KIND_NUMBER},
-    {"locale", "timezone", "+07:00", KIND_TEXT},
-    {"console", "enabled", "true", KIND_BOOL},
-    {"outbox", "default_channel", "console", KIND_TEXT},
-    {"outbox", "max_attempts", "8", KIND_NUMBER},
-    {"outbox", "retry_base_ms", "1000", KIND_NUMBER},
-    {"outbox", "concurrency", "16", KIND_NUMBER},
-    {"outbox", "rate_per_second", "20", KIND_NUMBER},
-    {"outbox", "timeout_seconds", "30", KIND_NUMBER},
-    {"whatsapp", "enabled", "false", KIND_BOOL},
-    {"whatsapp", "api_base", "https://graph.facebook.com/v21.0", KIND_TEXT},
-    {"whatsapp", "phone_number_id", "", KIND_TEXT},
-    {"whatsapp", "access_token", "", KIND_SECRET},
-    {"whatsapp", "app_secret", "", KIND_SECRET},
-    {"whatsapp", "verify_token", "", KIND_SECRET},
-    {"whatsapp", "template", "", KIND_TEXT},
-    {"whatsapp", "template_language", "id", KIND_TEXT},
-    {"twilio", "enabled", "false", KIND_BOOL},
-    {"twilio", "api_base", "https://api.twilio.com", KIND_TEXT},
-    {"twilio", "account_sid", "", KIND_TEXT},
-    {"twilio", "auth_token", "", KIND_SECRET},
-    {"twilio", "from", "", KIND_TEXT},
-    {"kannel", "enabled", "false", KIND_BOOL},
-    {"kannel", "sendsms_url", "http://127.0.0.1:13013/cgi-bin/sendsms", KIND_TEXT},
-    {"kannel", "username", "", KIND_TEXT},
-    {"kannel", "password", "", KIND_SECRET},
-    {"kannel", "secret", "", KIND_SECRET},
-    {"kannel", "from", "", KIND_TEXT},
-    {"kannel", "smsc", "", KIND_TEXT},
-    {"reminders", "enabled", "true", KIND_BOOL},
-    {"reminders", "hour", "8", KIND_NUMBER},
-    {"reminders", "quiet_start", "21:00", KIND_TEXT},
-    {"reminders", "quiet_end", "06:00", KIND_TEXT},
-    {"reminders", "overdue_every_days", "3", KIND_NUMBER},
-    {"reminders", "overdue_max", "4", KIND_NUMBER},
-    {"reminders", "session_before_minutes", "60", KIND_NUMBER},
-    {"digest", "enabled", "true", KIND_BOOL},
-    {"digest", "hour", "18", KIND_NUMBER},
-    {"ledger", "auto_confirm_without_treasurer", "true", KIND_BOOL},
+    {"server", "listen", "127.0.0.1", CONFIG_TEXT},
+    {"server", "port", "8080", CONFIG_NUMBER},
+    {"server", "public_url", "", CONFIG_TEXT},
+    {"server", "max_body_bytes", "65536", CONFIG_NUMBER},
+    {"server", "max_connections", "512", CONFIG_NUMBER},
+    {"server", "connection_timeout", "15", CONFIG_NUMBER},
+    {"server", "templates", "", CONFIG_TEXT},
+    {"server", "replies_per_hour", "30", CONFIG_NUMBER},
+    {"database", "path", "catat.db", CONFIG_TEXT},
+    {"locale", "language", "id", CONFIG_TEXT},
+    {"locale", "country_code", "62", CONFIG_NUMBER},
+    {"locale", "timezone", "+07:00", CONFIG_TEXT},
+    {"outbox", "default_channel", "console", CONFIG_TEXT},
+    {"outbox", "max_attempts", "8", CONFIG_NUMBER},
+    {"outbox", "retry_base_ms", "1000", CONFIG_NUMBER},
+    {"outbox", "concurrency", "16", CONFIG_NUMBER},
+    {"outbox", "rate_per_second", "20", CONFIG_NUMBER},
+    {"outbox", "timeout_seconds", "30", CONFIG_NUMBER},
+    {"reminders", "enabled", "true", CONFIG_BOOL},
+    {"reminders", "hour", "8", CONFIG_NUMBER},
+    {"reminders", "quiet_start", "21:00", CONFIG_TEXT},
+    {"reminders", "quiet_end", "06:00", CONFIG_TEXT},
+    {"reminders", "overdue_every_days", "3", CONFIG_NUMBER},
+    {"reminders", "overdue_max", "4", CONFIG_NUMBER},
+    {"reminders", "session_before_minutes", "60", CONFIG_NUMBER},
+    {"digest", "enabled", "true", CONFIG_BOOL},
+    {"scheduler", "tick_seconds", "60", CONFIG_NUMBER},
+    {"digest", "hour", "18", CONFIG_NUMBER},
+    {"ledger", "auto_confirm_without_treasurer", "true", CONFIG_BOOL},
 };
-#define N_KEYS (sizeof config_keys / sizeof config_keys[0])
+#define N_CORE_KEYS (sizeof config_keys / sizeof config_keys[0])
 
 struct config {
-    char *values[N_KEYS];
+    struct config_key *keys; /* the core's, then each driver's */
+    char **values;
+    size_t n_keys;
     char public_url[512];
 };
 
-static int key_index(const char *section, const char *key)
+/* Builds cfg's key table: the core's keys, then every driver's "enabled" and settings. */
+static int collect_keys(struct config *cfg)
 {
-    for (size_t i = 0; i < N_KEYS; i++)
-        if (strcasecmp(config_keys[i].section, section) == 0 &&
-            strcasecmp(config_keys[i].key, key) == 0)
+    size_t n = N_CORE_KEYS;
+    for (size_t d = 0; channel_drivers[d]; d++)
+        for (const struct config_setting *k = channel_drivers[d]->settings; k && k->key; k++)
+            n++;
+    cfg->keys = calloc(n, sizeof *cfg->keys);
+    cfg->values = calloc(n, sizeof *cfg->values);
+    if (!cfg->keys || !cfg->values)
+        return -1;
+    memcpy(cfg->keys, config_keys, sizeof config_keys);
+    size_t i = N_CORE_KEYS;
+    for (size_t d = 0; channel_drivers[d]; d++)
+        for (const struct config_setting *k = channel_drivers[d]->settings; k && k->key; k++)
+            cfg->keys[i++] =
+                (struct config_key){channel_drivers[d]->name, k->key, k->fallback, k->kind};
+    cfg->n_keys = n;
+    return 0;
+}
+
+static int key_index(const struct config *cfg, const char *section, const char *key)
+{
+    for (size_t i = 0; i < cfg->n_keys; i++)
+        if (strcasecmp(cfg->keys[i].section, section) == 0 &&
+            strcasecmp(cfg->keys[i].key, key) == 0)
             return (int)i;
     return -1;
 }
@@ -113,15 +117,15 @@ static bool parse_number(const char *v, long *out)
 /* Checks and stores one value; writes why into err when it is not acceptable. */
 static int set_value(struct config *cfg, int i, const char *value, char *err, size_t errsz)
 {
-    const struct config_key *k = &config_keys[i];
+    const struct config_key *k = &cfg->keys[i];
     bool b;
     long n;
-    if (k->kind == KIND_BOOL && !parse_bool(value, &b)) {
+    if (k->kind == CONFIG_BOOL && !parse_bool(value, &b)) {
         snprintf(err, errsz, "[%s] %s must be true or false, not \"%s\"", k->section, k->key,
                  value);
         return -1;
     }
-    if (k->kind == KIND_NUMBER && !parse_number(value, &n)) {
+    if (k->kind == CONFIG_NUMBER && !parse_number(value, &n)) {
         snprintf(err, errsz, "[%s] %s must be a whole number, not \"%s\"", k->section, k->key,
                  value);
         return -1;
@@ -145,7 +149,7 @@ struct load_ctx {
 static int on_ini_value(void *user, const char *section, const char *name, const char *value)
 {
     struct load_ctx *ctx = user;
-    int i = key_index(section, name);
+    int i = key_index(ctx->cfg, section, name);
     if (i < 0) {
         snprintf(ctx->err, ctx->errsz, "unknown key [%s] %s", section, name);
         return 0;
@@ -160,8 +164,12 @@ struct config *config_load(const char *path, char *err, size_t errsz)
         snprintf(err, errsz, "out of memory");
         return NULL;
     }
-    for (size_t i = 0; i < N_KEYS; i++)
-        if (set_value(cfg, (int)i, config_keys[i].fallback, err, errsz) != 0)
+    if (collect_keys(cfg) != 0) {
+        snprintf(err, errsz, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < cfg->n_keys; i++)
+        if (set_value(cfg, (int)i, cfg->keys[i].fallback, err, errsz) != 0)
             goto fail;
     if (!path && access("catat.ini", R_OK) == 0)
         path = "catat.ini";
@@ -178,10 +186,9 @@ struct config *config_load(const char *path, char *err, size_t errsz)
         }
     }
     /* CATAT_<SECTION>_<KEY>: how secrets reach a service without sitting in a file. */
-    for (size_t i = 0; i < N_KEYS; i++) {
+    for (size_t i = 0; i < cfg->n_keys; i++) {
         char name[96];
-        int n =
-            snprintf(name, sizeof name, "CATAT_%s_%s", config_keys[i].section, config_keys[i].key);
+        int n = snprintf(name, sizeof name, "CATAT_%s_%s", cfg->keys[i].section, cfg->keys[i].key);
         for (int j = 0; j < n; j++)
             name[j] = (char)toupper((unsigned char)name[j]);
         const char *v = getenv(name);
@@ -210,14 +217,16 @@ void config_free(struct config *cfg)
 {
     if (!cfg)
         return;
-    for (size_t i = 0; i < N_KEYS; i++)
+    for (size_t i = 0; cfg->values && i < cfg->n_keys; i++)
         free(cfg->values[i]);
+    free(cfg->values);
+    free(cfg->keys);
     free(cfg);
 }
 
 const char *config_get(const struct config *cfg, const char *section, const char *key)
 {
-    int i = key_index(section, key);
+    int i = key_index(cfg, section, key);
     assert(i >= 0 && "config_get of an unknown key");
     if (i < 0)
         return "";
@@ -246,13 +255,27 @@ const char *config_public_url(const struct config *cfg)
 void config_dump(const struct config *cfg, FILE *f)
 {
     const char *section = "";
-    for (size_t i = 0; i < N_KEYS; i++) {
-        const struct config_key *k = &config_keys[i];
+    for (size_t i = 0; i < cfg->n_keys; i++) {
+        const struct config_key *k = &cfg->keys[i];
         if (strcmp(section, k->section) != 0) {
             fprintf(f, "%s[%s]\n", i ? "\n" : "", k->section);
             section = k->section;
         }
         const char *v = cfg->values[i] ? cfg->values[i] : "";
-        fprintf(f, "%s = %s\n", k->key, k->kind == KIND_SECRET && v[0] ? "(set)" : v);
+        fprintf(f, "%s = %s\n", k->key, k->kind == CONFIG_SECRET && v[0] ? "(set)" : v);
+    }
+}
+
+void config_dump_keys(const struct config *cfg, FILE *f)
+{
+    static const char *const kinds[] = {
+        [CONFIG_TEXT] = "text",
+        [CONFIG_NUMBER] = "number",
+        [CONFIG_BOOL] = "bool",
+        [CONFIG_SECRET] = "secret",
+    };
+    for (size_t i = 0; i < cfg->n_keys; i++) {
+        const struct config_key *k = &cfg->keys[i];
+        fprintf(f, "%s\t%s\t%s\t%s\n", k->section, k->key, k->fallback, kinds[k->kind]);
     }
 }

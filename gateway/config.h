@@ -7,6 +7,15 @@
 
 struct config;
 
+/* How a key's value is checked; secrets are never printed. */
+enum config_kind { CONFIG_TEXT, CONFIG_NUMBER, CONFIG_BOOL, CONFIG_SECRET };
+/* A key of a section that is not the core's own (a channel driver's), with its default. */
+struct config_setting {
+    const char *key;
+    const char *fallback;
+    enum config_kind kind;
+};
+
 /* Loads path (NULL: catat.ini in the working directory if present, else built-in defaults),
  * then applies environment overrides. Unknown sections or keys and bad values are errors:
  * returns NULL and writes a message naming the line into err. Result is new; config_free it. */
@@ -26,5 +35,8 @@ const char *config_public_url(const struct config *cfg);
 /* Prints every key with its value to f as INI, secrets replaced by "(set)". */
 #include <stdio.h>
 void config_dump(const struct config *cfg, FILE *f);
+/* Prints every key catat knows to f, one per line: section, key, default and kind ("text",
+ * "number", "bool", "secret"), tab-separated. */
+void config_dump_keys(const struct config *cfg, FILE *f);
 
 #endif

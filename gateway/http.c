@@ -1,14 +1,12 @@
-/* http.c - libmicrohttpd routes, limits and answers; the group-commit writer thread. */
-#define _GNU_SOURCE /* pthread_setname_np */
+/* http.c - libmicrohttpd routes, limits and answers; webhooks go to the writer (ingest.h). */
 #include "http.h"
 
 #include "channel.h"
 #include "config.h"
 #include "log.h"
 #include "metrics.h"
-#include "outbox.h"
+#include "ingest.h"
 #include "phone.h"
-#include "pipeline.h"
 #include "runtime.h"
 #include "store.h"
 
@@ -23,8 +21,7 @@
 #include <time.h>
 #include <utf8proc.h>
 
-#define BATCH_MAX 128 /* messages per commit: bounds the commit's tail latency */
-#define MAX_KV 64     /* query arguments or headers kept per request */
+#define MAX_KV 64 /* query arguments or headers kept per request */
 
 enum request_state { REQ_READING, REQ_WAITING, REQ_DONE };
 
@@ -36,29 +33,18 @@ struct request {
     bool too_big;
     /* A webhook waiting for the writer: */
     struct MHD_Connection *conn;
-    int channel;
     struct channel_events ev;
-    int status;      /* the writer's verdict: 200 or 500 */
-    json_t *replies; /* console: what was answered */
-    bool duplicate;
-    struct request *next; /* in the writer's queue */
+    struct ingest_job job;
 };
 
 struct http_server {
     struct runtime *rt;
-    struct outbox *ob;
+    struct ingest *ingest;
     struct MHD_Daemon *daemon;
-    struct store *writer_store;
     struct store *read_store; /* /healthz and /metrics, under read_mu */
     pthread_mutex_t read_mu;
     size_t max_body;
     const char *country_code;
-    /* the writer's queue */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct request *head, *tail;
-    bool writer_stop;
-    pthread_t writer;
     atomic_int inflight; /* webhooks handed to the writer and not yet answered */
     atomic_bool shutting;
     atomic_long id_counter;
@@ -160,32 +146,31 @@ static int check_events(struct http_server *srv, struct request *r, char *err, s
 static enum MHD_Result answer_webhook(struct http_server *srv, struct MHD_Connection *c,
                                       struct request *r)
 {
-    const struct channel_driver *d = channel_drivers[r->channel];
-    if (r->status != MHD_HTTP_OK)
-        return send_error(c, r, r->status, "internal", "the message could not be stored");
+    const struct channel_driver *d = channel_drivers[r->job.channel];
+    if (r->job.status != MHD_HTTP_OK)
+        return send_error(c, r, r->job.status, "internal", "the message could not be stored");
     if (r->ev.response)
         return send_body(c, r, 200, r->ev.response_type ? r->ev.response_type : "text/plain",
                          r->ev.response, strlen(r->ev.response));
     json_t *obj = json_pack("{s:b}", "ok", 1);
-    if (strcmp(d->name, "console") == 0) {
-        json_object_set(obj, "replies", r->replies ? r->replies : json_array());
-        if (r->duplicate)
+    if (d->replies_in_answer) {
+        json_t *replies = json_array();
+        for (size_t i = 0; i < r->job.n_replies; i++)
+            if (r->job.replies[i])
+                json_array_append_new(replies, json_string(r->job.replies[i]));
+        json_object_set_new(obj, "replies", replies);
+        if (r->job.duplicate)
             json_object_set_new(obj, "duplicate", json_true());
     }
     return send_json(c, r, 200, obj);
 }
 
-static void enqueue(struct http_server *srv, struct request *r)
+/* The writer committed (or failed) the request's batch: answer it. Runs on the writer thread. */
+static void on_stored(struct ingest_job *job, void *arg)
 {
-    pthread_mutex_lock(&srv->mu);
-    r->next = NULL;
-    if (srv->tail)
-        srv->tail->next = r;
-    else
-        srv->head = r;
-    srv->tail = r;
-    pthread_cond_signal(&srv->cv);
-    pthread_mutex_unlock(&srv->mu);
+    struct request *r = arg;
+    r->state = REQ_DONE;
+    MHD_resume_connection(r->conn);
 }
 
 static enum MHD_Result handle_webhook(struct http_server *srv, struct MHD_Connection *c,
@@ -222,7 +207,7 @@ static enum MHD_Result handle_webhook(struct http_server *srv, struct MHD_Connec
     };
     const struct channel_driver *d = channel_drivers[ch];
     char err[256] = "";
-    r->channel = ch;
+    r->job.channel = ch;
     enum channel_rc rc = d->decode(srv->rt->channel_state[ch], &req, &r->ev, err, sizeof err);
     if (rc == CHANNEL_OK && check_events(srv, r, err, sizeof err) != 0)
         rc = CHANNEL_BAD_REQUEST;
@@ -243,7 +228,7 @@ static enum MHD_Result handle_webhook(struct http_server *srv, struct MHD_Connec
         return send_error(c, r, statuses[rc], names[rc], err);
     }
     if (r->ev.n_in == 0 && r->ev.n_statuses == 0) {
-        r->status = MHD_HTTP_OK;
+        r->job.status = MHD_HTTP_OK;
         return answer_webhook(srv, c, r);
     }
     /* Count first, then check: http_stop waits for inflight to drain after setting shutting. */
@@ -254,8 +239,16 @@ static enum MHD_Result handle_webhook(struct http_server *srv, struct MHD_Connec
     }
     r->conn = c;
     r->state = REQ_WAITING;
-    MHD_suspend_connection(c); /* before enqueue: the writer may resume it at once */
-    enqueue(srv, r);
+    r->job.ev = &r->ev;
+    r->job.keep_replies = d->replies_in_answer;
+    r->job.done = on_stored;
+    r->job.arg = r;
+    MHD_suspend_connection(c); /* before submitting: the writer may resume it at once */
+    if (ingest_submit(srv->ingest, &r->job) != 0) {
+        r->job.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        r->state = REQ_DONE;
+        MHD_resume_connection(c);
+    }
     return MHD_YES;
 }
 
@@ -345,109 +338,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (r->state == REQ_DONE)
         atomic_fetch_sub(&srv->inflight, 1);
+    ingest_job_free(&r->job);
     channel_events_free(&r->ev);
-    json_decref(r->replies);
     free(r->body);
     free(r);
     *con_cls = NULL;
 }
 
-/* Applies one webhook's events inside the open transaction, under a savepoint so that its
- * failure does not take its neighbours in the batch with it. */
-static void apply_request(struct http_server *srv, struct request *r, int64_t now)
-{
-    const char *channel = channel_drivers[r->channel]->name;
-    bool console = strcmp(channel, "console") == 0;
-    if (store_savepoint(srv->writer_store) != 0) {
-        r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        return;
-    }
-    int rc = 0;
-    if (console)
-        r->replies = json_array();
-    for (size_t i = 0; i < r->ev.n_in && rc == 0; i++) {
-        struct pipeline_result res;
-        rc = pipeline_inbound(&srv->rt->pipeline, srv->writer_store, channel, &r->ev.in[i], now,
-                              &res);
-        if (rc == 0 && res.duplicate) {
-            r->duplicate = true;
-            metrics_count(METRIC_DUPLICATES, (size_t)r->channel);
-        } else if (rc == 0) {
-            metrics_count(METRIC_INBOUND, (size_t)r->channel);
-            metrics_add_global(METRIC_PARSE_ERRORS, res.parse_errors);
-            metrics_add_global(METRIC_REPLIES_LIMITED, res.limited);
-        }
-        if (rc == 0 && console && res.replied)
-            json_array_append_new(r->replies, json_string(res.reply));
-    }
-    for (size_t i = 0; i < r->ev.n_statuses && rc == 0; i++) {
-        rc = pipeline_status(&srv->rt->pipeline, srv->writer_store, channel, &r->ev.statuses[i]);
-        metrics_count(METRIC_STATUSES, (size_t)r->channel);
-    }
-    if (rc == 0 && store_release(srv->writer_store) == 0) {
-        r->status = MHD_HTTP_OK;
-    } else {
-        store_rollback_savepoint(srv->writer_store);
-        r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-    }
-}
-
-static void *writer_main(void *arg)
-{
-    struct http_server *srv = arg;
-    pthread_setname_np(pthread_self(), "catat-writer");
-    for (;;) {
-        pthread_mutex_lock(&srv->mu);
-        while (!srv->head && !srv->writer_stop)
-            pthread_cond_wait(&srv->cv, &srv->mu);
-        if (!srv->head) {
-            pthread_mutex_unlock(&srv->mu);
-            break;
-        }
-        struct request *batch = srv->head, *last = batch;
-        int n = 1;
-        while (last->next && n < BATCH_MAX) {
-            last = last->next;
-            n++;
-        }
-        srv->head = last->next;
-        if (!srv->head)
-            srv->tail = NULL;
-        last->next = NULL;
-        pthread_mutex_unlock(&srv->mu);
-
-        int64_t now = (int64_t)time(NULL);
-        bool ok = store_begin(srv->writer_store) == 0;
-        for (struct request *r = batch; r; r = r->next) {
-            if (ok)
-                apply_request(srv, r, now);
-            else
-                r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-        }
-        /* One fsync for the whole batch: only now may anyone hear 2xx. */
-        if (ok && store_commit(srv->writer_store) != 0) {
-            store_rollback(srv->writer_store);
-            ok = false;
-        }
-        if (ok) {
-            metrics_add_global(METRIC_COMMITS, 1);
-            outbox_wake(srv->ob);
-        }
-        for (struct request *r = batch, *next; r; r = next) {
-            next = r->next; /* r may be freed as soon as it is resumed */
-            if (!ok) {
-                r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-                json_decref(r->replies);
-                r->replies = NULL;
-            }
-            r->state = REQ_DONE;
-            MHD_resume_connection(r->conn);
-        }
-    }
-    return NULL;
-}
-
-struct http_server *http_start(struct runtime *rt, struct outbox *ob, const char *db_path,
+struct http_server *http_start(struct runtime *rt, struct ingest *ingest, const char *db_path,
                                char *err, size_t errsz)
 {
     struct http_server *srv = calloc(1, sizeof *srv);
@@ -456,23 +354,13 @@ struct http_server *http_start(struct runtime *rt, struct outbox *ob, const char
         return NULL;
     }
     srv->rt = rt;
-    srv->ob = ob;
+    srv->ingest = ingest;
     srv->max_body = (size_t)config_get_long(rt->cfg, "server", "max_body_bytes");
     srv->country_code = config_get(rt->cfg, "locale", "country_code");
-    pthread_mutex_init(&srv->mu, NULL);
     pthread_mutex_init(&srv->read_mu, NULL);
-    pthread_cond_init(&srv->cv, NULL);
-    srv->writer_store = store_open(db_path, err, errsz);
-    srv->read_store = srv->writer_store ? store_open(db_path, err, errsz) : NULL;
+    srv->read_store = store_open(db_path, err, errsz);
     if (!srv->read_store) {
-        store_close(srv->writer_store);
-        free(srv);
-        return NULL;
-    }
-    if (pthread_create(&srv->writer, NULL, writer_main, srv) != 0) {
-        snprintf(err, errsz, "cannot start the writer thread");
-        store_close(srv->writer_store);
-        store_close(srv->read_store);
+        pthread_mutex_destroy(&srv->read_mu);
         free(srv);
         return NULL;
     }
@@ -517,15 +405,7 @@ void http_stop(struct http_server *srv)
     }
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
-    pthread_mutex_lock(&srv->mu);
-    srv->writer_stop = true;
-    pthread_cond_signal(&srv->cv);
-    pthread_mutex_unlock(&srv->mu);
-    pthread_join(srv->writer, NULL);
-    store_close(srv->writer_store);
     store_close(srv->read_store);
-    pthread_mutex_destroy(&srv->mu);
     pthread_mutex_destroy(&srv->read_mu);
-    pthread_cond_destroy(&srv->cv);
     free(srv);
 }

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
+#include "reach.h"
 #include "runtime.h"
 #include "store.h"
 
@@ -20,7 +21,6 @@
 #include <time.h>
 
 #define MAX_INFLIGHT 64
-#define WINDOW_SECONDS (24 * 3600) /* WhatsApp's customer-service window */
 
 struct transfer {
     struct outbox *ob;
@@ -220,8 +220,7 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
     struct channel_message msg = {
         .to = row->phone,
         .text = row->text,
-        .in_window =
-            row->last_inbound_at && (int64_t)time(NULL) - row->last_inbound_at < WINDOW_SECONDS,
+        .in_window = reach_in_window(d, row->last_inbound_at, (int64_t)time(NULL)),
         .outbox_id = row->id,
         .public_url = config_public_url(ob->rt->cfg),
     };

@@ -16,10 +16,12 @@ int runtime_open(struct runtime *rt, const char *config_path, char *err, size_t 
         return -1;
     const char *dir = templates_find_dir(config_get(rt->cfg, "server", "templates"));
     rt->tpl = templates_load(dir, err, errsz);
-    if (!rt->tpl || pipeline_init(&rt->pipeline, rt->cfg, rt->tpl, err, errsz) != 0) {
+    if (!rt->tpl || domain_init(&rt->domain, rt->cfg, rt->tpl, err, errsz) != 0 ||
+        reach_init(&rt->reach, rt->cfg, err, errsz) != 0) {
         runtime_close(rt);
         return -1;
     }
+    pipeline_init(&rt->pipeline, rt->cfg, &rt->domain, &rt->reach);
     for (size_t i = 0; channel_drivers[i] && i < METRICS_CHANNELS; i++) {
         const struct channel_driver *d = channel_drivers[i];
         if (!config_get_bool(rt->cfg, d->name, "enabled"))

@@ -1,5 +1,5 @@
-/* runtime.h - what every long-running command shares: configuration, templates, the pipeline
- * and the enabled channel drivers with their states. */
+/* runtime.h - what every command that touches members shares: configuration, templates, the
+ * domain, how people are reached, the SMS pipeline and the enabled channel drivers. */
 #ifndef CATAT_RUNTIME_H
 #define CATAT_RUNTIME_H
 
@@ -8,7 +8,9 @@
 
 #include "channel.h"
 #include "metrics.h"
+#include "domain.h"
 #include "pipeline.h"
+#include "reach.h"
 
 struct config;
 struct templates;
@@ -16,7 +18,9 @@ struct templates;
 struct runtime {
     struct config *cfg;
     struct templates *tpl;
-    struct pipeline pipeline;
+    struct domain domain;
+    struct reach reach;
+    struct pipeline pipeline;              /* over domain and reach */
     void *channel_state[METRICS_CHANNELS]; /* indexed like channel_drivers[] */
     bool channel_enabled[METRICS_CHANNELS];
 };

@@ -107,8 +107,18 @@ struct channel_send {
     char provider_id[CHANNEL_ID_MAX];
 };
 
+struct config_setting;
+
 struct channel_driver {
     const char *name; /* "whatsapp": the config section and the /webhook/<name> path */
+    /* The driver's [name] keys with their defaults ("enabled" among them), ending with {NULL}.
+     * Read with config_get(cfg, name, key); an unknown key in a file is an error at start. */
+    const struct config_setting *settings;
+    /* What the core needs to know of the provider, instead of comparing names (reach.h): */
+    int window_seconds;     /* free-form text only this long after the person last wrote
+                             * (WhatsApp's 24 hours; outside it, a template); 0: always */
+    bool sms;               /* each 160 GSM-7 characters are paid: long texts are cut short */
+    bool replies_in_answer; /* the webhook's answer carries the replies (console, development) */
     /* Reads the driver's section of cfg into a new state (*state). Returns 0, or -1 with err. */
     int (*init)(void **state, const struct config *cfg, char *err, size_t errsz);
     void (*fini)(void *state);

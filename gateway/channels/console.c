@@ -1,6 +1,7 @@
 /* console.c - the development channel: JSON {"from","text","id"} in, replies printed and returned.
  */
 #include "channel.h"
+#include "config.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -78,8 +79,15 @@ static int console_read_send_response(void *state, long http_status, const char 
     return 0;
 }
 
+static const struct config_setting console_settings[] = {
+    {"enabled", "true", CONFIG_BOOL},
+    {NULL, NULL, CONFIG_TEXT},
+};
+
 const struct channel_driver channel_console = {
     .name = "console",
+    .settings = console_settings,
+    .replies_in_answer = true,
     .init = console_init,
     .fini = console_fini,
     .decode = console_decode,

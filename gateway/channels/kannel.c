@@ -346,8 +346,21 @@ static int kannel_read_send_response(void *state, long http_status, const char *
     return -1;
 }
 
+static const struct config_setting kannel_settings[] = {
+    {"enabled", "false", CONFIG_BOOL},
+    {"sendsms_url", "http://127.0.0.1:13013/cgi-bin/sendsms", CONFIG_TEXT},
+    {"username", "", CONFIG_TEXT},
+    {"password", "", CONFIG_SECRET},
+    {"secret", "", CONFIG_SECRET},
+    {"from", "", CONFIG_TEXT},
+    {"smsc", "", CONFIG_TEXT},
+    {NULL, NULL, CONFIG_TEXT},
+};
+
 const struct channel_driver channel_kannel = {
     .name = "kannel",
+    .settings = kannel_settings,
+    .sms = true,
     .init = kannel_init,
     .fini = kannel_fini,
     .decode = kannel_decode,

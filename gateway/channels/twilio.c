@@ -406,8 +406,16 @@ static int twilio_read_send_response(void *state, long http_status, const char *
     return rc;
 }
 
+static const struct config_setting twilio_settings[] = {
+    {"enabled", "false", CONFIG_BOOL}, {"api_base", "https://api.twilio.com", CONFIG_TEXT},
+    {"account_sid", "", CONFIG_TEXT},  {"auth_token", "", CONFIG_SECRET},
+    {"from", "", CONFIG_TEXT},         {NULL, NULL, CONFIG_TEXT},
+};
+
 const struct channel_driver channel_twilio = {
     .name = "twilio",
+    .settings = twilio_settings,
+    .sms = true,
     .init = twilio_init,
     .fini = twilio_fini,
     .decode = twilio_decode,

@@ -545,8 +545,22 @@ static int whatsapp_read_send_response(void *state, long http_status, const char
     return rc;
 }
 
+static const struct config_setting whatsapp_settings[] = {
+    {"enabled", "false", CONFIG_BOOL},
+    {"api_base", "https://graph.facebook.com/v21.0", CONFIG_TEXT},
+    {"phone_number_id", "", CONFIG_TEXT},
+    {"access_token", "", CONFIG_SECRET},
+    {"app_secret", "", CONFIG_SECRET},
+    {"verify_token", "", CONFIG_SECRET},
+    {"template", "", CONFIG_TEXT},
+    {"template_language", "id", CONFIG_TEXT},
+    {NULL, NULL, CONFIG_TEXT},
+};
+
 const struct channel_driver channel_whatsapp = {
     .name = "whatsapp",
+    .settings = whatsapp_settings,
+    .window_seconds = 24 * 3600,
     .init = whatsapp_init,
     .fini = whatsapp_fini,
     .decode = whatsapp_decode,

@@ -64,6 +64,17 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
     return sqlite3_last_insert_rowid(s->db);
 }
 
+int store_outbox_key_queued(struct store *s, const char *dedupe_key)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE dedupe_key = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, dedupe_key, -1, SQLITE_STATIC);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    return n < 0 ? store_fail(s, "outbox_key_queued") : n > 0;
+}
+
 int store_outbox_claim(struct store *s, int64_t now, const char *channel,
                        struct store_outbox_row *rows, int max)
 {

@@ -53,6 +53,8 @@ struct store_outgoing {
 };
 /* Queues a message. Returns its id, 0 when dedupe_key was queued before, -1 on error. */
 int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o);
+/* 1 when a message with dedupe_key was queued before, 0 when not, -1 on error. */
+int store_outbox_key_queued(struct store *s, const char *dedupe_key);
 
 struct store_outbox_row {
     int64_t id;

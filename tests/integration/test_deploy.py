@@ -96,14 +96,12 @@ def ini_set(text, section, key, value):
 
 
 def config_table():
-    """[(section, key, default, kind)] from gateway/config.c's config_keys[]."""
-    with open(os.path.join(SOURCE, "gateway", "config.c"), encoding="utf-8") as f:
-        src = f.read()
-    body = src[src.index("config_keys[] = {"):]
-    body = body[:body.index("};")]
-    rows = re.findall(r'\{\s*"(\w+)",\s*"(\w+)",\s*"([^"]*)",\s*(KIND_\w+)\s*\}', body)
-    if len(rows) < 10:
-        raise AssertionError("could not read config_keys[] from gateway/config.c")
+    """[(section, key, default, kind)] of every key catat knows (`catat config --keys`)."""
+    out = subprocess.run([CATAT, "config", "--keys"], capture_output=True, text=True, check=True,
+                         cwd=tempfile.gettempdir()).stdout
+    rows = [tuple(line.split("\t")) for line in out.splitlines() if line]
+    if len(rows) < 10 or any(len(r) != 4 for r in rows):
+        raise AssertionError("catat config --keys printed no key table:\n" + out)
     return rows
 
 
@@ -223,7 +221,7 @@ class ExampleConfig(unittest.TestCase):
             m = re.search(r"Default: ([^\s;,]+)", text)
             self.assertTrue(m, "[%s] %s: no 'Default: ...' in its comment" % (section, key))
             self.assertEqual(m.group(1), default or "empty", "[%s] %s default" % (section, key))
-            if kind == "KIND_SECRET":
+            if kind == "secret":
                 env = "CATAT_%s_%s" % (section.upper(), key.upper())
                 self.assertIn("SECRET (%s)" % env, text)
                 self.assertEqual(value, "", "[%s] %s: a secret in the example" % (section, key))
@@ -231,7 +229,7 @@ class ExampleConfig(unittest.TestCase):
     def test_secrets_env_names_the_secret_keys(self):
         names = re.findall(r"^#?\s*(CATAT_[A-Z0-9_]+)=", read("secrets.env.example"), re.M)
         secrets = {"CATAT_%s_%s" % (s.upper(), k.upper()) for s, k, _, kind in self.table
-                   if kind == "KIND_SECRET"}
+                   if kind == "secret"}
         everything = {"CATAT_%s_%s" % (s.upper(), k.upper()) for s, k, _, _ in self.table}
         everything.add("CATAT_LOG_LEVEL")
         self.assertEqual(secrets - set(names), set(), "secrets missing from secrets.env.example")

@@ -4,7 +4,8 @@
 #include "config.h"
 #include "format.h"
 #include "log.h"
-#include "pipeline.h"
+#include "domain.h"
+#include "reach.h"
 #include "store.h"
 #include "store_training.h"
 #include "templates.h"
@@ -54,7 +55,8 @@ int64_t reminders_after_quiet(int64_t t, int tz, const char *quiet_start, const 
 }
 
 struct run {
-    const struct pipeline *p;
+    const struct domain *d;
+    const struct reach *reach;
     struct store *s;
     int64_t now;
     FILE *dry_run;
@@ -62,12 +64,6 @@ struct run {
     int queued;
     int failed;
 };
-
-static int tz_or_default(const struct run *r, const char *tz)
-{
-    int secs;
-    return format_parse_tz(tz, &secs) == 0 ? secs : r->p->default_tz;
-}
 
 /* Queues one reminder (or prints it): dedupe_key makes a second run a no-op. */
 static int emit(struct run *r, const struct store_person *to, const char *kind,
@@ -93,7 +89,7 @@ static int emit(struct run *r, const struct store_person *to, const char *kind,
         r->queued++;
         return 0;
     }
-    int64_t id = pipeline_queue_to(r->p, r->s, to, text, kind, dedupe_key, 0, r->now, send_at);
+    int64_t id = reach_queue(r->reach, r->s, to, NULL, text, kind, dedupe_key, 0, r->now, send_at);
     if (id < 0)
         return -1;
     struct store_reminder rem = {
@@ -122,7 +118,7 @@ static int64_t date_day(const char *date)
 
 static int loan_reminders(struct run *r)
 {
-    const struct config *cfg = r->p->cfg;
+    const struct config *cfg = r->d->cfg;
     long hour = config_get_long(cfg, "reminders", "hour");
     long every = config_get_long(cfg, "reminders", "overdue_every_days");
     long max = config_get_long(cfg, "reminders", "overdue_max");
@@ -137,7 +133,7 @@ static int loan_reminders(struct run *r)
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         const struct store_due_instalment *in = &rows[i];
-        int tz = tz_or_default(r, in->timezone), sod;
+        int tz = domain_tz(r->d, in->timezone), sod;
         int64_t today = local_day(r->now, tz, &sod), due = date_day(in->due_date);
         if (due < 0 || sod < hour * 3600)
             continue;
@@ -168,7 +164,7 @@ static int loan_reminders(struct run *r)
             {"days", days},
         };
         char text[480];
-        templates_render(r->p->tpl, pipeline_language(r->p, &who),
+        templates_render(r->d->tpl, domain_language(r->d, &who),
                          late > 0 ? "remind_loan_overdue" : "remind_loan_due", v, 4, text,
                          sizeof text);
         int64_t send_at = reminders_after_quiet(r->now, tz, r->quiet_start, r->quiet_end);
@@ -189,7 +185,7 @@ static void session_one(const struct store_person *to, void *arg)
     struct run *r = sr->r;
     if (r->failed)
         return;
-    int tz = tz_or_default(r, to->group_tz);
+    int tz = domain_tz(r->d, to->group_tz);
     int64_t send_at = reminders_after_quiet(r->now, tz, r->quiet_start, r->quiet_end);
     if (send_at >= sr->se->starts_at)
         return; /* quiet hours last past the start: a reminder then would come too late */
@@ -206,7 +202,7 @@ static void session_one(const struct store_person *to, void *arg)
         {"time", time_s},
     };
     char text[480];
-    templates_render(r->p->tpl, pipeline_language(r->p, to), "remind_session", v, 4, text,
+    templates_render(r->d->tpl, domain_language(r->d, to), "remind_session", v, 4, text,
                      sizeof text);
     if (emit(r, to, "session", key, send_at, tz, text, 0, sr->se->id) != 0)
         r->failed = 1;
@@ -214,7 +210,7 @@ static void session_one(const struct store_person *to, void *arg)
 
 static int session_reminders(struct run *r)
 {
-    long before = config_get_long(r->p->cfg, "reminders", "session_before_minutes");
+    long before = config_get_long(r->d->cfg, "reminders", "session_before_minutes");
     struct store_session *rows = NULL;
     int n = store_sessions_starting(r->s, r->now, r->now + before * 60, &rows);
     if (n < 0)
@@ -230,15 +226,17 @@ static int session_reminders(struct run *r)
     return r->failed ? -1 : 0;
 }
 
-int reminders_run(const struct pipeline *p, struct store *s, int64_t now, FILE *dry_run)
+int reminders_run(const struct domain *d, const struct reach *reach, struct store *s, int64_t now,
+                  FILE *dry_run)
 {
     struct run r = {
-        .p = p,
+        .d = d,
+        .reach = reach,
         .s = s,
         .now = now,
         .dry_run = dry_run,
-        .quiet_start = config_get(p->cfg, "reminders", "quiet_start"),
-        .quiet_end = config_get(p->cfg, "reminders", "quiet_end"),
+        .quiet_start = config_get(d->cfg, "reminders", "quiet_start"),
+        .quiet_end = config_get(d->cfg, "reminders", "quiet_end"),
     };
     if (loan_reminders(&r) != 0 || session_reminders(&r) != 0)
         return -1;

@@ -11,12 +11,7 @@
 
 #define SESSION_MAX 99
 
-/* Who may open sessions: the trainers, and the staff who run trainings with them. */
-static bool runs_trainings(const struct store_person *p)
-{
-    return strcmp(p->role, "trainer") == 0 || strcmp(p->role, "admin") == 0 ||
-           strcmp(p->role, "facilitator") == 0;
-}
+_Static_assert(DOMAIN_NOTICE_MAX >= STORE_MATERIAL_MAX + 512, "material fits a notice");
 
 /* A session number 1..SESSION_MAX, or 0 when text is not one. */
 static int session_number(const char *text)
@@ -51,7 +46,7 @@ static int split_session(const char *arg, char *batch, size_t batchsz, int *n)
 }
 
 struct material {
-    struct ledger_ctx *ctx;
+    struct domain_ctx *ctx;
     const struct store_session *se;
     int queued, failed;
 };
@@ -61,60 +56,53 @@ static void material_one(const struct store_person *to, void *arg)
     struct material *m = arg;
     if (m->failed)
         return;
-    char n[16], key[64], *text = malloc(STORE_MATERIAL_MAX + 512);
-    if (!text) {
-        m->failed = 1;
-        return;
-    }
+    char n[16], key[DOMAIN_KEY_MAX];
     snprintf(n, sizeof n, "%d", m->se->n);
     snprintf(key, sizeof key, "material:%lld:%lld", (long long)m->se->id, (long long)to->id);
+    int sent = store_outbox_key_queued(m->ctx->s, key);
+    if (sent != 0) { /* sent before (opening again reaches only the others), or an error */
+        m->failed = sent < 0;
+        return;
+    }
     struct template_var v[] = {
         {"session", n},
         {"batch", m->se->batch_code},
         {"title", m->se->title},
         {"material", m->se->material},
     };
-    templates_render(m->ctx->p->tpl, pipeline_language(m->ctx->p, to), "session_material", v, 4,
-                     text, STORE_MATERIAL_MAX + 512);
-    int64_t id = pipeline_queue_to(m->ctx->p, m->ctx->s, to, text, "material", key,
-                                   m->ctx->message_id, m->ctx->now, 0);
-    free(text);
-    if (id < 0)
+    if (domain_notify(m->ctx, to, "material", key, "session_material", v, 4) != 0)
         m->failed = 1;
-    else if (id > 0)
+    else
         m->queued++;
 }
 
-static int open_session(struct ledger_ctx *ctx, const struct parse_command *c)
+int domain_open_session(struct domain_ctx *ctx, const char *batch_code, const char *session)
 {
-    if (!runs_trainings(ctx->who)) {
-        const char *word = templates_get(ctx->p->tpl, ctx->lang, "cmd_session");
+    if (!domain_runs_trainings(ctx->actor)) {
+        const char *word = templates_get(ctx->d->tpl, ctx->lang, "cmd_session");
         struct template_var v[] = {{"cmd", word ? word : "SESI"}};
-        ledger_reply(ctx, "not_allowed", v, 1);
-        ctx->errors++;
+        domain_refuse(ctx, "not_allowed", v, 1);
         return 0;
     }
-    struct template_var bv[] = {{"batch", c->target}};
-    int n = session_number(c->session);
+    struct template_var bv[] = {{"batch", batch_code}};
+    int n = session_number(session);
     if (!n) {
-        ledger_reply(ctx, "session_bad_number", bv, 1);
-        ctx->errors++;
+        domain_refuse(ctx, "session_bad_number", bv, 1);
         return 0;
     }
     struct store_batch b;
-    int rc = store_batch_by_code(ctx->s, c->target, &b);
+    int rc = store_batch_by_code(ctx->s, batch_code, &b);
     if (rc < 0)
         return -1;
     if (rc == 0) {
-        ledger_reply(ctx, "session_unknown_batch", bv, 1);
-        ctx->errors++;
+        domain_refuse(ctx, "session_unknown_batch", bv, 1);
         return 0;
     }
     struct store_session *se = malloc(sizeof *se);
     if (!se)
         return -1;
     if (store_session_ensure(ctx->s, b.id, n, se) != 0 ||
-        store_session_open(ctx->s, se->id, ctx->who->id, ctx->now) != 0) {
+        store_session_open(ctx->s, se->id, ctx->actor->id, ctx->now) != 0) {
         free(se);
         return -1;
     }
@@ -128,7 +116,7 @@ static int open_session(struct ledger_ctx *ctx, const struct parse_command *c)
     snprintf(num, sizeof num, "%d", n);
     snprintf(count, sizeof count, "%d", m.queued);
     struct template_var v[] = {{"session", num}, {"batch", b.code}, {"count", count}};
-    ledger_reply(ctx, "session_open_ok", v, 3);
+    domain_reply(ctx, "session_open_ok", v, 3);
     log_event(LOG_INFO, "training session opened", "batch=%s session=%d material_queued=%d", b.code,
               n, m.queued);
     free(se);
@@ -137,29 +125,26 @@ static int open_session(struct ledger_ctx *ctx, const struct parse_command *c)
 
 /* Finds the sender's participation and the session a HADIR or JAWAB is about. Returns 1 with
  * *pa and *se, 0 when a reply saying why was given, -1 on a database error. */
-static int find_session(struct ledger_ctx *ctx, const char *arg, struct store_participation *pa,
+static int find_session(struct domain_ctx *ctx, const char *arg, struct store_participation *pa,
                         struct store_session *se)
 {
     char batch[24];
     int n;
     if (split_session(arg, batch, sizeof batch, &n) != 0) {
-        ledger_reply(ctx, "error_unknown_command", NULL, 0);
-        ctx->errors++;
+        domain_refuse(ctx, "error_unknown_command", NULL, 0);
         return 0;
     }
-    int rc = store_participation(ctx->s, ctx->who->id, batch[0] ? batch : NULL, pa);
+    int rc = store_participation(ctx->s, ctx->actor->id, batch[0] ? batch : NULL, pa);
     if (rc < 0)
         return -1;
     struct template_var bv[] = {{"batch", batch}};
     if (rc == 0) {
-        ledger_reply(ctx, batch[0] ? "training_not_participant" : "training_none", bv, 1);
-        ctx->errors++;
+        domain_refuse(ctx, batch[0] ? "training_not_participant" : "training_none", bv, 1);
         return 0;
     }
     if (!n) {
         if (!pa->session_id) {
-            ledger_reply(ctx, "training_none", NULL, 0);
-            ctx->errors++;
+            domain_refuse(ctx, "training_none", NULL, 0);
             return 0;
         }
         n = pa->session_n;
@@ -171,14 +156,13 @@ static int find_session(struct ledger_ctx *ctx, const char *arg, struct store_pa
         char num[16];
         snprintf(num, sizeof num, "%d", n);
         struct template_var v[] = {{"session", num}, {"batch", pa->batch_code}};
-        ledger_reply(ctx, "attendance_not_open", v, 2);
-        ctx->errors++;
+        domain_refuse(ctx, "attendance_not_open", v, 2);
         return 0;
     }
     return 1;
 }
 
-static int attend(struct ledger_ctx *ctx, const struct parse_command *c)
+static int attend(struct domain_ctx *ctx, const struct parse_command *c)
 {
     struct store_participation pa;
     struct store_session *se = malloc(sizeof *se);
@@ -194,7 +178,7 @@ static int attend(struct ledger_ctx *ctx, const struct parse_command *c)
             char num[16];
             snprintf(num, sizeof num, "%d", se->n);
             struct template_var v[] = {{"session", num}, {"batch", pa.batch_code}};
-            ledger_reply(ctx, added ? "attendance_ok" : "attendance_already", v, 2);
+            domain_reply(ctx, added ? "attendance_ok" : "attendance_already", v, 2);
             rc = 0;
         }
     }
@@ -202,7 +186,7 @@ static int attend(struct ledger_ctx *ctx, const struct parse_command *c)
     return rc;
 }
 
-static int answer(struct ledger_ctx *ctx, const struct parse_command *c)
+static int answer(struct domain_ctx *ctx, const struct parse_command *c)
 {
     struct store_participation pa;
     struct store_session *se = malloc(sizeof *se);
@@ -226,7 +210,7 @@ static int answer(struct ledger_ctx *ctx, const struct parse_command *c)
             snprintf(num, sizeof num, "%d", se->n);
             struct template_var v[] = {
                 {"session", num}, {"batch", pa.batch_code}, {"answers", list}};
-            ledger_reply(ctx, "answer_ok", v, 3);
+            domain_reply(ctx, "answer_ok", v, 3);
             rc = 0;
         }
     }
@@ -234,18 +218,17 @@ static int answer(struct ledger_ctx *ctx, const struct parse_command *c)
     return rc;
 }
 
-int training_apply(struct ledger_ctx *ctx, const struct parse_command *c)
+int training_apply(struct domain_ctx *ctx, const struct parse_command *c)
 {
     switch (c->cmd) {
     case PARSE_CMD_SESSION:
-        return open_session(ctx, c);
+        return domain_open_session(ctx, c->target, c->session);
     case PARSE_CMD_ATTENDANCE:
         return attend(ctx, c);
     case PARSE_CMD_ANSWER:
         return answer(ctx, c);
     default:
-        ledger_reply(ctx, "training_none", NULL, 0);
-        ctx->errors++;
+        domain_refuse(ctx, "training_none", NULL, 0);
         return 0;
     }
 }

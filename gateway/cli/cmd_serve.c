@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "outbox.h"
 #include "runtime.h"
@@ -14,21 +15,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-
-const char *commands_config_option(int *argc, char **argv)
-{
-    const char *path = NULL;
-    for (int i = 1; i < *argc; i++) {
-        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < *argc) {
-            path = argv[i + 1];
-            memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2) * sizeof *argv);
-            *argc -= 2;
-            argv[*argc] = NULL;
-            i--;
-        }
-    }
-    return path;
-}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -61,10 +47,16 @@ int cmd_serve(int argc, char **argv)
     struct store *s = store_open(db_path, err, sizeof err);
     store_close(s);
     struct outbox *ob = s ? outbox_start(&rt, db_path, err, sizeof err) : NULL;
-    struct scheduler *sched = ob ? scheduler_start(&rt, ob, db_path, err, sizeof err) : NULL;
-    struct http_server *srv = sched ? http_start(&rt, ob, db_path, err, sizeof err) : NULL;
+    struct scheduler *sched =
+        ob ? scheduler_start(&rt, ob, db_path,
+                             (int)config_get_long(rt.cfg, "scheduler", "tick_seconds"), err,
+                             sizeof err)
+           : NULL;
+    struct ingest *ing = sched ? ingest_start(&rt.pipeline, ob, db_path, err, sizeof err) : NULL;
+    struct http_server *srv = ing ? http_start(&rt, ing, db_path, err, sizeof err) : NULL;
     if (!srv) {
         fprintf(stderr, "catat: %s\n", err);
+        ingest_stop(ing);
         scheduler_stop(sched);
         outbox_stop(ob);
         runtime_close(&rt);
@@ -75,6 +67,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     log_event(LOG_INFO, "stopping", "signal=%s", sig == SIGTERM ? "TERM" : "INT");
     http_stop(srv);
+    ingest_stop(ing);
     scheduler_stop(sched);
     outbox_stop(ob);
     runtime_close(&rt);

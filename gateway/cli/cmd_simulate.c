@@ -73,10 +73,9 @@ int cmd_simulate(int argc, char **argv)
             line[--len] = '\0';
         struct channel_events ev = {0};
         struct channel_inbound *in = channel_events_add_inbound(&ev, line, (size_t)len);
-        struct pipeline_result *res = malloc(sizeof *res);
-        if (!in || !res) {
+        struct pipeline_result res = {0};
+        if (!in) {
             channel_events_free(&ev);
-            free(res);
             status = 1;
             break;
         }
@@ -85,16 +84,17 @@ int cmd_simulate(int argc, char **argv)
                  (long long)time(NULL), (int)getpid(), n++);
         int rc = store_begin(s);
         if (rc == 0)
-            rc = pipeline_inbound(&rt.pipeline, s, "console", in, (int64_t)time(NULL), res);
+            rc = pipeline_inbound(&rt.pipeline, s, "console", in, NULL, (int64_t)time(NULL), true,
+                                  &res);
         rc = rc == 0 ? store_commit(s) : (store_rollback(s), -1);
         if (rc != 0) {
             fprintf(stderr, "catat simulate: the message could not be stored\n");
             status = 1;
-        } else if (res->replied) {
-            printf("%s\n", res->reply);
+        } else if (res.replied) {
+            printf("%s\n", res.reply);
         }
         channel_events_free(&ev);
-        free(res);
+        free(res.reply);
         /* Deliver what the message queued (its reply, broadcasts) as the server would. */
         outbox_drain(&rt, db_path, false);
         if (tty)

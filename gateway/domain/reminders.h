@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct pipeline;
+struct domain;
+struct reach;
 struct store;
 
 /* Queues every reminder due at now (Unix time) inside the caller's transaction of s, or, when
@@ -16,7 +17,8 @@ struct store;
  * time zone; session reminders [reminders] session_before_minutes before a session starts.
  * A reminder falling in quiet hours is queued to go when they end. Returns how many reminders
  * were queued (or printed), or -1 on a database error. */
-int reminders_run(const struct pipeline *p, struct store *s, int64_t now, FILE *dry_run);
+int reminders_run(const struct domain *d, const struct reach *reach, struct store *s, int64_t now,
+                  FILE *dry_run);
 
 /* Quiet hours: the first moment at or after t (local offset tz seconds) that is outside
  * [quiet_start, quiet_end), both "HH:MM" (the range may wrap midnight). Bad values mean no quiet

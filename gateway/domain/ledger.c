@@ -4,68 +4,30 @@
 
 #include "format.h"
 #include "log.h"
-#include "training.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define CANCEL_WINDOW (24 * 3600)
 
-void ledger_reply(struct ledger_ctx *ctx, const char *key, const struct template_var *vars,
-                  size_t n)
+static int refuse(struct domain_ctx *ctx, const char *kind)
 {
-    if (ctx->used + 2 >= ctx->replysz)
-        return;
-    if (ctx->used)
-        ctx->reply[ctx->used++] = '\n';
-    int len = templates_render(ctx->p->tpl, ctx->lang, key, vars, n, ctx->reply + ctx->used,
-                               ctx->replysz - ctx->used);
-    if (len < 0)
-        log_event(LOG_ERROR, "reply template missing", "key=%s lang=%s", key, ctx->lang);
-    ctx->used += strlen(ctx->reply + ctx->used);
-}
-
-/* The localised name of a command ("Penjualan"), for replies that say what was understood. */
-static const char *cmd_word(struct ledger_ctx *ctx, const char *kind)
-{
-    char key[32];
-    snprintf(key, sizeof key, "cmd_%s", kind);
-    const char *w = templates_get(ctx->p->tpl, ctx->lang, key);
-    return w ? w : kind;
-}
-
-static bool is_staff(const struct store_person *p)
-{
-    return p->role[0] && strcmp(p->role, "member") != 0;
-}
-
-/* Staff who may confirm: treasurers, facilitators, admins (trainers run trainings only). */
-static bool can_confirm(const struct store_person *p)
-{
-    return strcmp(p->role, "treasurer") == 0 || strcmp(p->role, "facilitator") == 0 ||
-           strcmp(p->role, "admin") == 0;
-}
-
-static int refuse(struct ledger_ctx *ctx, const char *kind)
-{
-    struct template_var v[] = {{"cmd", cmd_word(ctx, kind)}};
-    ledger_reply(ctx, "not_allowed", v, 1);
-    ctx->errors++;
+    struct template_var v[] = {{"cmd", domain_cmd_word(ctx, kind)}};
+    domain_refuse(ctx, "not_allowed", v, 1);
     return 0;
 }
 
-static int do_register(struct ledger_ctx *ctx, const struct parse_command *c)
+static int do_register(struct domain_ctx *ctx, const struct parse_command *c)
 {
-    struct store_person *who = ctx->who;
+    struct store_person *who = ctx->actor;
     if (who->role[0]) {
         struct template_var v[] = {{"name", who->name}, {"group", who->group_code}};
-        ledger_reply(ctx, "register_already", v, 2);
+        domain_reply(ctx, "register_already", v, 2);
         return 0;
     }
     struct template_var v[] = {{"name", c->name}, {"group", c->group}, {"code", ""}};
     if (!c->group[0]) {
-        ledger_reply(ctx, "register_need_group", v, 2);
-        ctx->errors++;
+        domain_refuse(ctx, "register_need_group", v, 2);
         return 0;
     }
     struct store_group g;
@@ -73,24 +35,23 @@ static int do_register(struct ledger_ctx *ctx, const struct parse_command *c)
     if (rc < 0)
         return -1;
     if (rc == 0) {
-        ledger_reply(ctx, "register_unknown_group", v, 2);
-        ctx->errors++;
+        domain_refuse(ctx, "register_unknown_group", v, 2);
         return 0;
     }
     if (store_person_register(ctx->s, who->id, c->name, g.id) != 0 ||
         store_person_by_phone(ctx->s, who->phone, who) != 1)
         return -1;
     v[2].value = who->code;
-    ledger_reply(ctx, "register_ok", v, 3);
+    domain_reply(ctx, "register_ok", v, 3);
     return 0;
 }
 
 /* Records a sale or an expense: the member's own books, confirmed as she writes them. */
-static int do_book(struct ledger_ctx *ctx, const struct parse_command *c, const char *kind)
+static int do_book(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
 {
     struct store_entry e = {
-        .person_id = ctx->who->id,
-        .group_id = ctx->who->group_id,
+        .person_id = ctx->actor->id,
+        .group_id = ctx->actor->group_id,
         .message_id = ctx->message_id,
         .amount = c->amount,
         .qty = c->qty,
@@ -105,18 +66,18 @@ static int do_book(struct ledger_ctx *ctx, const struct parse_command *c, const 
     char amount[32], item[128] = "";
     if (c->item[0])
         snprintf(item, sizeof item, " %s", c->item);
-    struct template_var v[] = {{"cmd", cmd_word(ctx, kind)},
+    struct template_var v[] = {{"cmd", domain_cmd_word(ctx, kind)},
                                {"amount", format_rupiah(c->amount, amount, sizeof amount)},
                                {"item", item},
                                {"ref", e.ref}};
-    ledger_reply(ctx, "entry_ok", v, 4);
+    domain_reply(ctx, "entry_ok", v, 4);
     return 0;
 }
 
 /* Whether a member's report in this group is confirmed at once (no treasurer to confirm it). */
-static int auto_confirms(struct ledger_ctx *ctx, int64_t group_id)
+static int auto_confirms(struct domain_ctx *ctx, int64_t group_id)
 {
-    if (!ctx->p->auto_confirm)
+    if (!ctx->d->auto_confirm)
         return 0;
     int has = store_group_has_treasurer(ctx->s, group_id);
     return has < 0 ? -1 : !has;
@@ -124,10 +85,10 @@ static int auto_confirms(struct ledger_ctx *ctx, int64_t group_id)
 
 /* Savings and repayments: a member reports (confirmed later by staff, or at once in a group
  * without a treasurer); staff naming a member code record on her behalf, confirmed at once. */
-static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const char *kind)
+static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
 {
-    struct store_person member = *ctx->who;
-    struct store_person *by = ctx->who;
+    struct store_person member = *ctx->actor;
+    struct store_person *by = ctx->actor;
     bool on_behalf = false;
     struct store_loan loan = {0};
     const char *loan_code = NULL;
@@ -139,13 +100,12 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
         if (rc < 0)
             return -1;
         if (rc == 1 && other.id != by->id) {
-            if (!can_confirm(by))
+            if (!domain_can_confirm(by))
                 return refuse(ctx, kind);
             if (!store_staff_covers(ctx->s, by, other.group_id)) {
                 /* Staff of another group: as if the code did not exist (members' privacy). */
                 struct template_var v[] = {{"code", c->ref}};
-                ledger_reply(ctx, "unknown_member", v, 1);
-                ctx->errors++;
+                domain_refuse(ctx, "unknown_member", v, 1);
                 return 0;
             }
             member = other;
@@ -160,21 +120,19 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
             if (lrc == 1 && named.person_id != by->id) {
                 if (store_person_by_id(ctx->s, named.person_id, &other) != 1)
                     return -1;
-                if (!can_confirm(by) || !store_staff_covers(ctx->s, by, other.group_id))
+                if (!domain_can_confirm(by) || !store_staff_covers(ctx->s, by, other.group_id))
                     return refuse(ctx, kind);
                 member = other;
                 on_behalf = true;
-            } else if (lrc == 0 && can_confirm(by)) {
+            } else if (lrc == 0 && domain_can_confirm(by)) {
                 struct template_var v[] = {{"code", c->ref}};
-                ledger_reply(ctx, "unknown_member", v, 1);
-                ctx->errors++;
+                domain_refuse(ctx, "unknown_member", v, 1);
                 return 0;
             }
             loan_code = c->ref;
         } else if (rc == 0) {
             struct template_var v[] = {{"code", c->ref}};
-            ledger_reply(ctx, "unknown_member", v, 1);
-            ctx->errors++;
+            domain_refuse(ctx, "unknown_member", v, 1);
             return 0;
         }
     }
@@ -184,12 +142,11 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
             return -1;
         if (rc == 0) {
             struct template_var v[] = {{"loan", loan_code ? loan_code : ""}, {"name", member.name}};
-            ledger_reply(ctx, on_behalf ? "no_loan_member" : "no_loan", v, 2);
-            ctx->errors++;
+            domain_refuse(ctx, on_behalf ? "no_loan_member" : "no_loan", v, 2);
             return 0;
         }
     }
-    bool confirmed = on_behalf || can_confirm(by);
+    bool confirmed = on_behalf || domain_can_confirm(by);
     if (!confirmed) {
         int ac = auto_confirms(ctx, member.group_id);
         if (ac < 0)
@@ -217,7 +174,7 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
     int64_t total = strcmp(kind, "savings") == 0 ? store_savings_total(ctx->s, member.id) : 0;
     char total_s[32];
     struct template_var v[] = {
-        {"cmd", cmd_word(ctx, kind)},
+        {"cmd", domain_cmd_word(ctx, kind)},
         {"amount", format_rupiah(c->amount, amount, sizeof amount)},
         {"ref", e.ref},
         {"loan", loan.code},
@@ -229,40 +186,35 @@ static int do_money(struct ledger_ctx *ctx, const struct parse_command *c, const
     char key[48];
     snprintf(key, sizeof key, "%s_%s", on_behalf ? "behalf" : kind,
              on_behalf ? "ok" : (confirmed ? "confirmed" : "reported"));
-    ledger_reply(ctx, key, v, sizeof v / sizeof v[0]);
+    domain_reply(ctx, key, v, sizeof v / sizeof v[0]);
     if (on_behalf) {
         /* The member hears of what was written in her name. */
-        char text[512];
         struct template_var nv[] = {v[0], v[1], v[2], {"staff", by->name}};
-        templates_render(ctx->p->tpl, pipeline_language(ctx->p, &member), "behalf_notice", nv, 4,
-                         text, sizeof text);
-        if (!member.opted_out && pipeline_queue_to(ctx->p, ctx->s, &member, text, "notice", NULL,
-                                                   ctx->message_id, ctx->now, 0) < 0)
+        if (!member.opted_out &&
+            domain_notify(ctx, &member, "notice", NULL, "behalf_notice", nv, 4) != 0)
             return -1;
     }
     return 0;
 }
 
-static int do_confirm(struct ledger_ctx *ctx, const struct parse_command *c)
+int domain_confirm(struct domain_ctx *ctx, const char *ref)
 {
-    if (!can_confirm(ctx->who))
+    if (!domain_can_confirm(ctx->actor))
         return refuse(ctx, "confirm");
     struct store_entry e;
-    int rc = store_entry_by_ref(ctx->s, c->ref, &e);
+    int rc = store_entry_by_ref(ctx->s, ref, &e);
     if (rc < 0)
         return -1;
-    struct template_var v[] = {{"ref", c->ref}, {"status", e.status}};
-    if (rc == 0 || !store_staff_covers(ctx->s, ctx->who, e.group_id)) {
-        ledger_reply(ctx, "ref_not_found", v, 1);
-        ctx->errors++;
+    struct template_var v[] = {{"ref", ref}, {"status", e.status}};
+    if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, e.group_id)) {
+        domain_refuse(ctx, "ref_not_found", v, 1);
         return 0;
     }
     if (strcmp(e.status, "reported") != 0) {
-        ledger_reply(ctx, "confirm_not_pending", v, 2);
-        ctx->errors++;
+        domain_refuse(ctx, "confirm_not_pending", v, 2);
         return 0;
     }
-    if (store_entry_set_status(ctx->s, e.id, "confirmed", ctx->who->id, ctx->now) != 0)
+    if (store_entry_set_status(ctx->s, e.id, "confirmed", ctx->actor->id, ctx->now) != 0)
         return -1;
     if (e.loan_id && store_loan_reallocate(ctx->s, e.loan_id) != 0)
         return -1;
@@ -270,70 +222,58 @@ static int do_confirm(struct ledger_ctx *ctx, const struct parse_command *c)
     char amount[32];
     if (store_person_by_id(ctx->s, e.person_id, &member) != 1)
         return -1;
-    struct template_var cv[] = {{"cmd", cmd_word(ctx, e.kind)},
+    struct template_var cv[] = {{"cmd", domain_cmd_word(ctx, e.kind)},
                                 {"amount", format_rupiah(e.amount, amount, sizeof amount)},
                                 {"ref", e.ref},
                                 {"name", member.name}};
-    ledger_reply(ctx, "confirm_ok", cv, 4);
-    char text[512];
-    templates_render(ctx->p->tpl, pipeline_language(ctx->p, &member), "confirmed_notice", cv, 4,
-                     text, sizeof text);
-    if (!member.opted_out && member.id != ctx->who->id &&
-        pipeline_queue_to(ctx->p, ctx->s, &member, text, "notice", NULL, ctx->message_id, ctx->now,
-                          0) < 0)
+    domain_reply(ctx, "confirm_ok", cv, 4);
+    if (!member.opted_out && member.id != ctx->actor->id &&
+        domain_notify(ctx, &member, "notice", NULL, "confirmed_notice", cv, 4) != 0)
         return -1;
     return 0;
 }
 
-static int do_cancel(struct ledger_ctx *ctx, const struct parse_command *c)
+int domain_cancel(struct domain_ctx *ctx, const char *ref)
 {
     struct store_entry e;
-    int rc = store_entry_by_ref(ctx->s, c->ref, &e);
+    int rc = store_entry_by_ref(ctx->s, ref, &e);
     if (rc < 0)
         return -1;
     /* Her own: what she wrote herself, or what she recorded for someone. An entry staff
      * recorded on her behalf is the staff's to undo, not hers. */
-    bool own = rc == 1 &&
-               ((e.person_id == ctx->who->id && !e.recorded_by) || e.recorded_by == ctx->who->id);
-    bool staff =
-        rc == 1 && can_confirm(ctx->who) && store_staff_covers(ctx->s, ctx->who, e.group_id);
-    struct template_var v[] = {{"ref", c->ref}};
+    bool own = rc == 1 && ((e.person_id == ctx->actor->id && !e.recorded_by) ||
+                           e.recorded_by == ctx->actor->id);
+    bool staff = rc == 1 && domain_can_confirm(ctx->actor) &&
+                 store_staff_covers(ctx->s, ctx->actor, e.group_id);
+    struct template_var v[] = {{"ref", ref}};
     if (rc == 0 || (!own && !staff)) {
-        ledger_reply(ctx, "ref_not_found", v, 1);
-        ctx->errors++;
+        domain_refuse(ctx, "ref_not_found", v, 1);
         return 0;
     }
     if (strcmp(e.status, "cancelled") == 0) {
-        ledger_reply(ctx, "cancel_already", v, 1);
+        domain_reply(ctx, "cancel_already", v, 1);
         return 0;
     }
     if (!staff && ctx->now - e.created_at > CANCEL_WINDOW) {
-        ledger_reply(ctx, "cancel_too_late", v, 1);
-        ctx->errors++;
+        domain_refuse(ctx, "cancel_too_late", v, 1);
         return 0;
     }
-    if (store_entry_set_status(ctx->s, e.id, "cancelled", ctx->who->id, ctx->now) != 0)
+    if (store_entry_set_status(ctx->s, e.id, "cancelled", ctx->actor->id, ctx->now) != 0)
         return -1;
     if (e.loan_id && store_loan_reallocate(ctx->s, e.loan_id) != 0)
         return -1;
     char amount[32];
     struct template_var cv[] = {{"ref", e.ref},
-                                {"cmd", cmd_word(ctx, e.kind)},
+                                {"cmd", domain_cmd_word(ctx, e.kind)},
                                 {"amount", format_rupiah(e.amount, amount, sizeof amount)}};
-    ledger_reply(ctx, "cancel_ok", cv, 3);
+    domain_reply(ctx, "cancel_ok", cv, 3);
     return 0;
 }
 
-static int tz_of(struct ledger_ctx *ctx, const char *tz)
+static int do_balance(struct domain_ctx *ctx)
 {
-    int secs;
-    return format_parse_tz(tz, &secs) == 0 ? secs : ctx->p->default_tz;
-}
-
-static int do_balance(struct ledger_ctx *ctx)
-{
-    struct store_person *who = ctx->who;
-    int tz = tz_of(ctx, who->group_tz);
+    struct store_person *who = ctx->actor;
+    int tz = domain_tz(ctx->d, who->group_tz);
     int64_t from = format_week_start(ctx->now, tz), sales = 0, expenses = 0;
     int64_t savings = store_savings_total(ctx->s, who->id);
     struct store_loan loan;
@@ -353,31 +293,29 @@ static int do_balance(struct ledger_ctx *ctx)
         {"expenses", format_rupiah(expenses, ex, sizeof ex)},
         {"net", format_rupiah(sales - expenses, net, sizeof net)},
     };
-    ledger_reply(ctx, has_loan ? "balance" : "balance_no_loan", v, sizeof v / sizeof v[0]);
+    domain_reply(ctx, has_loan ? "balance" : "balance_no_loan", v, sizeof v / sizeof v[0]);
     return 0;
 }
 
-static int do_report(struct ledger_ctx *ctx, const struct parse_command *c)
+static int do_report(struct domain_ctx *ctx, const struct parse_command *c)
 {
-    if (!is_staff(ctx->who))
+    if (!domain_is_staff(ctx->actor))
         return refuse(ctx, "report");
-    if (!c->group[0] && !ctx->who->group_id) { /* an admin of no one group must name one */
-        ledger_reply(ctx, "report_need_group", NULL, 0);
-        ctx->errors++;
+    if (!c->group[0] && !ctx->actor->group_id) { /* an admin of no one group must name one */
+        domain_refuse(ctx, "report_need_group", NULL, 0);
         return 0;
     }
     struct store_group g;
     int rc = c->group[0] ? store_group_by_code(ctx->s, c->group, &g)
-                         : store_group_by_id(ctx->s, ctx->who->group_id, &g);
+                         : store_group_by_id(ctx->s, ctx->actor->group_id, &g);
     if (rc < 0)
         return -1;
     struct template_var gv[] = {{"group", c->group}};
-    if (rc == 0 || !store_staff_covers(ctx->s, ctx->who, g.id)) {
-        ledger_reply(ctx, "group_not_found", gv, 1);
-        ctx->errors++;
+    if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, g.id)) {
+        domain_refuse(ctx, "group_not_found", gv, 1);
         return 0;
     }
-    int tz = tz_of(ctx, g.timezone);
+    int tz = domain_tz(ctx->d, g.timezone);
     int64_t from = format_week_start(ctx->now, tz);
     char today[11];
     format_date(ctx->now, tz, today, sizeof today);
@@ -398,12 +336,12 @@ static int do_report(struct ledger_ctx *ctx, const struct parse_command *c)
         {"arrears_members", arrears_n},
         {"arrears", format_rupiah(sum.arrears_amount, ar, sizeof ar)},
     };
-    ledger_reply(ctx, "report", v, sizeof v / sizeof v[0]);
+    domain_reply(ctx, "report", v, sizeof v / sizeof v[0]);
     return 0;
 }
 
 struct broadcast {
-    struct ledger_ctx *ctx;
+    struct domain_ctx *ctx;
     const char *body;
     int queued, failed;
 };
@@ -411,58 +349,50 @@ struct broadcast {
 static void broadcast_one(const struct store_person *to, void *arg)
 {
     struct broadcast *b = arg;
-    if (to->id == b->ctx->who->id)
+    if (to->id == b->ctx->actor->id)
         return;
-    if (pipeline_queue_to(b->ctx->p, b->ctx->s, to, b->body, "broadcast", NULL, b->ctx->message_id,
-                          b->ctx->now, 0) < 0)
+    struct template_var v[] = {{"text", b->body}};
+    if (domain_notify(b->ctx, to, "broadcast", NULL, NULL, v, 1) != 0)
         b->failed++;
     else
         b->queued++;
 }
 
-static int do_broadcast(struct ledger_ctx *ctx, const struct parse_command *c)
+int domain_broadcast(struct domain_ctx *ctx, const char *group_code, const char *body)
 {
-    if (!is_staff(ctx->who))
+    if (!domain_is_staff(ctx->actor))
         return refuse(ctx, "broadcast");
     struct store_group g;
-    int rc = store_group_by_code(ctx->s, c->target, &g);
+    int rc = store_group_by_code(ctx->s, group_code, &g);
     if (rc < 0)
         return -1;
-    struct template_var gv[] = {{"group", c->target}};
-    if (rc == 0 || !store_staff_covers(ctx->s, ctx->who, g.id)) {
-        ledger_reply(ctx, "group_not_found", gv, 1);
-        ctx->errors++;
+    struct template_var gv[] = {{"group", group_code}};
+    if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, g.id)) {
+        domain_refuse(ctx, "group_not_found", gv, 1);
         return 0;
     }
-    struct broadcast b = {ctx, c->body, 0, 0};
+    struct broadcast b = {ctx, body, 0, 0};
     if (store_each_reachable_member(ctx->s, g.id, broadcast_one, &b) < 0 || b.failed)
         return -1;
     char count[16];
     snprintf(count, sizeof count, "%d", b.queued);
     struct template_var v[] = {{"count", count}, {"group", g.code}};
-    ledger_reply(ctx, "broadcast_ok", v, 2);
+    domain_reply(ctx, "broadcast_ok", v, 2);
     return 0;
 }
 
-int ledger_apply(struct ledger_ctx *ctx, const struct parse_command *c)
+int ledger_apply(struct domain_ctx *ctx, const struct parse_command *c)
 {
-    struct store_person *who = ctx->who;
-    if (c->error != PARSE_ERR_OK) {
-        char key[48];
-        snprintf(key, sizeof key, "error_%s", parse_error_name(c->error));
-        ledger_reply(ctx, key, NULL, 0);
-        ctx->errors++;
-        return 0;
-    }
+    struct store_person *who = ctx->actor;
     switch (c->cmd) {
     case PARSE_CMD_HELP:
-        ledger_reply(ctx, who->role[0] ? "help" : "help_unregistered", NULL, 0);
+        domain_reply(ctx, who->role[0] ? "help" : "help_unregistered", NULL, 0);
         return 0;
     case PARSE_CMD_STOP:
-        ledger_reply(ctx, "stop_ok", NULL, 0);
+        domain_reply(ctx, "stop_ok", NULL, 0);
         return store_person_set_opted_out(ctx->s, who->id, true);
     case PARSE_CMD_START:
-        ledger_reply(ctx, "start_ok", NULL, 0);
+        domain_reply(ctx, "start_ok", NULL, 0);
         return store_person_set_opted_out(ctx->s, who->id, false);
     case PARSE_CMD_REGISTER:
         return do_register(ctx, c);
@@ -470,8 +400,7 @@ int ledger_apply(struct ledger_ctx *ctx, const struct parse_command *c)
         break;
     }
     if (!who->role[0]) { /* unregistered: the message is kept for staff */
-        ledger_reply(ctx, "not_registered", NULL, 0);
-        ctx->errors++;
+        domain_refuse(ctx, "not_registered", NULL, 0);
         return 0;
     }
     switch (c->cmd) {
@@ -484,29 +413,24 @@ int ledger_apply(struct ledger_ctx *ctx, const struct parse_command *c)
     case PARSE_CMD_REPAYMENT:
         return do_money(ctx, c, "repayment");
     case PARSE_CMD_CONFIRM:
-        return do_confirm(ctx, c);
+        return domain_confirm(ctx, c->ref);
     case PARSE_CMD_CANCEL:
-        return do_cancel(ctx, c);
+        return domain_cancel(ctx, c->ref);
     case PARSE_CMD_BALANCE:
         return do_balance(ctx);
     case PARSE_CMD_LANGUAGE:
         if (store_person_set_language(ctx->s, who->id, c->lang) != 0)
             return -1;
         snprintf(who->language, sizeof who->language, "%s", c->lang);
-        ctx->lang = pipeline_language(ctx->p, who);
-        ledger_reply(ctx, "language_ok", NULL, 0);
+        ctx->lang = domain_language(ctx->d, who);
+        domain_reply(ctx, "language_ok", NULL, 0);
         return 0;
     case PARSE_CMD_REPORT:
         return do_report(ctx, c);
     case PARSE_CMD_BROADCAST:
-        return do_broadcast(ctx, c);
-    case PARSE_CMD_ATTENDANCE:
-    case PARSE_CMD_ANSWER:
-    case PARSE_CMD_SESSION:
-        return training_apply(ctx, c);
+        return domain_broadcast(ctx, c->target, c->body);
     default:
-        ledger_reply(ctx, "error_unknown_command", NULL, 0);
-        ctx->errors++;
+        domain_refuse(ctx, "error_unknown_command", NULL, 0);
         return 0;
     }
 }

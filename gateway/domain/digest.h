@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-struct pipeline;
+struct domain;
+struct reach;
 struct store;
 
 struct digest_opts {
@@ -21,6 +22,7 @@ struct digest_opts {
 /* Builds the digests at o->now inside the caller's transaction of s. On SMS a digest is cut to
  * at most 3 segments. Returns how many digests were printed or queued, or -1 on a database
  * error. */
-int digest_run(const struct pipeline *p, struct store *s, const struct digest_opts *o);
+int digest_run(const struct domain *d, const struct reach *reach, struct store *s,
+               const struct digest_opts *o);
 
 #endif

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "csv.h"
 #include "format.h"
+#include "loans.h"
 #include "phone.h"
 #include "store.h"
 #include "store_io.h"
@@ -22,7 +23,6 @@
 
 #define IMPORT_MAX_BYTES (64L * 1024 * 1024)
 #define IMPORT_MAX_REPORTED 200 /* bad rows printed; the rest are counted */
-#define LOAN_MAX_INSTALMENTS 520
 #define AMOUNT_MAX 1000000000LL
 
 /* Valid UTF-8 without control characters; returns false and names the problem otherwise. */
@@ -376,50 +376,6 @@ static int member_row(struct import *im, const struct csv_record *r)
     return 0;
 }
 
-static bool leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && leap(y) ? 29 : days[m - 1];
-}
-
-/* Parses a calendar date "YYYY-MM-DD" (strictly: ten characters, a day the month has). */
-static bool date_ok(const char *s, int *y, int *m, int *d)
-{
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return false;
-    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    *m = (s[5] - '0') * 10 + (s[6] - '0');
-    *d = (s[8] - '0') * 10 + (s[9] - '0');
-    return *y >= 2000 && *y <= 2100 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
-}
-
-/* The due date of instalment i (from 0): weekly, 7 days apart; monthly, the same day of each
- * month as the first, or the month's last day when it is shorter (31 Jan, 28 Feb, 31 Mar). */
-static void due_date(int y, int m, int d, bool monthly, int i, char out[16])
-{
-    if (monthly) {
-        int months = (m - 1) + i;
-        int yy = y + months / 12, mm = months % 12 + 1;
-        int dd = d < month_days(yy, mm) ? d : month_days(yy, mm);
-        snprintf(out, 16, "%04u-%02u-%02u", (unsigned)yy % 10000u, (unsigned)mm % 100u,
-                 (unsigned)dd % 100u);
-        return;
-    }
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + 7 * i, .tm_hour = 12};
-    time_t t = timegm(&tm);
-    gmtime_r(&t, &tm);
-    snprintf(out, 16, "%04u-%02u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
-             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u);
-}
-
 static int loan_row(struct import *im, const struct csv_record *r)
 {
     char phone[PHONE_E164_MAX];
@@ -457,42 +413,27 @@ static int loan_row(struct import *im, const struct csv_record *r)
                "principal \"%s\" must be a whole number of rupiah, 1 to 1000000000, "
                "digits only",
                principal_s);
-    int64_t count = whole_number(count_s, LOAN_MAX_INSTALMENTS);
+    int64_t count = whole_number(count_s, LOANS_MAX_INSTALMENTS);
     if (!count)
         report(im, r->line, "instalments \"%s\" must be a whole number from 1 to %d", count_s,
-               LOAN_MAX_INSTALMENTS);
-    int64_t instalment = 0;
+               LOANS_MAX_INSTALMENTS);
+    struct loan_terms t = {.principal = principal, .instalments = (int)count};
     if (instalment_s[0]) {
-        instalment = whole_number(instalment_s, AMOUNT_MAX);
-        if (!instalment)
+        t.instalment = whole_number(instalment_s, AMOUNT_MAX);
+        if (!t.instalment)
             report(im, r->line, "instalment \"%s\" must be a whole number of rupiah, digits only",
                    instalment_s);
-    } else if (principal && count) {
-        instalment = principal / count;
-        if (!instalment)
-            report(im, r->line, "principal %lld is less than one rupiah per instalment",
-                   (long long)principal);
     }
-    /* The schedule sums to the principal: the last instalment takes what is left. A given
-     * instalment may be rounded (3 x 335000 for 1000000), so instalment x instalments may differ
-     * from the principal by up to half an instalment; more is a mistake in the file, or interest,
-     * which catat does not add (put the whole amount to repay in principal). */
-    if (principal && count && instalment && instalment_s[0]) {
-        int64_t total = instalment * count;
-        int64_t diff = total > principal ? total - principal : principal - total;
-        if (diff * 2 > instalment)
-            report(im, r->line,
-                   "instalment %lld x %lld instalments = %lld, which differs from principal %lld "
-                   "by more than half an instalment",
-                   (long long)instalment, (long long)count, (long long)total, (long long)principal);
-    }
+    char why[256];
+    if (principal && count && (t.instalment || !instalment_s[0]) &&
+        loans_check(&t, why, sizeof why) != 0)
+        report(im, r->line, "%s", why);
     lower(freq);
-    bool monthly = strcmp(freq, "monthly") == 0 || strcmp(freq, "bulanan") == 0;
+    t.monthly = strcmp(freq, "monthly") == 0 || strcmp(freq, "bulanan") == 0;
     bool weekly = strcmp(freq, "weekly") == 0 || strcmp(freq, "mingguan") == 0;
-    if (!monthly && !weekly)
+    if (!t.monthly && !weekly)
         report(im, r->line, "frequency \"%s\" must be weekly or monthly", freq);
-    int y = 0, m = 0, d = 0;
-    if (!date_ok(first_due, &y, &m, &d))
+    if (!loans_parse_date(first_due, &t.first_y, &t.first_m, &t.first_d))
         report(im, r->line, "first_due \"%s\" must be a date YYYY-MM-DD", first_due);
     if (im->bad != bad)
         return 1;
@@ -500,17 +441,14 @@ static int loan_row(struct import *im, const struct csv_record *r)
     struct store_io_instalment *schedule = calloc((size_t)count, sizeof *schedule);
     if (!schedule)
         return -1;
-    for (int i = 0; i < count; i++) {
-        due_date(y, m, d, monthly, i, schedule[i].due);
-        schedule[i].amount = i + 1 < count ? instalment : principal - instalment * (count - 1);
-    }
+    loans_schedule(&t, schedule);
     struct store_io_loan l = {
         .code = code,
-        .frequency = monthly ? "monthly" : "weekly",
+        .frequency = t.monthly ? "monthly" : "weekly",
         .first_due = first_due,
         .person_id = who.id,
         .principal = principal,
-        .instalment = instalment,
+        .instalment = t.instalment,
         .instalments = (int)count,
         .schedule = schedule,
     };

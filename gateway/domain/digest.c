@@ -5,7 +5,8 @@
 #include "config.h"
 #include "format.h"
 #include "log.h"
-#include "pipeline.h"
+#include "domain.h"
+#include "reach.h"
 #include "sms.h"
 #include "store.h"
 #include "store_training.h"
@@ -24,14 +25,14 @@ struct text {
 };
 
 /* Appends a rendered template as a new line. */
-static void line(struct text *t, const struct pipeline *p, const char *lang, const char *key,
+static void line(struct text *t, const struct domain *d, const char *lang, const char *key,
                  const struct template_var *v, size_t n)
 {
     if (t->used + 2 >= sizeof t->buf)
         return;
     if (t->used)
         t->buf[t->used++] = '\n';
-    int len = templates_render(p->tpl, lang, key, v, n, t->buf + t->used, sizeof t->buf - t->used);
+    int len = templates_render(d->tpl, lang, key, v, n, t->buf + t->used, sizeof t->buf - t->used);
     if (len < 0) {
         log_event(LOG_ERROR, "digest template missing", "key=%s lang=%s", key, lang);
         t->buf[t->used] = '\0';
@@ -76,7 +77,7 @@ static void cut_for_sms(char *text)
 
 struct arrears_ctx {
     struct text *t;
-    const struct pipeline *p;
+    const struct domain *d;
     const char *lang;
     int64_t today;
     int64_t total;
@@ -96,7 +97,7 @@ static void arrears_line(const char *name, const char *code, int64_t amount, con
                                {"code", code},
                                {"amount", format_rupiah(amount, amount_s, sizeof amount_s)},
                                {"days", days}};
-    line(a->t, a->p, a->lang, "digest_arrears_line", v, 4);
+    line(a->t, a->d, a->lang, "digest_arrears_line", v, 4);
 }
 
 static int64_t local_day(int64_t t, int tz)
@@ -106,7 +107,7 @@ static int64_t local_day(int64_t t, int tz)
 }
 
 /* A group's (group_id) or a network's (group_id 0) digest in lang. Returns 0 or -1. */
-static int scope_text(const struct pipeline *p, struct store *s, const char *lang, int64_t group_id,
+static int scope_text(const struct domain *dom, struct store *s, const char *lang, int64_t group_id,
                       int64_t network_id, const char *code, int tz, int64_t now, struct text *t)
 {
     struct store_digest d;
@@ -117,21 +118,21 @@ static int scope_text(const struct pipeline *p, struct store *s, const char *lan
     t->used = 0;
     t->buf[0] = '\0';
     struct template_var head[] = {{"group", code}, {"date", date}};
-    line(t, p, lang, group_id ? "digest_group" : "digest_network", head, 2);
+    line(t, dom, lang, group_id ? "digest_group" : "digest_network", head, 2);
     snprintf(n1, sizeof n1, "%d", d.registrations);
     snprintf(n2, sizeof n2, "%d", d.reports);
     struct template_var members[] = {{"count", n1}, {"reports", n2}};
-    line(t, p, lang, "digest_members", members, 2);
+    line(t, dom, lang, "digest_members", members, 2);
     struct template_var money[] = {{"sales", format_rupiah(d.sales, m1, sizeof m1)},
                                    {"expenses", format_rupiah(d.expenses, m2, sizeof m2)}};
-    line(t, p, lang, "digest_money", money, 2);
+    line(t, dom, lang, "digest_money", money, 2);
     snprintf(n1, sizeof n1, "%d", d.repayments_confirmed_n);
     snprintf(n2, sizeof n2, "%d", d.repayments_waiting_n);
     struct template_var repaid[] = {{"repaid", format_rupiah(d.repaid_confirmed, m1, sizeof m1)},
                                     {"count", n1},
                                     {"waiting", format_rupiah(d.repaid_waiting, m2, sizeof m2)},
                                     {"waiting_n", n2}};
-    line(t, p, lang, "digest_repaid", repaid, 4);
+    line(t, dom, lang, "digest_repaid", repaid, 4);
     /* Arrears: count and total first, then one line per member (the first cut on SMS). */
     struct text *lines = malloc(sizeof *lines);
     if (!lines)
@@ -140,7 +141,7 @@ static int scope_text(const struct pipeline *p, struct store *s, const char *lan
     lines->buf[0] = '\0';
     char today_s[16];
     format_date(now, tz, today_s, sizeof today_s);
-    struct arrears_ctx a = {lines, p, lang, local_day(now, tz), 0};
+    struct arrears_ctx a = {lines, dom, lang, local_day(now, tz), 0};
     int n = store_each_arrears(s, group_id, network_id, today_s, arrears_line, &a);
     if (n < 0) {
         free(lines);
@@ -150,7 +151,7 @@ static int scope_text(const struct pipeline *p, struct store *s, const char *lan
         snprintf(n1, sizeof n1, "%d", n);
         struct template_var ar[] = {{"count", n1},
                                     {"arrears", format_rupiah(a.total, m1, sizeof m1)}};
-        line(t, p, lang, "digest_arrears", ar, 2);
+        line(t, dom, lang, "digest_arrears", ar, 2);
         if (t->used + 1 + lines->used < sizeof t->buf) {
             t->buf[t->used++] = '\n';
             memcpy(t->buf + t->used, lines->buf, lines->used + 1);
@@ -160,16 +161,16 @@ static int scope_text(const struct pipeline *p, struct store *s, const char *lan
     free(lines);
     snprintf(n1, sizeof n1, "%d", d.attendance);
     struct template_var att[] = {{"count", n1}};
-    line(t, p, lang, "digest_attendance", att, 1);
+    line(t, dom, lang, "digest_attendance", att, 1);
     snprintf(n1, sizeof n1, "%d", d.not_understood);
     snprintf(n2, sizeof n2, "%d", d.failed);
     struct template_var prob[] = {{"count", n1}, {"failed", n2}};
-    line(t, p, lang, "digest_problems", prob, 2);
+    line(t, dom, lang, "digest_problems", prob, 2);
     return 0;
 }
 
 struct batch_text {
-    const struct pipeline *p;
+    const struct domain *d;
     const char *lang;
     struct text *t;
     int64_t participants, completed;
@@ -192,14 +193,14 @@ static void batch_session(const char *key, const char *sub, int64_t n, void *arg
     (void)sub;
     snprintf(present, sizeof present, "%lld", (long long)n);
     struct template_var v[] = {{"session", key}, {"present", present}};
-    line(b->t, b->p, b->lang, "digest_batch_session", v, 2);
+    line(b->t, b->d, b->lang, "digest_batch_session", v, 2);
 }
 
 /* Appends a batch's training figures. Returns 0 or -1. */
-static int batch_text(const struct pipeline *p, struct store *s, const char *lang,
+static int batch_text(const struct domain *d, struct store *s, const char *lang,
                       const struct store_batch *batch, const char *date, struct text *t)
 {
-    struct batch_text b = {p, lang, t, 0, 0};
+    struct batch_text b = {d, lang, t, 0, 0};
     if (store_training_tally(s, batch->id, STORE_TALLY_TOTALS, batch_total, &b) != 0)
         return -1;
     char count[24], done[24];
@@ -207,12 +208,13 @@ static int batch_text(const struct pipeline *p, struct store *s, const char *lan
     snprintf(done, sizeof done, "%lld", (long long)b.completed);
     struct template_var v[] = {
         {"batch", batch->code}, {"date", date}, {"count", count}, {"present", done}};
-    line(t, p, lang, "digest_batch", v, 4);
+    line(t, d, lang, "digest_batch", v, 4);
     return store_training_tally(s, batch->id, STORE_TALLY_SESSION, batch_session, &b);
 }
 
 struct run {
-    const struct pipeline *p;
+    const struct domain *d;
+    const struct reach *reach;
     struct store *s;
     const struct digest_opts *o;
     int hour;
@@ -236,34 +238,25 @@ static void send_to(const struct store_person *to, void *arg)
         r->failed = 1;
         return;
     }
-    const char *lang = pipeline_language(r->p, to);
-    if (scope_text(r->p, r->s, lang, r->group_id, r->network_id, r->code, r->tz, r->o->now, t) !=
+    const char *lang = domain_language(r->d, to);
+    if (scope_text(r->d, r->s, lang, r->group_id, r->network_id, r->code, r->tz, r->o->now, t) !=
         0) {
         free(t);
         r->failed = 1;
         return;
     }
-    const char *channel = to->channel[0]        ? to->channel
-                          : to->last_channel[0] ? to->last_channel
-                                                : r->p->default_channel;
-    if (strcmp(channel, "whatsapp") != 0)
+    if (reach_sms_sized(reach_channel(r->reach, to)))
         cut_for_sms(t->buf);
     char key[96], date[16];
     format_date(r->o->now, r->tz, date, sizeof date);
     snprintf(key, sizeof key, "digest:%s%lld:%lld:%s", r->scope,
              (long long)(r->group_id ? r->group_id : r->network_id), (long long)to->id, date);
-    int64_t id = pipeline_queue_to(r->p, r->s, to, t->buf, "digest", key, 0, r->o->now, 0);
+    int64_t id = reach_queue(r->reach, r->s, to, NULL, t->buf, "digest", key, 0, r->o->now, 0);
     free(t);
     if (id < 0)
         r->failed = 1;
     else if (id > 0)
         r->done++;
-}
-
-static int tz_of(const struct pipeline *p, const char *tz)
-{
-    int secs;
-    return format_parse_tz(tz, &secs) == 0 ? secs : p->default_tz;
 }
 
 static bool due(const struct run *r, int tz)
@@ -279,7 +272,7 @@ static bool due(const struct run *r, int tz)
 static void print_scope(struct run *r)
 {
     struct text *t = malloc(sizeof *t);
-    if (!t || scope_text(r->p, r->s, r->p->default_lang, r->group_id, r->network_id, r->code, r->tz,
+    if (!t || scope_text(r->d, r->s, r->d->default_lang, r->group_id, r->network_id, r->code, r->tz,
                          r->o->now, t) != 0) {
         free(t);
         r->failed = 1;
@@ -298,7 +291,7 @@ static void on_group(const struct store_group *g, void *arg)
     r->group_id = g->id;
     r->network_id = 0;
     r->code = g->code;
-    r->tz = tz_of(r->p, g->timezone);
+    r->tz = domain_tz(r->d, g->timezone);
     snprintf(r->scope, sizeof r->scope, "g");
     if (!due(r, r->tz))
         return;
@@ -317,7 +310,7 @@ static void on_network(int64_t id, const char *code, void *arg)
     r->group_id = 0;
     r->network_id = id;
     r->code = code;
-    r->tz = r->p->default_tz;
+    r->tz = r->d->default_tz;
     snprintf(r->scope, sizeof r->scope, "n");
     if (!due(r, r->tz))
         return;
@@ -337,7 +330,7 @@ struct trainer_run {
 static void trainer_batch(const struct store_batch *b, void *arg)
 {
     struct trainer_run *tr = arg;
-    if (batch_text(tr->r->p, tr->r->s, tr->lang, b, tr->date, tr->t) != 0)
+    if (batch_text(tr->r->d, tr->r->s, tr->lang, b, tr->date, tr->t) != 0)
         tr->r->failed = 1;
 }
 
@@ -346,25 +339,23 @@ static void on_trainer(const struct store_person *to, void *arg)
     struct run *r = arg;
     if (r->failed)
         return;
-    struct trainer_run tr = {r, pipeline_language(r->p, to), malloc(sizeof(struct text)), ""};
+    struct trainer_run tr = {r, domain_language(r->d, to), malloc(sizeof(struct text)), ""};
     if (!tr.t) {
         r->failed = 1;
         return;
     }
     tr.t->used = 0;
     tr.t->buf[0] = '\0';
-    format_date(r->o->now, r->p->default_tz, tr.date, sizeof tr.date);
+    format_date(r->o->now, r->d->default_tz, tr.date, sizeof tr.date);
     if (store_each_batch_of_trainer(r->s, to->id, trainer_batch, &tr) < 0)
         r->failed = 1;
-    const char *channel = to->channel[0]        ? to->channel
-                          : to->last_channel[0] ? to->last_channel
-                                                : r->p->default_channel;
     if (!r->failed && tr.t->used) {
-        if (strcmp(channel, "whatsapp") != 0)
+        if (reach_sms_sized(reach_channel(r->reach, to)))
             cut_for_sms(tr.t->buf);
         char key[96];
         snprintf(key, sizeof key, "digest:t:%lld:%s", (long long)to->id, tr.date);
-        int64_t id = pipeline_queue_to(r->p, r->s, to, tr.t->buf, "digest", key, 0, r->o->now, 0);
+        int64_t id =
+            reach_queue(r->reach, r->s, to, NULL, tr.t->buf, "digest", key, 0, r->o->now, 0);
         if (id < 0)
             r->failed = 1;
         else if (id > 0)
@@ -378,14 +369,14 @@ static void print_batch(const struct store_batch *b, void *arg)
     struct run *r = arg;
     struct text *t = malloc(sizeof *t);
     char date[16];
-    format_date(r->o->now, r->p->default_tz, date, sizeof date);
+    format_date(r->o->now, r->d->default_tz, date, sizeof date);
     if (!t) {
         r->failed = 1;
         return;
     }
     t->used = 0;
     t->buf[0] = '\0';
-    if (batch_text(r->p, r->s, r->p->default_lang, b, date, t) != 0)
+    if (batch_text(r->d, r->s, r->d->default_lang, b, date, t) != 0)
         r->failed = 1;
     else {
         fprintf(r->o->print, "%s\n\n", t->buf);
@@ -394,9 +385,14 @@ static void print_batch(const struct store_batch *b, void *arg)
     free(t);
 }
 
-int digest_run(const struct pipeline *p, struct store *s, const struct digest_opts *o)
+int digest_run(const struct domain *d, const struct reach *reach, struct store *s,
+               const struct digest_opts *o)
 {
-    struct run r = {.p = p, .s = s, .o = o, .hour = (int)config_get_long(p->cfg, "digest", "hour")};
+    struct run r = {.d = d,
+                    .reach = reach,
+                    .s = s,
+                    .o = o,
+                    .hour = (int)config_get_long(d->cfg, "digest", "hour")};
     if (store_each_group(s, 0, on_group, &r) < 0)
         return -1;
     if (!o->group && !r.failed) {
@@ -404,7 +400,7 @@ int digest_run(const struct pipeline *p, struct store *s, const struct digest_op
             return -1;
         if (o->print && store_each_batch(s, NULL, print_batch, &r) < 0)
             return -1;
-        if (o->send && due(&r, p->default_tz) && store_each_trainer(s, on_trainer, &r) < 0)
+        if (o->send && due(&r, d->default_tz) && store_each_trainer(s, on_trainer, &r) < 0)
             return -1;
     }
     if (r.failed)

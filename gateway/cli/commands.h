@@ -1,7 +1,9 @@
-/* commands.h - the subcommands of the catat tool; each lives in its own cmd_<name>.c. argv[0] is
- * the subcommand's name; each returns the process exit status. */
+/* commands.h - the subcommands of the catat tool, one per cmd_<name>.c, and the little they
+ * share (commands.c). argv[0] is the subcommand's name; each returns the process exit status. */
 #ifndef CATAT_COMMANDS_H
 #define CATAT_COMMANDS_H
+
+#include <stdint.h>
 
 int cmd_serve(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
@@ -13,12 +15,10 @@ int cmd_templates(int argc, char **argv);
 int cmd_remind(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 
-/* Shared option handling: finds "-c FILE" / "--config FILE" in argv (removing it) and returns
- * the path, or NULL. */
+/* Finds "-c FILE" / "--config FILE" in argv (removing it) and returns the path, or NULL. */
 const char *commands_config_option(int *argc, char **argv);
-
-#include <stdint.h>
 /* Parses the value of --now (ISO 8601 with offset) into *now; 0, or -1 after a message. */
 int commands_parse_now(const char *value, int64_t *now);
 

@@ -23,16 +23,6 @@ static int usage(bool help)
     return help ? 0 : 2;
 }
 
-/* Parses the options shared by remind and digest: --now TIME. Returns 0, or -1 after a message. */
-int commands_parse_now(const char *value, int64_t *now)
-{
-    if (!value || format_parse_time(value, now) != 0) {
-        fprintf(stderr, "catat: --now wants ISO 8601 time such as 2026-11-23T08:00:00+07:00\n");
-        return -1;
-    }
-    return 0;
-}
-
 int cmd_remind(int argc, char **argv)
 {
     const char *config_path = commands_config_option(&argc, argv);
@@ -63,7 +53,7 @@ int cmd_remind(int argc, char **argv)
     }
     int n = -1;
     if (store_begin(s) == 0) {
-        n = reminders_run(&rt.pipeline, s, now, dry_run ? stdout : NULL);
+        n = reminders_run(&rt.domain, &rt.reach, s, now, dry_run ? stdout : NULL);
         if (n >= 0 && !dry_run && store_commit(s) != 0)
             n = -1;
         if (n < 0 || dry_run)

@@ -64,7 +64,7 @@ int cmd_digest(int argc, char **argv)
     }
     int n = -1;
     if (store_begin(s) == 0) {
-        n = digest_run(&rt.pipeline, s, &o);
+        n = digest_run(&rt.domain, &rt.reach, s, &o);
         if (n >= 0 && store_commit(s) != 0)
             n = -1;
         if (n < 0)

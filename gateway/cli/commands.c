@@ -1,0 +1,31 @@
+/* commands.c - what the subcommands share: the -c option and --now. */
+#include "commands.h"
+
+#include "format.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *commands_config_option(int *argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < *argc; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < *argc) {
+            path = argv[i + 1];
+            memmove(&argv[i], &argv[i + 2], (size_t)(*argc - i - 2) * sizeof *argv);
+            *argc -= 2;
+            argv[*argc] = NULL;
+            i--;
+        }
+    }
+    return path;
+}
+
+int commands_parse_now(const char *value, int64_t *now)
+{
+    if (!value || format_parse_time(value, now) != 0) {
+        fprintf(stderr, "catat: --now wants ISO 8601 time such as 2026-11-23T08:00:00+07:00\n");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,12 @@
+/* training.h - the WhatsApp e-training: a trainer opens a session (SESI GT07 2) and its
+ * material goes to the batch; participants sign in (HADIR) and answer surveys (JAWAB). */
+#ifndef CATAT_TRAINING_H
+#define CATAT_TRAINING_H
+
+#include "domain.h"
+
+/* Carries out a session, attendance or answer command for ctx->actor: its reply and the session
+ * material as notices in ctx->fx. Returns 0, or -1 on a database error. */
+int training_apply(struct domain_ctx *ctx, const struct parse_command *c);
+
+#endif

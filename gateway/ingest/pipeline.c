@@ -1,0 +1,161 @@
+/* pipeline.c - one inbound message: stored once, parsed, applied, answered (product.md s. 2). */
+#include "pipeline.h"
+
+#include "channel.h"
+#include "config.h"
+#include "domain.h"
+#include "log.h"
+#include "parse.h"
+#include "parse_json.h"
+#include "reach.h"
+#include "store.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pipeline_init(struct pipeline *p, const struct config *cfg, const struct domain *d,
+                   const struct reach *r)
+{
+    p->d = d;
+    p->r = r;
+    p->replies_per_hour = (int)config_get_long(cfg, "server", "replies_per_hour");
+}
+
+int pipeline_prepare(const struct channel_inbound *in, struct pipeline_prepared *out)
+{
+    out->parse = NULL;
+    out->parsed_json = NULL;
+    if (in->media[0] && !in->text[0])
+        return 0;
+    size_t len = strlen(in->text);
+    out->parse = malloc(sizeof *out->parse);
+    if (!out->parse)
+        return -1;
+    parse_message(in->text, len, out->parse);
+    json_t *j = parse_result_to_json(in->text, len, out->parse);
+    json_t *cmds = j ? json_object_get(j, "commands") : NULL;
+    out->parsed_json = cmds ? json_dumps(cmds, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return 0;
+}
+
+void pipeline_prepared_free(struct pipeline_prepared *pre)
+{
+    if (!pre)
+        return;
+    free(pre->parse);
+    free(pre->parsed_json);
+    pre->parse = NULL;
+    pre->parsed_json = NULL;
+}
+
+/* The message's fate, as staff see it in exports. */
+static const char *message_status(const struct store_person *who, int errors,
+                                  const struct parse_result *r)
+{
+    if (!who->role[0] && errors)
+        return "unregistered";
+    for (int i = 0; i < r->n_commands; i++)
+        if (r->commands[i].error != PARSE_ERR_OK)
+            return "not_understood";
+    return errors ? "refused" : "ok";
+}
+
+int pipeline_inbound(const struct pipeline *p, struct store *s, const char *channel,
+                     const struct channel_inbound *in, const struct pipeline_prepared *pre,
+                     int64_t now, bool keep_reply, struct pipeline_result *out)
+{
+    *out = (struct pipeline_result){0};
+    struct store_inbound m = {
+        .channel = channel,
+        .provider_id = in->provider_id,
+        .phone = in->from,
+        .text = in->text,
+        .media = in->media,
+        .received_at = now,
+        .provider_at = in->at,
+    };
+    int64_t id = store_message_insert(s, &m);
+    if (id < 0)
+        return -1;
+    if (id == 0) { /* a provider's retry: acknowledged, neither stored nor answered again */
+        out->duplicate = true;
+        return 0;
+    }
+    out->message_id = id;
+    struct pipeline_prepared own = {0};
+    if (!pre) {
+        if (pipeline_prepare(in, &own) != 0)
+            return -1;
+        pre = &own;
+    }
+    struct store_person who;
+    struct domain_effects *fx = malloc(sizeof *fx);
+    if (!fx || store_person_touch(s, in->from, channel, now) != 0 ||
+        store_person_by_phone(s, in->from, &who) != 1) {
+        free(fx);
+        pipeline_prepared_free(&own);
+        return -1;
+    }
+    domain_effects_init(fx);
+    struct domain_ctx ctx;
+    domain_ctx_init(&ctx, p->d, s, &who, now, id, fx);
+    const char *status = "media";
+    int rc = 0;
+    if (!pre->parse) {
+        domain_reply(&ctx, "media", NULL, 0);
+    } else {
+        const struct parse_result *r = pre->parse;
+        for (int i = 0; i < r->n_commands && rc == 0; i++)
+            rc = domain_apply(&ctx, &r->commands[i]);
+        status = message_status(&who, fx->errors, r);
+        for (int i = 0; i < r->n_commands; i++)
+            out->parse_errors += r->commands[i].error != PARSE_ERR_OK;
+    }
+    if (rc == 0 && reach_queue_notices(p->r, s, fx, id, now) < 0)
+        rc = -1;
+    /* An auto-responder talking to us would loop for ever: cap replies per sender per hour. */
+    int recent = rc == 0 && p->replies_per_hour && fx->reply[0]
+                     ? store_replies_since(s, who.phone, now - 3600)
+                     : 0;
+    if (recent < 0) {
+        rc = -1;
+    } else if (rc == 0 && p->replies_per_hour && recent >= p->replies_per_hour) {
+        status = "limited";
+        out->limited = true;
+        log_event(LOG_WARN, "reply limit reached", "channel=%s replies_last_hour=%d", channel,
+                  recent);
+    } else if (rc == 0 && fx->reply[0]) {
+        /* Reply on the channel the message came in on, whatever the person's preference. */
+        if (reach_queue(p->r, s, &who, channel, fx->reply, "reply", NULL, id, now, 0) < 0)
+            rc = -1;
+        else
+            out->replied = true;
+        if (rc == 0 && keep_reply && !(out->reply = strdup(fx->reply)))
+            rc = -1;
+    }
+    if (rc == 0 && store_message_set_status(s, id, status, pre->parsed_json) != 0)
+        rc = -1;
+    domain_effects_free(fx);
+    free(fx);
+    pipeline_prepared_free(&own);
+    return rc;
+}
+
+int pipeline_status(struct store *s, const char *channel, const struct channel_status *st)
+{
+    static const char *const names[] = {
+        [CHANNEL_DELIVERY_SENT] = "sent",
+        [CHANNEL_DELIVERY_DELIVERED] = "delivered",
+        [CHANNEL_DELIVERY_READ] = "read",
+        [CHANNEL_DELIVERY_FAILED] = "failed",
+    };
+    int n = store_outbox_apply_status(s, channel, st->provider_id, names[st->delivery],
+                                      st->error[0] ? st->error : NULL);
+    if (n == 0)
+        log_event(LOG_INFO, "status for an unknown message", "channel=%s status=%s", channel,
+                  names[st->delivery]);
+    return n < 0 ? -1 : 0;
+}
