@@ -983,7 +983,7 @@ static size_t keyword_prefix(const char *w, size_t len, enum parse_cmd *cmd)
 static void seg_parse(struct parser *p, struct parse_command *c)
 {
     const struct seg *g = &p->seg;
-    size_t i = 0; /* *c is all zero already: parse_message cleared the result */
+    size_t i = 0; /* *c is all zero already: parser_close_segment cleared it */
     while (i < g->len && !is_alnum((unsigned char)g->buf[i]) && g->buf[i] != '?')
         i++;
     if (i < g->len && g->buf[i] == '?') {
@@ -1068,6 +1068,7 @@ static void parser_close_segment(struct parser *p, size_t end)
         return;
     }
     struct parse_command *c = &r->commands[r->n_commands];
+    memset(c, 0, sizeof(*c));
     seg_parse(p, c);
     /* Lines after a broadcast that start with no keyword belong to its body. */
     if (broadcast_continues(p, last, c, end)) {
@@ -1088,7 +1089,10 @@ void parse_message(const char *text, size_t len, struct parse_result *out)
     p.pending_target[0] = '\0';
     p.any_visible = false;
     p.done = false;
-    memset(out, 0, sizeof(*out));
+    /* Only the commands used are cleared (parser_close_segment): the whole ~9 KB result was a
+     * fifth of the time of a short message. */
+    out->n_commands = 0;
+    out->truncated = false;
     seg_reset(&p.seg, 0);
     const unsigned char *s = (const unsigned char *)p.text;
     size_t i = 0;
@@ -1129,6 +1133,7 @@ void parse_message(const char *text, size_t len, struct parse_result *out)
         parser_close_segment(&p, p.len);
     if (out->n_commands == 0) {
         out->n_commands = 1;
+        memset(&out->commands[0], 0, sizeof(out->commands[0]));
         out->commands[0].error = p.any_visible ? PARSE_ERR_UNKNOWN_COMMAND : PARSE_ERR_EMPTY;
     }
 }

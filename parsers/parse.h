@@ -87,7 +87,8 @@ struct parse_result {
     bool truncated; /* more commands were present than PARSE_MAX_COMMANDS */
 };
 
-/* Parses len bytes of text into *out (caller-owned; fully overwritten). Never fails. */
+/* Parses len bytes of text into *out (caller-owned): n_commands, truncated and commands[0 ..
+ * n_commands) are overwritten, the commands beyond are left as they were. Never fails. */
 void parse_message(const char *text, size_t len, struct parse_result *out);
 
 /* "sale", "" for PARSE_CMD_NONE; "unknown_command", "" for PARSE_ERR_OK. Static strings. */

@@ -1,4 +1,5 @@
-/* fuzz_parse.c - libFuzzer target: the message parser, its JSON, and phone normalisation. */
+/* fuzz_parse.c - libFuzzer target: the message parser, its JSON (jansson and the direct writer,
+ * which must agree byte for byte), and phone normalisation. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,6 +38,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!back)
                 abort(); /* our output must always be valid JSON */
             json_decref(back);
+            /* the direct writer: the same bytes, and a prefix when the buffer is short */
+            size_t n = strlen(s);
+            char *w = malloc(n + 1);
+            if (w) {
+                if (parse_result_write_json(text, size, &r, w, n + 1) != n || memcmp(w, s, n + 1))
+                    abort();
+                size_t half = n / 2 + 1;
+                if (parse_result_write_json(text, size, &r, w, half) != n ||
+                    memcmp(w, s, half - 1) != 0 || w[half - 1] != '\0')
+                    abort();
+                free(w);
+            }
+            char *cmds = json_dumps(json_object_get(j, "commands"), JSON_COMPACT);
+            char *fast = parse_commands_dumps(&r);
+            if (cmds && fast && strcmp(cmds, fast) != 0)
+                abort();
+            free(fast);
+            free(cmds);
             free(s);
         }
         json_decref(j);
