@@ -10,7 +10,6 @@
 #include "reach.h"
 #include "store.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +33,8 @@ int pipeline_prepare(const struct channel_inbound *in, struct pipeline_prepared 
     if (!out->parse)
         return -1;
     parse_message(in->text, len, out->parse);
-    json_t *j = parse_result_to_json(in->text, len, out->parse);
-    json_t *cmds = j ? json_object_get(j, "commands") : NULL;
-    out->parsed_json = cmds ? json_dumps(cmds, JSON_COMPACT) : NULL;
-    json_decref(j);
-    return 0;
+    out->parsed_json = parse_commands_dumps(out->parse);
+    return out->parsed_json ? 0 : -1;
 }
 
 void pipeline_prepared_free(struct pipeline_prepared *pre)

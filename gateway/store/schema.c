@@ -98,5 +98,30 @@ const char *const store_migrations[] = {
      * a channel with nothing due no longer walks every row queued for the other channels. */
     "CREATE INDEX outbox_due_channel ON outbox(status, channel, next_at);"
     "DROP INDEX outbox_due;",
+    /* 4: CHECK constraints written as IN lists make SQLite build an ephemeral table for the
+     * list on every insert or update of the row (a fifth of the writer's time per message); the
+     * same rules as OR chains are checked inline. Only the constraint text changes, not the
+     * stored format, so the schema is edited in place (the SQLite documentation's procedure for
+     * changing a CHECK constraint; store_migrate bumps schema_version). */
+    "PRAGMA writable_schema=ON;"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK(role IN "
+    "(''member'',''treasurer'',''facilitator'',''trainer'',''admin''))',"
+    " 'CHECK(role = ''member'' OR role = ''treasurer'' OR role = ''facilitator'' OR role = "
+    "''trainer'' OR role = ''admin'')')"
+    " WHERE type = 'table' AND name = 'people';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK(status IN "
+    "(''queued'',''sending'',''sent'',''delivered'',''read'',''failed'',''dropped''))',"
+    " 'CHECK(status = ''queued'' OR status = ''sending'' OR status = ''sent'' OR status = "
+    "''delivered'' OR status = ''read'' OR status = ''failed'' OR status = ''dropped'')')"
+    " WHERE type = 'table' AND name = 'outbox';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK(kind IN "
+    "(''sale'',''expense'',''savings'',''repayment''))',"
+    " 'CHECK(kind = ''sale'' OR kind = ''expense'' OR kind = ''savings'' OR kind = ''repayment'')')"
+    " WHERE type = 'table' AND name = 'entries';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK(status IN "
+    "(''reported'',''confirmed'',''cancelled''))',"
+    " 'CHECK(status = ''reported'' OR status = ''confirmed'' OR status = ''cancelled'')')"
+    " WHERE type = 'table' AND name = 'entries';"
+    "PRAGMA writable_schema=OFF;",
     NULL,
 };

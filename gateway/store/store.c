@@ -106,16 +106,22 @@ void store_close(struct store *s)
     free(s);
 }
 
-int store_schema_version(struct store *s)
+/* The integer a PRAGMA answers, or -1. */
+static int pragma_int(struct store *s, const char *pragma)
 {
     sqlite3_stmt *st;
     int v = -1;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, pragma, -1, &st, NULL) != SQLITE_OK)
         return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+int store_schema_version(struct store *s)
+{
+    return pragma_int(s, "PRAGMA user_version");
 }
 
 int store_migrate(struct store *s)
@@ -136,7 +142,13 @@ int store_migrate(struct store *s)
         snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
         if (exec(s, "BEGIN IMMEDIATE") != 0)
             return -1;
-        if (exec(s, store_migrations[v]) != 0 || exec(s, bump) != 0) {
+        /* Every migration bumps the schema cookie, so that other connections reread the
+         * schema (needed after an in-place edit of a constraint, harmless otherwise). */
+        int cookie = pragma_int(s, "PRAGMA schema_version");
+        char bump_cookie[64];
+        snprintf(bump_cookie, sizeof bump_cookie, "PRAGMA schema_version=%d;", cookie + 1);
+        if (cookie < 0 || exec(s, store_migrations[v]) != 0 || exec(s, bump) != 0 ||
+            exec(s, bump_cookie) != 0) {
             exec(s, "ROLLBACK");
             return -1;
         }
