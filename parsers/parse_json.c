@@ -69,6 +69,7 @@ json_t *parse_command_to_json(const struct parse_command *c)
     PUT(unit);
     PUT(item);
     PUT(ref);
+    PUT(member);
     PUT(name);
     PUT(group);
     PUT(session);
