@@ -49,7 +49,8 @@ static size_t money_multiplier_at(const char *p, const char *end, int64_t *mult)
     size_t left = (size_t)(end - p);
     for (size_t i = 0; i < sizeof(mults) / sizeof(mults[0]); i++) {
         size_t l = mults[i].len;
-        if (left >= l && memcmp(p, mults[i].word, l) == 0 && (left == l || !money_alpha(p[l]))) {
+        if (left >= l && p[0] == mults[i].word[0] && memcmp(p, mults[i].word, l) == 0 &&
+            (left == l || !money_alpha(p[l]))) {
             *mult = mults[i].mult;
             return l;
         }
@@ -104,7 +105,7 @@ static bool money_letters_start(const char *p, const char *end)
     size_t left = (size_t)(end - p);
     for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
         size_t l = strlen(starts[i]);
-        if (left >= l && memcmp(p, starts[i], l) == 0)
+        if (left >= l && p[0] == starts[i][0] && memcmp(p, starts[i], l) == 0)
             return true;
     }
     return false;
