@@ -43,12 +43,14 @@ static size_t money_multiplier_at(const char *p, const char *end, int64_t *mult)
         const char *word;
         size_t len;
         int64_t mult;
-    } mults[] = {{"juta", 4, 1000000}, {"jt", 2, 1000000}, {"ribu", 4, 1000},
-                 {"rebu", 4, 1000},    {"rb", 2, 1000},    {"k", 1, 1000}};
+    } mults[] = {{"juta", 4, 1000000}, {"jt", 2, 1000000}, {"yuto", 4, 1000000},
+                 {"ribu", 4, 1000},    {"rebu", 4, 1000},  {"rb", 2, 1000},
+                 {"ewu", 3, 1000},     {"k", 1, 1000}}; /* yuto, ewu (èwu): Javanese */
     size_t left = (size_t)(end - p);
     for (size_t i = 0; i < sizeof(mults) / sizeof(mults[0]); i++) {
         size_t l = mults[i].len;
-        if (left >= l && memcmp(p, mults[i].word, l) == 0 && (left == l || !money_alpha(p[l]))) {
+        if (left >= l && p[0] == mults[i].word[0] && memcmp(p, mults[i].word, l) == 0 &&
+            (left == l || !money_alpha(p[l]))) {
             *mult = mults[i].mult;
             return l;
         }
@@ -96,13 +98,14 @@ bool money_is_unit(const char *s, size_t len)
  * "17an", "2gelas"), an item word rather than a bad amount. */
 static bool money_letters_start(const char *p, const char *end)
 {
-    static const char *const starts[] = {
-        "rb",      "ribu", "rebu", "k",    "jt",     "juta",  "x",   "rp",    "idr",  "bks",
-        "bungkus", "pcs",  "buah", "biji", "lembar", "botol", "pak", "porsi", "ikat", "liter"};
+    static const char *const starts[] = {"rb",      "ribu",  "rebu", "ewu",  "k",      "jt",
+                                         "juta",    "yuto",  "x",    "rp",   "idr",    "bks",
+                                         "bungkus", "pcs",   "buah", "biji", "lembar", "botol",
+                                         "pak",     "porsi", "ikat", "liter"};
     size_t left = (size_t)(end - p);
     for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
         size_t l = strlen(starts[i]);
-        if (left >= l && memcmp(p, starts[i], l) == 0)
+        if (left >= l && p[0] == starts[i][0] && memcmp(p, starts[i], l) == 0)
             return true;
     }
     return false;
@@ -320,6 +323,7 @@ enum money_status money_parse(const char *s, size_t len, struct money *out)
         /* a unit price on its own: "@15rb" */
         enum money_status st = money_price(p + 1, end, &out->amount, &out->marked);
         out->marked = true;
+        out->unit_price = true;
         return st;
     }
     return money_price(p, end, &out->amount, &out->marked);

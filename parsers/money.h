@@ -20,19 +20,21 @@ enum money_kind {
 
 struct money {
     enum money_kind kind;
-    int64_t amount; /* rupiah, the total */
-    int qty;        /* 0 = none */
-    bool marked;    /* prefix, multiplier, thousands groups, or a unit price: surely money */
+    int64_t amount;  /* rupiah, the total */
+    int qty;         /* 0 = none */
+    bool marked;     /* prefix, multiplier, thousands groups, or a unit price: surely money */
+    bool unit_price; /* a price per unit on its own ("@15rb", "x 15rb"): a quantity elsewhere in
+                        the command multiplies it */
     size_t unit_off, unit_len; /* MONEY_QTY: the unit word inside the token */
 };
 
 /* Parses one token (lower-case ASCII, no spaces; s borrowed, len bytes) into *out. Grammar:
  * [rp|rp.|idr] digits with ./, thousands groups [,00|,-] | digits[.,digits] multiplier
- * (rb ribu rebu k jt juta) [compound: digits [smaller multiplier]]... | qty (x|@) amount |
+ * (rb ribu rebu ewu k jt juta yuto) [compound: digits [smaller multiplier]]... | qty (x|@) amount |
  * (x|@) amount | qty unit-word. Returns the status; *out is meaningful for MONEY_OK. */
 enum money_status money_parse(const char *s, size_t len, struct money *out);
 
-/* True when the lower-case word is a multiplier on its own: rb ribu rebu k jt juta. */
+/* True when the lower-case word is a multiplier on its own: rb ribu rebu ewu k jt juta yuto. */
 bool money_is_multiplier(const char *s, size_t len);
 
 /* True when the lower-case word is a currency prefix on its own: rp rp. idr. */

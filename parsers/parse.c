@@ -28,6 +28,7 @@ struct token {
     size_t start; /* offset in seg->buf */
     bool hash;    /* written as "#CODE" after a space */
     bool used;    /* consumed by an amount or a field */
+    bool neg;     /* a number written with a minus sign after a space: "TABUNG -10rb" */
 };
 
 struct args {
@@ -45,6 +46,8 @@ struct parser {
     bool body_full;    /* and its body is full: continuation lines change nothing */
     char pending_target[sizeof(((struct parse_command *)0)->target)]; /* target of a broadcast whose
                                                                          body has not started yet */
+    struct token more_refs[PARSE_MAX_COMMANDS]; /* further codes of the last KONFIRM */
+    int n_more_refs;
     bool any_visible;
     bool done;
 };
@@ -297,6 +300,9 @@ static void args_split(const struct seg *g, size_t from, struct args *a)
         t->used = false;
         /* "#MAWAR" after a space (or at the start of the arguments) marks a code */
         t->hash = s >= 2 && s > from && g->buf[s - 1] == '#' && g->buf[s - 2] == ' ';
+        /* "-10rb" after a space is a negative amount; "TABUNG-10rb" is a separator */
+        t->neg = s >= 2 && s - 1 > from && g->buf[s - 1] == '-' && g->buf[s - 2] == ' ' &&
+                 is_digit((unsigned char)g->buf[s]);
     }
 }
 
@@ -527,6 +533,8 @@ static int amount_read(struct args *a, int i, struct amount_part *part)
     part->unit_len = unit_len;
     if (part->st == MONEY_NOT)
         return i;
+    if (t->neg) /* amounts are 1 rupiah or more: a minus sign is no separator here */
+        part->st = MONEY_BAD;
     for (int k = i; k <= j; k++)
         a->tok[k].used = true;
     if (unit_tok >= 0)
@@ -658,6 +666,14 @@ static void amount_pick(struct args *a, struct parse_command *c)
         } else if (q->unit_tok >= 0) {
             field_set(c->unit, sizeof(c->unit), &a->tok[q->unit_tok], FIELD_LOWER);
         }
+        /* "2 porsi pecel @ 10.000": the unit price times the quantity is the amount */
+        if (amt->m.unit_price && c->qty > 0) {
+            if (c->amount > PARSE_AMOUNT_MAX / c->qty) {
+                c->error = PARSE_ERR_AMOUNT_TOO_LARGE;
+                return;
+            }
+            c->amount *= c->qty;
+        }
     }
 }
 
@@ -673,11 +689,15 @@ static void cmd_money(struct args *a, struct parse_command *c)
         return;
     }
     if (c->cmd == PARSE_CMD_SALE || c->cmd == PARSE_CMD_EXPENSE) {
+        /* a multiplier word is never an item: "30 ewu krupuk" */
+        for (int i = 0; i < a->n; i++)
+            if (money_is_multiplier(a->tok[i].s, a->tok[i].len))
+                a->tok[i].used = true;
         field_join(c->item, sizeof(c->item), a, FIELD_LOWER, false);
         return;
     }
-    /* repayment, savings: a loan or member code (a word with a digit) is the ref; not an
-     * ordinal ("angsuran ke-3", "minggu ke-2") */
+    /* repayment, savings, withdrawal: a loan or member code (a word with a digit) is the ref; not
+     * an ordinal ("angsuran ke-3", "minggu ke-2") */
     for (int i = 0; i < a->n; i++) {
         const struct token *t = &a->tok[i];
         bool ordinal =
@@ -865,6 +885,26 @@ static bool body_copy(char *dst, size_t dstsz, const char *text, size_t from, si
     return false;
 }
 
+/* KONFIRM K7QX M4TP: the first reference code goes into c, the others wait in p->more_refs to
+ * become confirms of their own (parser_emit). "dan" / "and" between codes are skipped. */
+static void cmd_confirm(struct parser *p, const struct args *a, struct parse_command *c)
+{
+    for (int i = 0; i < a->n; i++) {
+        const struct token *t = &a->tok[i];
+        if (word_is(t, "dan") || word_is(t, "and"))
+            continue;
+        if (c->ref[0] == '\0') {
+            field_set(c->ref, sizeof(c->ref), t, FIELD_UPPER);
+        } else if (p->n_more_refs < PARSE_MAX_COMMANDS) {
+            p->more_refs[p->n_more_refs].s = t->s;
+            p->more_refs[p->n_more_refs].len = t->len;
+            p->n_more_refs++;
+        }
+    }
+    if (c->ref[0] == '\0')
+        c->error = PARSE_ERR_MISSING_REF;
+}
+
 /* Parses the arguments of the command c->cmd, from seg->buf[from], into c. */
 static void seg_parse_args(struct parser *p, struct parse_command *c, size_t from)
 {
@@ -880,6 +920,7 @@ static void seg_parse_args(struct parser *p, struct parse_command *c, size_t fro
     case PARSE_CMD_EXPENSE:
     case PARSE_CMD_REPAYMENT:
     case PARSE_CMD_SAVINGS:
+    case PARSE_CMD_WITHDRAWAL:
         cmd_money(&a, c);
         break;
     case PARSE_CMD_ATTENDANCE:
@@ -893,16 +934,28 @@ static void seg_parse_args(struct parser *p, struct parse_command *c, size_t fro
         cmd_answer(&a, c);
         break;
     case PARSE_CMD_CANCEL:
-    case PARSE_CMD_CONFIRM:
+        if (a.n > 0 && (word_is(&a.tok[0], "sesi") || word_is(&a.tok[0], "session"))) {
+            /* BATAL SESI GT07, CANCEL SESSION GT07: the trainer undoes a session */
+            c->cmd = PARSE_CMD_SESSION_CANCEL;
+            if (a.n > 1)
+                field_set(c->target, sizeof(c->target), &a.tok[1], FIELD_UPPER);
+            else
+                c->error = PARSE_ERR_MISSING_TARGET;
+            break;
+        }
         if (a.n > 0)
             field_set(c->ref, sizeof(c->ref), &a.tok[0], FIELD_UPPER);
         else
             c->error = PARSE_ERR_MISSING_REF;
         break;
+    case PARSE_CMD_CONFIRM:
+        cmd_confirm(p, &a, c);
+        break;
     case PARSE_CMD_LANGUAGE:
         cmd_language(&a, c);
         break;
     case PARSE_CMD_REPORT:
+    case PARSE_CMD_ARREARS:
         if (a.n > 0)
             field_set(c->group, sizeof(c->group), &a.tok[0], FIELD_UPPER);
         break;
@@ -948,7 +1001,7 @@ static void seg_parse_args(struct parser *p, struct parse_command *c, size_t fro
         field_set(c->target, sizeof(c->target), &a.tok[0], FIELD_UPPER);
         field_set(c->session, sizeof(c->session), &a.tok[1], FIELD_UPPER);
         break;
-    default: /* balance, help, stop, start: trailing words are ignored */
+    default: /* balance, yes, help, stop, start: trailing words are ignored */
         break;
     }
     if (c->error != PARSE_ERR_OK) { /* a command carries an error instead of a result */
@@ -979,18 +1032,46 @@ static size_t keyword_prefix(const char *w, size_t len, enum parse_cmd *cmd)
     return 0;
 }
 
-/* Parses the normalised command in p->seg into c. */
-static void seg_parse(struct parser *p, struct parse_command *c)
+/* A member code standing before the keyword on a shared handset ("B0002 JUAL 45rb"): a word of
+ * letters and digits, starting with a letter, then a keyword (or '?'). Returns where the keyword
+ * starts and sets *code_len, or returns 0. */
+static size_t member_code_at(const struct seg *g, size_t w, size_t *code_len)
+{
+    size_t i = w, digits = 0;
+    if (i >= g->len || g->buf[i] < 'a' || g->buf[i] > 'z')
+        return 0;
+    while (i < g->len && is_alnum((unsigned char)g->buf[i])) {
+        if (is_digit((unsigned char)g->buf[i]))
+            digits++;
+        i++;
+    }
+    size_t len = i - w;
+    if (digits == 0 || len >= sizeof(((struct parse_command *)0)->member))
+        return 0;
+    while (i < g->len && strchr(" #*.:,-", g->buf[i]) && g->buf[i] != '\0')
+        i++;
+    if (i >= g->len)
+        return 0;
+    if (g->buf[i] != '?') {
+        size_t k = i;
+        while (k < g->len && is_letter((unsigned char)g->buf[k]))
+            k++;
+        if (keyword_lookup(g->buf + i, k - i, NULL) == PARSE_CMD_NONE)
+            return 0;
+    }
+    *code_len = len;
+    return i;
+}
+
+/* Parses the normalised command in p->seg, from its first word w, into c. */
+static void seg_parse_command(struct parser *p, struct parse_command *c, size_t w)
 {
     const struct seg *g = &p->seg;
-    size_t i = 0; /* *c is all zero already: parser_close_segment cleared it */
-    while (i < g->len && !is_alnum((unsigned char)g->buf[i]) && g->buf[i] != '?')
-        i++;
+    size_t i = w;
     if (i < g->len && g->buf[i] == '?') {
         c->cmd = PARSE_CMD_HELP;
         return;
     }
-    size_t w = i;
     while (i < g->len && is_letter((unsigned char)g->buf[i]))
         i++;
     bool typo;
@@ -1013,6 +1094,7 @@ static void seg_parse(struct parser *p, struct parse_command *c)
         memcpy(p->pending_target, pending, sizeof(pending));
         p->body_start = body_start;
         p->body_full = body_full;
+        p->n_more_refs = 0;
         memset(c, 0, sizeof(*c));
     }
     c->cmd = cmd;
@@ -1022,6 +1104,26 @@ static void seg_parse(struct parser *p, struct parse_command *c)
         return;
     }
     seg_parse_args(p, c, i);
+}
+
+/* Parses the normalised command in p->seg into c (all zero: parse_message cleared the result,
+ * parser_emit clears scratch commands). */
+static void seg_parse(struct parser *p, struct parse_command *c)
+{
+    const struct seg *g = &p->seg;
+    size_t i = 0;
+    p->n_more_refs = 0;
+    while (i < g->len && !is_alnum((unsigned char)g->buf[i]) && g->buf[i] != '?')
+        i++;
+    size_t code_len = 0;
+    size_t k = member_code_at(g, i, &code_len);
+    if (k == 0) {
+        seg_parse_command(p, c, i);
+        return;
+    }
+    seg_parse_command(p, c, k);
+    struct token code = {.s = g->buf + i, .len = code_len};
+    field_set(c->member, sizeof(c->member), &code, FIELD_UPPER);
 }
 
 /* Lines after a broadcast that start with no keyword belong to its body ("KIRIM KPUK07 Rapat
@@ -1044,17 +1146,11 @@ static bool broadcast_continues(struct parser *p, struct parse_command *last,
     return true;
 }
 
-static void parser_close_segment(struct parser *p, size_t end)
+/* Appends the command in p->seg (ending at original offset end) to the result, or takes it into
+ * the body of the broadcast before it. */
+static void parser_emit(struct parser *p, size_t end)
 {
-    struct seg *g = &p->seg;
     struct parse_result *r = p->out;
-    g->orig_end = end;
-    if (g->visible)
-        p->any_visible = true;
-    if (p->done || !g->content)
-        return;
-    while (g->len > 0 && g->buf[g->len - 1] == ' ')
-        g->len--;
     struct parse_command *last = r->n_commands > 0 ? &r->commands[r->n_commands - 1] : NULL;
     if (r->n_commands >= PARSE_MAX_COMMANDS) {
         /* one more command: parse it only to see whether it continues a broadcast */
@@ -1076,6 +1172,106 @@ static void parser_close_segment(struct parser *p, size_t end)
         return;
     }
     r->n_commands++;
+    /* KONFIRM K7QX M4TP: one confirm per reference code */
+    for (int k = 0; k < p->n_more_refs; k++) {
+        if (r->n_commands >= PARSE_MAX_COMMANDS) {
+            r->truncated = true;
+            p->done = true;
+            return;
+        }
+        struct parse_command *more = &r->commands[r->n_commands++];
+        memset(more, 0, sizeof(*more));
+        more->cmd = c->cmd;
+        more->typo = c->typo;
+        memcpy(more->member, c->member, sizeof(more->member));
+        field_set(more->ref, sizeof(more->ref), &p->more_refs[k], FIELD_UPPER);
+    }
+    p->n_more_refs = 0;
+}
+
+/* Where a comma followed by a keyword ends the first command of the segment ("jual 45rb abon,
+ * beli 20rb gula"): the offset of that comma in g->buf, or g->len when there is none. */
+static size_t seg_comma_cut(const struct seg *g)
+{
+    size_t i = 0;
+    while (i < g->len && !is_alnum((unsigned char)g->buf[i]))
+        i++;
+    for (;;) {
+        const char *comma = memchr(g->buf + i, ',', g->len - i);
+        if (!comma)
+            return g->len;
+        size_t cut = (size_t)(comma - g->buf);
+        size_t w = cut + 1;
+        while (w < g->len && g->buf[w] == ' ')
+            w++;
+        size_t k = w;
+        while (k < g->len && is_letter((unsigned char)g->buf[k]))
+            k++;
+        if (k > w && keyword_lookup(g->buf + w, k - w, NULL) != PARSE_CMD_NONE)
+            return cut;
+        i = cut + 1;
+    }
+}
+
+/* The command the segment in p->seg starts with, leaving the parser as it was. */
+static enum parse_cmd seg_head_cmd(struct parser *p)
+{
+    struct parse_command scratch;
+    memset(&scratch, 0, sizeof(scratch));
+    char pending[sizeof(p->pending_target)];
+    memcpy(pending, p->pending_target, sizeof(pending));
+    size_t body_start = p->body_start;
+    bool body_full = p->body_full;
+    seg_parse(p, &scratch);
+    memcpy(p->pending_target, pending, sizeof(pending));
+    p->body_start = body_start;
+    p->body_full = body_full;
+    p->n_more_refs = 0;
+    return scratch.cmd;
+}
+
+/* A comma and a keyword separate commands, except inside a broadcast body or the answers of
+ * JAWAB ("JAWAB ya, ya"), and on a line that continues a broadcast body. */
+static bool seg_may_cut(struct parser *p)
+{
+    enum parse_cmd head = seg_head_cmd(p);
+    const struct parse_result *r = p->out;
+    if (head == PARSE_CMD_BROADCAST || head == PARSE_CMD_ANSWER)
+        return false;
+    return !(head == PARSE_CMD_NONE && r->n_commands > 0 &&
+             r->commands[r->n_commands - 1].cmd == PARSE_CMD_BROADCAST);
+}
+
+static void parser_close_segment(struct parser *p, size_t end)
+{
+    struct seg *g = &p->seg;
+    g->orig_end = end;
+    if (g->visible)
+        p->any_visible = true;
+    if (p->done || !g->content)
+        return;
+    while (g->len > 0 && g->buf[g->len - 1] == ' ')
+        g->len--;
+    size_t cut;
+    while (!p->done && (cut = seg_comma_cut(g)) < g->len && seg_may_cut(p)) {
+        /* the first command ends at the comma; the rest moves to the front of the segment */
+        size_t full = g->len;
+        size_t rest = cut + 1;
+        while (rest < full && g->buf[rest] == ' ')
+            rest++;
+        g->len = cut;
+        while (g->len > 0 && g->buf[g->len - 1] == ' ')
+            g->len--;
+        g->orig_end = g->off[cut];
+        parser_emit(p, g->off[cut]);
+        memmove(g->buf, g->buf + rest, full - rest);
+        memmove(g->off, g->off + rest, (full - rest) * sizeof(g->off[0]));
+        g->len = full - rest;
+        g->orig_start = g->off[0];
+        g->orig_end = end;
+    }
+    if (!p->done)
+        parser_emit(p, end);
 }
 
 void parse_message(const char *text, size_t len, struct parse_result *out)
@@ -1087,6 +1283,7 @@ void parse_message(const char *text, size_t len, struct parse_result *out)
     p.body_start = 0;
     p.body_full = false;
     p.pending_target[0] = '\0';
+    p.n_more_refs = 0;
     p.any_visible = false;
     p.done = false;
     /* Only the commands used are cleared (parser_close_segment): the whole ~9 KB result was a

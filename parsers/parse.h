@@ -33,7 +33,11 @@
     X(REPORT, "report")                                                                            \
     X(BROADCAST, "broadcast")                                                                      \
     X(CONFIRM, "confirm")                                                                          \
-    X(SESSION, "session")
+    X(SESSION, "session")                                                                          \
+    X(WITHDRAWAL, "withdrawal")                                                                    \
+    X(YES, "yes")                                                                                  \
+    X(ARREARS, "arrears")                                                                          \
+    X(SESSION_CANCEL, "session_cancel")
 
 /* X-macro: error, its name in JSON and in the reply templates (error_<name>). */
 #define PARSE_ERROR_MAP(X)                                                                         \
@@ -57,8 +61,8 @@ enum parse_error { PARSE_ERROR_MAP(PARSE_ENUM_ERR) PARSE_ERR_COUNT };
 #undef PARSE_ENUM_ERR
 
 struct parse_answer {
-    int q;  /* question number, from 1 */
-    char a; /* 'A'..'E', or 'Y' / 'N' */
+    uint16_t q; /* question number, 1 to 999 */
+    char a;     /* 'A'..'E', or 'Y' / 'N' */
 };
 
 /* One command. Strings are NUL-terminated UTF-8; empty means absent. qty 0 means absent. */
@@ -71,6 +75,7 @@ struct parse_command {
     char unit[16];    /* as typed, lower case: "bks", "kg" */
     char item[96];    /* lower case, words joined by one space */
     char ref[24];     /* upper case: loan code, member code or reference code */
+    char member[24];  /* upper case: the member code that stood before the keyword */
     char name[64];    /* title case */
     char group[24];   /* upper case, without '#' */
     char session[24]; /* as typed, upper case: "2", "GT07-2" */

@@ -17,6 +17,7 @@
     STR(unit)                                                                                      \
     STR(item)                                                                                      \
     STR(ref)                                                                                       \
+    STR(member)                                                                                    \
     STR(name)                                                                                      \
     STR(group)                                                                                     \
     STR(session)                                                                                   \

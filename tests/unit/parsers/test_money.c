@@ -76,6 +76,17 @@ static void test_multipliers(void **state)
     expect_amount("1jt5", 1500000, 0, true);
     expect_amount("45rb500", 45500, 0, true);
     expect_amount("1000jt", 1000000000, 0, true);
+    /* Javanese: ewu (èwu once accents are stripped) and yuto */
+    expect_amount("30ewu", 30000, 0, true);
+    expect_amount("2,5ewu", 2500, 0, true);
+    expect_amount("2yuto", 2000000, 0, true);
+    expect_amount("1,5yuto", 1500000, 0, true);
+    expect_amount("1yuto250ewu", 1250000, 0, true);
+    expect_amount("1jt250ewu", 1250000, 0, true);
+    expect_amount("1000yuto", 1000000000, 0, true);
+    expect_status("1001yuto", MONEY_TOO_LARGE);
+    expect_status("30ewuu", MONEY_BAD);
+    expect_status("1ewu1yuto", MONEY_BAD); /* a compound goes from larger to smaller */
 }
 
 static void test_quantity(void **state)
@@ -138,6 +149,9 @@ static void test_words(void **state)
     assert_true(money_is_multiplier("juta", 4));
     assert_true(money_is_multiplier("k", 1));
     assert_false(money_is_multiplier("kg", 2));
+    assert_true(money_is_multiplier("ewu", 3));
+    assert_true(money_is_multiplier("yuto", 4));
+    assert_false(money_is_multiplier("ew", 2));
     assert_false(money_is_multiplier("", 0));
     assert_true(money_is_prefix("rp", 2));
     assert_true(money_is_prefix("idr", 3));
