@@ -263,11 +263,12 @@ static void test_built_results(void **state)
             c->typo = (round + i) % 2;
             c->amount = round % 5 == 0 ? 0 : (int64_t)rand_r(&seed) * (round % 7 - 1);
             c->qty = round % 4 == 0 ? 0 : rand_r(&seed) % 1000 - 10;
-            char *fields[] = {c->unit,    c->item, c->ref,    c->name, c->group,
-                              c->session, c->lang, c->target, c->body};
-            size_t sizes[] = {sizeof(c->unit), sizeof(c->item),   sizeof(c->ref),
-                              sizeof(c->name), sizeof(c->group),  sizeof(c->session),
-                              sizeof(c->lang), sizeof(c->target), sizeof(c->body)};
+            char *fields[] = {c->unit,  c->item,    c->ref,  c->member, c->name,
+                              c->group, c->session, c->lang, c->target, c->body};
+            size_t sizes[] = {sizeof(c->unit),    sizeof(c->item), sizeof(c->ref),
+                              sizeof(c->member),  sizeof(c->name), sizeof(c->group),
+                              sizeof(c->session), sizeof(c->lang), sizeof(c->target),
+                              sizeof(c->body)};
             for (size_t f = 0; f < sizeof(sizes) / sizeof(sizes[0]); f++) {
                 size_t n = (size_t)rand_r(&seed) % (sizes[f] + 1); /* sizes[f]: no NUL at all */
                 for (size_t k = 0; k < n; k++) {
