@@ -249,6 +249,78 @@ static void treasurer_records_on_behalf(void **state)
     assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL);
 }
 
+static void group_without_treasurer_confirms_at_once(void **state)
+{
+    struct world *w = *state;
+    const char *yuni = "+6281100000006";
+    struct store_person y =
+        world_person(w, yuni, "Yuni", "A0005", "member", world_group(w, "KPUK09"));
+    world_loan(w, y.id, "P20", PRINCIPAL, INSTALMENTS, "2026-11-25");
+    const int64_t paid = 2 * (PRINCIPAL / INSTALMENTS);
+    char text[48], ref[16], amount[32], left[32], want[DOMAIN_REPLY_MAX];
+    snprintf(text, sizeof text, "BAYAR %lld", (long long)paid);
+    world_send(w, yuni, text, w->now);
+    assert_int_equal(w->fx.errors, 0);
+    world_reply_ref(w, ref, sizeof ref);
+    assert_string_equal(entry(w, ref).status, "confirmed");
+    struct store_loan l = loan(w, "P20");
+    assert_int_equal(l.outstanding, PRINCIPAL - paid);
+    assert_string_equal(l.next_due, "2026-12-09"); /* two instalments paid: the third is next */
+    struct template_var v[] = {{"amount", world_rupiah(paid, amount, sizeof amount)},
+                               {"loan", "P20"},
+                               {"outstanding", world_rupiah(PRINCIPAL - paid, left, sizeof left)},
+                               {"ref", ref}};
+    world_expect(w, "repayment_confirmed", v, 4, want, sizeof want);
+    assert_string_equal(w->fx.reply, want);
+
+    /* The treasurer of KPUK07 does not cover KPUK09: its entries are not found for her. */
+    struct store_person ani;
+    struct domain_ctx ctx;
+    world_ctx(w, TREASURER, w->now + 60, &ani, &ctx);
+    assert_int_equal(domain_cancel(&ctx, ref), 0);
+    assert_int_equal(w->fx.errors, 1);
+    struct template_var rv[] = {{"ref", ref}};
+    world_expect(w, "ref_not_found", rv, 1, want, sizeof want);
+    assert_string_equal(w->fx.reply, want);
+    assert_string_equal(entry(w, ref).status, "confirmed");
+}
+
+static void member_cannot_undo_what_staff_confirmed(void **state)
+{
+    struct world *w = *state;
+    struct store_person siti = person(w, SITI);
+    world_loan(w, siti.id, "P12", PRINCIPAL, INSTALMENTS, "2026-11-25");
+    const int64_t paid = 150000;
+    char ref[16], cmd[32];
+    world_send(w, SITI, "BAYAR 150rb", w->now);
+    world_reply_ref(w, ref, sizeof ref);
+    struct store_person ani;
+    struct domain_ctx ctx;
+    world_ctx(w, TREASURER, w->now + 60, &ani, &ctx);
+    assert_int_equal(domain_confirm(&ctx, ref), 0);
+    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL - paid);
+
+    /* The money was handed over and the treasurer said so: only staff may take that back. */
+    snprintf(cmd, sizeof cmd, "BATAL %s", ref);
+    world_send(w, SITI, cmd, w->now + 120);
+    assert_int_equal(w->fx.errors, 1);
+    char want[DOMAIN_REPLY_MAX];
+    struct template_var v[] = {{"ref", ref}};
+    world_expect(w, "cancel_confirmed", v, 1, want, sizeof want);
+    assert_string_equal(w->fx.reply, want);
+    assert_string_equal(entry(w, ref).status, "confirmed");
+    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL - paid);
+
+    /* A report not yet confirmed is still hers to cancel. */
+    char ref2[16];
+    world_send(w, SITI, "BAYAR 50rb", w->now + 180);
+    world_reply_ref(w, ref2, sizeof ref2);
+    snprintf(cmd, sizeof cmd, "BATAL %s", ref2);
+    world_send(w, SITI, cmd, w->now + 240);
+    assert_int_equal(w->fx.errors, 0);
+    assert_string_equal(entry(w, ref2).status, "cancelled");
+}
+
 /* ---- cancelling ---- */
 
 static void cancel_within_a_day_not_after_staff_always(void **state)
@@ -582,8 +654,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(unregistered_sender_may_not_sell, setup, teardown),
         cmocka_unit_test_setup_teardown(repayment_reported_then_confirmed, setup, teardown),
         cmocka_unit_test_setup_teardown(treasurer_records_on_behalf, setup, teardown),
+        cmocka_unit_test_setup_teardown(group_without_treasurer_confirms_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_within_a_day_not_after_staff_always, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(member_cannot_undo_what_staff_confirmed, setup, teardown),
         cmocka_unit_test_setup_teardown(member_cannot_confirm, setup, teardown),
         cmocka_unit_test_setup_teardown(broadcast_reaches_members_not_sender_nor_opted_out, setup,
                                         teardown),
