@@ -254,6 +254,11 @@ int domain_cancel(struct domain_ctx *ctx, const char *ref)
         domain_reply(ctx, "cancel_already", v, 1);
         return 0;
     }
+    /* What staff confirmed (money handed over) only staff may take back. */
+    if (!staff && e.confirmed_by && e.confirmed_by != ctx->actor->id) {
+        domain_refuse(ctx, "cancel_confirmed", v, 1);
+        return 0;
+    }
     if (!staff && ctx->now - e.created_at > CANCEL_WINDOW) {
         domain_refuse(ctx, "cancel_too_late", v, 1);
         return 0;

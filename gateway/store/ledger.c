@@ -186,13 +186,15 @@ static void read_entry_cb(sqlite3_stmt *st, void *out)
     store_column_text(st, 7, e->status, sizeof e->status);
     e->created_at = sqlite3_column_int64(st, 8);
     e->recorded_by = sqlite3_column_int64(st, 9);
+    e->confirmed_by = sqlite3_column_int64(st, 10);
 }
 
 int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e)
 {
     sqlite3_stmt *st = store_stmt(
         s, "SELECT id, ref, person_id, coalesce(group_id, 0), kind, amount, coalesce(loan_id, 0),"
-           " status, created_at, coalesce(recorded_by, 0) FROM entries WHERE ref = ?1");
+           " status, created_at, coalesce(recorded_by, 0), coalesce(confirmed_by, 0)"
+           " FROM entries WHERE ref = ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);

@@ -150,6 +150,7 @@ struct store_entry {
     int qty;
     const char *unit, *item; /* borrowed on insert */
     int64_t created_at;
+    int64_t confirmed_by; /* read back only: who confirmed it, 0 when confirmed as written */
 };
 /* Adds an entry with a fresh reference code (written into e->ref). Returns its id or -1. */
 int64_t store_entry_add(struct store *s, struct store_entry *e);
