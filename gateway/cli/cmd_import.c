@@ -225,6 +225,37 @@ static const char *indonesian_tz(const char *s)
     return NULL;
 }
 
+/* A network written by its name ("JARPUK Ngudi Lestari"): its code is the name upper-cased,
+ * each run of spaces one '-'. Returns false when the name holds anything else than letters,
+ * digits, spaces, '-', '_' or '.', or makes a code over max bytes. */
+static bool network_code_from_name(const char *name, char *code, size_t max)
+{
+    size_t n = 0;
+    bool space = false;
+    for (const char *p = name; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == ' ') {
+            space = true;
+            continue;
+        }
+        if (!isalnum(ch) && ch != '-' && ch != '_' && ch != '.')
+            return false;
+        if (ch == '.')
+            continue;
+        if (space && n > 0) {
+            if (n >= max)
+                return false;
+            code[n++] = '-';
+        }
+        space = false;
+        if (n >= max)
+            return false;
+        code[n++] = (char)toupper(ch);
+    }
+    code[n] = '\0';
+    return n > 0;
+}
+
 static int group_row(struct import *im, const struct csv_record *r)
 {
     char *code = cell(im, r, "code"), *name = cell(im, r, "name");
@@ -240,14 +271,24 @@ static int group_row(struct import *im, const struct csv_record *r)
     }
     name_ok(im, r, "name", name, 63);
     name_ok(im, r, "district", district, 63);
-    if (network[0] && !code_ok(network, 23))
+    char network_code[24] = "";
+    const char *network_name = NULL;
+    if (network[0] && strchr(network, ' ')) {
+        if (!network_code_from_name(network, network_code, sizeof network_code - 1))
+            report(im, r->line,
+                   "network \"%s\" must be 1-23 letters, digits, spaces, '-' or '_'", network);
+        network_name = network;
+    } else if (network[0] && !code_ok(network, 23)) {
         report(im, r->line, "network \"%s\" must be 1-23 letters, digits, '-' or '_'", network);
+    } else {
+        snprintf(network_code, sizeof network_code, "%s", network);
+    }
     if (tz_cell[0] && !(tz = indonesian_tz(tz_cell)))
         report(im, r->line, "timezone \"%s\" must be +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)",
                tz_cell);
     if (im->bad != bad)
         return 1;
-    struct store_io_group g = {code, name, network, district, tz};
+    struct store_io_group g = {code, name, network_code, district, tz, network_name};
     int rc = store_io_group_upsert(im->s, &g, im->default_tz, im->now);
     if (rc < 0)
         return -1;
@@ -616,10 +657,12 @@ static void usage(FILE *f)
             "usage: catat import groups|members|loans|batches|participants FILE.csv [-c FILE]\n\n"
             "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
             "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
-            "left out; an unknown column is an error. FILE - reads standard input.\n\n"
+            "left out; an unknown column is an error. Fields are separated by commas or, when the\n"
+            "header has more of them, semicolons. FILE - reads standard input.\n\n"
             "  groups.csv   code,name,network,district,timezone\n"
             "               (code required; timezone +07:00, +08:00 or +09:00, default [locale]\n"
-            "               timezone; a network is created from its code)\n"
+            "               timezone; a network is created from its code, or from its name\n"
+            "               when it holds spaces: \"JARPUK Ngudi Lestari\" -> JARPUK-NGUDI-LESTARI)\n"
             "  members.csv  phone,name,group,role,language,code,channel\n"
             "               (phone and name required; group required except for trainers and\n"
             "               admins; role member (default), treasurer, facilitator, trainer,\n"

@@ -6,9 +6,24 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CANCEL_WINDOW (24 * 3600)
+#define DUPLICATE_WINDOW (10 * 60) /* the same entry again within this is asked about */
+#define YES_WINDOW (30 * 60)       /* a question is answered by YA within this */
+#define SMALL_AMOUNT 500           /* a sale, expense or saving below this is asked about */
+
+/* " 3 bungkus abon": what was sold or bought, with its quantity and unit, or "". */
+static const char *item_words(const char *item, int qty, const char *unit, char *out, size_t outsz)
+{
+    if (qty > 0)
+        snprintf(out, outsz, " %d%s%s%s%s", qty, unit[0] ? " " : "", unit, item[0] ? " " : "",
+                 item);
+    else
+        snprintf(out, outsz, "%s%s", item[0] ? " " : "", item);
+    return out;
+}
 
 static int refuse(struct domain_ctx *ctx, const char *kind)
 {
@@ -63,12 +78,10 @@ static int do_book(struct domain_ctx *ctx, const struct parse_command *c, const 
     snprintf(e.status, sizeof e.status, "confirmed");
     if (store_entry_add(ctx->s, &e) < 0)
         return -1;
-    char amount[32], item[128] = "";
-    if (c->item[0])
-        snprintf(item, sizeof item, " %s", c->item);
+    char amount[32], item[160];
     struct template_var v[] = {{"cmd", domain_cmd_word(ctx, kind)},
                                {"amount", format_rupiah(c->amount, amount, sizeof amount)},
-                               {"item", item},
+                               {"item", item_words(c->item, c->qty, c->unit, item, sizeof item)},
                                {"ref", e.ref}};
     domain_reply(ctx, "entry_ok", v, 4);
     return 0;
@@ -205,7 +218,10 @@ int domain_confirm(struct domain_ctx *ctx, const char *ref)
     int rc = store_entry_by_ref(ctx->s, ref, &e);
     if (rc < 0)
         return -1;
-    struct template_var v[] = {{"ref", ref}, {"status", e.status}};
+    char status_key[32];
+    snprintf(status_key, sizeof status_key, "status_%s", rc == 1 ? e.status : "");
+    const char *status = templates_get(ctx->d->tpl, ctx->lang, status_key);
+    struct template_var v[] = {{"ref", ref}, {"status", status ? status : e.status}};
     if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, e.group_id)) {
         domain_refuse(ctx, "ref_not_found", v, 1);
         return 0;
@@ -286,8 +302,12 @@ static int do_balance(struct domain_ctx *ctx)
     if (savings < 0 || has_loan < 0 ||
         store_person_week(ctx->s, who->id, from, from + 7 * 86400, &sales, &expenses) != 0)
         return -1;
-    char sv[32], out[32], next[32], sa[32], ex[32], net[32];
+    char sv[32], out[32], next[32], sa[32], ex[32], net[32], due_day[8] = "";
+    /* "30/11": the year is this one or the next, and the short date keeps the reply one SMS. */
+    if (has_loan && strlen(loan.next_due) == 10)
+        snprintf(due_day, sizeof due_day, "%.2s/%.2s", loan.next_due + 8, loan.next_due + 5);
     struct template_var v[] = {
+        {"due_day", due_day},
         {"name", who->name},
         {"savings", format_rupiah(savings, sv, sizeof sv)},
         {"outstanding", format_rupiah(has_loan ? loan.outstanding : 0, out, sizeof out)},
@@ -347,7 +367,7 @@ static int do_report(struct domain_ctx *ctx, const struct parse_command *c)
 
 struct broadcast {
     struct domain_ctx *ctx;
-    const char *body;
+    const char *body, *group;
     int queued, failed;
 };
 
@@ -356,8 +376,23 @@ static void broadcast_one(const struct store_person *to, void *arg)
     struct broadcast *b = arg;
     if (to->id == b->ctx->actor->id)
         return;
-    struct template_var v[] = {{"text", b->body}};
-    if (domain_notify(b->ctx, to, "broadcast", NULL, NULL, v, 1) != 0)
+    /* "Dari Bu Rina, KPUK07: <text as typed>", the heading in the member's language. */
+    char from[128], *text = NULL;
+    const struct store_person *by = b->ctx->actor;
+    struct template_var fv[] = {{"staff", by->name}, {"group", b->group}};
+    if (domain_render(b->ctx->d->tpl, domain_language(b->ctx->d, to), "broadcast_from", fv, 2,
+                      from, sizeof from) < 0)
+        from[0] = '\0';
+    size_t len = strlen(from) + 1 + strlen(b->body) + 1;
+    if (!(text = malloc(len))) {
+        b->failed++;
+        return;
+    }
+    snprintf(text, len, "%s%s%s", from, from[0] ? " " : "", b->body);
+    struct template_var v[] = {{"text", text}};
+    int rc = domain_notify(b->ctx, to, "broadcast", NULL, NULL, v, 1);
+    free(text);
+    if (rc != 0)
         b->failed++;
     else
         b->queued++;
@@ -376,7 +411,7 @@ int domain_broadcast(struct domain_ctx *ctx, const char *group_code, const char 
         domain_refuse(ctx, "group_not_found", gv, 1);
         return 0;
     }
-    struct broadcast b = {ctx, body, 0, 0};
+    struct broadcast b = {ctx, body, g.code, 0, 0};
     if (store_each_reachable_member(ctx->s, g.id, broadcast_one, &b) < 0 || b.failed)
         return -1;
     char count[16];
@@ -384,6 +419,84 @@ int domain_broadcast(struct domain_ctx *ctx, const char *group_code, const char 
     struct template_var v[] = {{"count", count}, {"group", g.code}};
     domain_reply(ctx, "broadcast_ok", v, 2);
     return 0;
+}
+
+/* The member's own sale, expense, saving or repayment that looks like a slip is not recorded
+ * but asked about (product.md s. 2): the same entry again within 10 minutes in a new message,
+ * or a sale, expense or saving below Rp500. YA records it (do_yes). Returns 1 when asked, 0
+ * when the command goes ahead, -1 on a database error. */
+static int ask_first(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
+{
+    if (ctx->asked || (c->ref[0] && domain_can_confirm(ctx->actor)))
+        return 0; /* answered YA already, or staff writing for a member */
+    char earlier[8] = "";
+    int dup = store_entry_recent_same(ctx->s, ctx->actor->id, kind, c->amount, c->item,
+                                      ctx->now - DUPLICATE_WINDOW, ctx->message_id, earlier);
+    if (dup < 0)
+        return -1;
+    bool small = c->amount < SMALL_AMOUNT && strcmp(kind, "repayment") != 0;
+    if (!dup && !small)
+        return 0;
+    struct store_question q = {.person_id = ctx->actor->id,
+                               .amount = c->amount,
+                               .qty = c->qty,
+                               .asked_at = ctx->now};
+    snprintf(q.kind, sizeof q.kind, "%s", kind);
+    snprintf(q.unit, sizeof q.unit, "%s", c->unit);
+    snprintf(q.item, sizeof q.item, "%s", c->item);
+    snprintf(q.ref, sizeof q.ref, "%s", c->ref);
+    if (store_question_set(ctx->s, &q) != 0)
+        return -1;
+    char kw_key[32], amount[32], meant[32], item[160];
+    snprintf(kw_key, sizeof kw_key, "kw_%s", kind);
+    const char *kw = templates_get(ctx->d->tpl, ctx->lang, kw_key);
+    struct template_var v[] = {
+        {"cmd", domain_cmd_word(ctx, kind)},
+        {"amount", format_rupiah(c->amount, amount, sizeof amount)},
+        {"meant", format_rupiah(c->amount * 1000, meant, sizeof meant)},
+        {"kw", kw ? kw : kind},
+        {"bare", amount + (strncmp(amount, "Rp", 2) == 0 ? 2 : 0)},
+        {"item", item_words(c->item, c->qty, c->unit, item, sizeof item)},
+        {"earlier", earlier},
+    };
+    domain_reply(ctx, dup ? "ask_duplicate" : "ask_small_amount", v, sizeof v / sizeof v[0]);
+    return 1;
+}
+
+/* YA: records the entry catat asked about, when asked within the last 30 minutes. */
+static int do_yes(struct domain_ctx *ctx)
+{
+    struct store_question q;
+    int rc = store_question_take(ctx->s, ctx->actor->id, ctx->now - YES_WINDOW, &q);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        domain_refuse(ctx, "yes_nothing", NULL, 0);
+        return 0;
+    }
+    struct parse_command c = {.amount = q.amount, .qty = q.qty};
+    snprintf(c.unit, sizeof c.unit, "%s", q.unit);
+    snprintf(c.item, sizeof c.item, "%s", q.item);
+    snprintf(c.ref, sizeof c.ref, "%s", q.ref);
+    bool asked = ctx->asked;
+    ctx->asked = true;
+    if (strcmp(q.kind, "sale") == 0 || strcmp(q.kind, "expense") == 0)
+        rc = do_book(ctx, &c, strcmp(q.kind, "sale") == 0 ? "sale" : "expense");
+    else
+        rc = do_money(ctx, &c, strcmp(q.kind, "savings") == 0 ? "savings" : "repayment");
+    ctx->asked = asked;
+    return rc;
+}
+
+/* A bookkeeping command, asked about first when it looks like a slip. */
+static int do_entry(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
+{
+    int asked = ask_first(ctx, c, kind);
+    if (asked != 0)
+        return asked < 0 ? -1 : 0;
+    if (strcmp(kind, "sale") == 0 || strcmp(kind, "expense") == 0)
+        return do_book(ctx, c, kind);
+    return do_money(ctx, c, kind);
 }
 
 int ledger_apply(struct domain_ctx *ctx, const struct parse_command *c)
@@ -410,13 +523,15 @@ int ledger_apply(struct domain_ctx *ctx, const struct parse_command *c)
     }
     switch (c->cmd) {
     case PARSE_CMD_SALE:
-        return do_book(ctx, c, "sale");
+        return do_entry(ctx, c, "sale");
     case PARSE_CMD_EXPENSE:
-        return do_book(ctx, c, "expense");
+        return do_entry(ctx, c, "expense");
     case PARSE_CMD_SAVINGS:
-        return do_money(ctx, c, "savings");
+        return do_entry(ctx, c, "savings");
     case PARSE_CMD_REPAYMENT:
-        return do_money(ctx, c, "repayment");
+        return do_entry(ctx, c, "repayment");
+    case PARSE_CMD_YES:
+        return do_yes(ctx);
     case PARSE_CMD_CONFIRM:
         return domain_confirm(ctx, c->ref);
     case PARSE_CMD_CANCEL:

@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "parse_json.h"
 #include "reach.h"
+#include "sms.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -45,6 +46,30 @@ void pipeline_prepared_free(struct pipeline_prepared *pre)
     free(pre->parsed_json);
     pre->parse = NULL;
     pre->parsed_json = NULL;
+}
+
+/* A message of several commands whose short lines still need more than one SMS is answered by
+ * a summary: how many were recorded, their refs, how many failed (product.md s. 7). */
+static void summarise(struct domain_ctx *ctx, int commands)
+{
+    struct domain_effects *fx = ctx->fx;
+    bool ucs2 = false;
+    if (sms_segments(fx->reply, fx->used, &ucs2) <= 1)
+        return;
+    char refs[DOMAIN_REFS_MAX * 8 + 1] = "", count[16], ok[16], failed[16];
+    size_t used = 0;
+    for (int i = 0; i < fx->n_refs && used + 9 < sizeof refs; i++)
+        used += (size_t)snprintf(refs + used, sizeof refs - used, "%s%s", i ? " " : "",
+                                 fx->refs[i]);
+    snprintf(count, sizeof count, "%d", commands);
+    snprintf(ok, sizeof ok, "%d", commands - fx->errors);
+    snprintf(failed, sizeof failed, "%d", fx->errors);
+    struct template_var v[] = {{"count", count}, {"ok", ok}, {"failed", failed}, {"refs", refs}};
+    int errors = fx->errors;
+    fx->reply[0] = '\0';
+    fx->used = 0;
+    domain_reply(ctx, errors ? "multi_summary" : "multi_summary_all", v, 4);
+    fx->errors = errors;
 }
 
 /* The message's fate, as staff see it in exports. */
@@ -104,8 +129,11 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         domain_reply(&ctx, "media", NULL, 0);
     } else {
         const struct parse_result *r = pre->parse;
+        ctx.brief = r->n_commands > 1;
         for (int i = 0; i < r->n_commands && rc == 0; i++)
             rc = domain_apply(&ctx, &r->commands[i]);
+        if (rc == 0 && ctx.brief)
+            summarise(&ctx, r->n_commands);
         status = message_status(&who, fx->errors, r);
         for (int i = 0; i < r->n_commands; i++)
             out->parse_errors += r->commands[i].error != PARSE_ERR_OK;
@@ -123,6 +151,15 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         out->limited = true;
         log_event(LOG_WARN, "reply limit reached", "channel=%s replies_last_hour=%d", channel,
                   recent);
+        /* Told once: the notice is itself a reply, so the next message finds the count past
+         * the limit and stays silent. */
+        if (recent == p->replies_per_hour) {
+            char notice[256];
+            if (domain_render(p->d->tpl, ctx.lang, "reply_limit", NULL, 0, notice,
+                              sizeof notice) >= 0 &&
+                reach_queue(p->r, s, &who, channel, notice, "reply", NULL, id, now, 0) < 0)
+                rc = -1;
+        }
     } else if (rc == 0 && fx->reply[0]) {
         /* Reply on the channel the message came in on, whatever the person's preference. */
         if (reach_queue(p->r, s, &who, channel, fx->reply, "reply", NULL, id, now, 0) < 0)

@@ -32,10 +32,12 @@ int store_io_group_upsert(struct store *s, const struct store_io_group *g, const
     if (existed < 0)
         return -1;
     if (g->network && g->network[0]) {
-        st = store_stmt(s, "INSERT INTO networks(code) VALUES(?1) ON CONFLICT(code) DO NOTHING");
+        st = store_stmt(s, "INSERT INTO networks(code, name) VALUES(?1, coalesce(?2, ''))"
+                           " ON CONFLICT(code) DO UPDATE SET name = coalesce(?2, name)");
         if (!st)
             return -1;
         sqlite3_bind_text(st, 1, g->network, -1, SQLITE_STATIC);
+        store_bind_text(st, 2, g->network_name);
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_fail(s, "io_network_insert");
     }

@@ -123,5 +123,11 @@ const char *const store_migrations[] = {
     " 'CHECK(status = ''reported'' OR status = ''confirmed'' OR status = ''cancelled'')')"
     " WHERE type = 'table' AND name = 'entries';"
     "PRAGMA writable_schema=OFF;",
+    /* 5: the question catat asked a member (a likely duplicate, a very small amount), answered
+     * by YA within 30 minutes; one per person, the latest. */
+    "CREATE TABLE questions("
+    "  person_id INTEGER PRIMARY KEY REFERENCES people(id), kind TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL, qty INTEGER, unit TEXT, item TEXT, ref TEXT,"
+    "  asked_at INTEGER NOT NULL);",
     NULL,
 };

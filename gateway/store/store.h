@@ -185,6 +185,26 @@ struct store_group_summary {
 };
 int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t to,
                         const char *today, struct store_group_summary *g);
+/* ---- questions asked and answered with YA (store/questions.c) ---- */
+/* 1 with the ref of her latest entry of that kind, amount and item (not cancelled) made since
+ * `since` in another message than message_id (a likely duplicate); 0 when none; -1 on error. */
+int store_entry_recent_same(struct store *s, int64_t person_id, const char *kind, int64_t amount,
+                            const char *item, int64_t since, int64_t message_id, char ref[8]);
+/* What was asked: the entry she meant, recorded when she answers YA. */
+struct store_question {
+    int64_t person_id;
+    char kind[12];
+    int64_t amount;
+    int qty;
+    char unit[16], item[96], ref[24];
+    int64_t asked_at;
+};
+/* Keeps q as the person's one open question (replacing an older one). 0 or -1. */
+int store_question_set(struct store *s, const struct store_question *q);
+/* Removes the person's open question: 1 with it in *q when it was asked since `since`, 0 when
+ * there was none or it is older, -1 on error. */
+int store_question_take(struct store *s, int64_t person_id, int64_t since, struct store_question *q);
+
 /* Calls fn for each member of the group who has not sent STOP. Returns how many, or -1. */
 int store_each_reachable_member(struct store *s, int64_t group_id,
                                 void (*fn)(const struct store_person *, void *), void *arg);
