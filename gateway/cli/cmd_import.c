@@ -275,8 +275,8 @@ static int group_row(struct import *im, const struct csv_record *r)
     const char *network_name = NULL;
     if (network[0] && strchr(network, ' ')) {
         if (!network_code_from_name(network, network_code, sizeof network_code - 1))
-            report(im, r->line,
-                   "network \"%s\" must be 1-23 letters, digits, spaces, '-' or '_'", network);
+            report(im, r->line, "network \"%s\" must be 1-23 letters, digits, spaces, '-' or '_'",
+                   network);
         network_name = network;
     } else if (network[0] && !code_ok(network, 23)) {
         report(im, r->line, "network \"%s\" must be 1-23 letters, digits, '-' or '_'", network);
@@ -653,39 +653,40 @@ static const struct kind kinds[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: catat import groups|members|loans|batches|participants FILE.csv [-c FILE]\n\n"
-            "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
-            "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
-            "left out; an unknown column is an error. Fields are separated by commas or, when the\n"
-            "header has more of them, semicolons. FILE - reads standard input.\n\n"
-            "  groups.csv   code,name,network,district,timezone\n"
-            "               (code required; timezone +07:00, +08:00 or +09:00, default [locale]\n"
-            "               timezone; a network is created from its code, or from its name\n"
-            "               when it holds spaces: \"JARPUK Ngudi Lestari\" -> JARPUK-NGUDI-LESTARI)\n"
-            "  members.csv  phone,name,group,role,language,code,channel\n"
-            "               (phone and name required; group required except for trainers and\n"
-            "               admins; role member (default), treasurer, facilitator, trainer,\n"
-            "               admin; language id or en; a member code like A0007 is made up\n"
-            "               when code is left out)\n"
-            "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due\n"
-            "               (the member must exist; frequency weekly or monthly; first_due\n"
-            "               YYYY-MM-DD; instalment defaults to principal / instalments)\n"
-            "  batches.csv  batch,session,starts_at,title,material (one row per session;\n"
-            "               starts_at ISO 8601 with offset)\n"
-            "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel\n"
-            "               (batch imported first; sex L or P; disability yes or no)\n\n"
-            "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
-            "each month, the month's last day when it is shorter (monthly). They add up to the\n"
-            "principal: every instalment is `instalment` and the last takes what is left, so\n"
-            "instalment x instalments may differ from principal by up to half an instalment\n"
-            "(rounding); a larger difference is an error (catat adds no interest: put the\n"
-            "whole amount to repay in principal).\n\n"
-            "Every bad row is reported as FILE:LINE: reason and nothing of such a file is\n"
-            "loaded (exit status 1). Importing a file again updates the rows with the same\n"
-            "key (group code, member phone, loan code) instead of failing; an empty cell\n"
-            "keeps what is stored. Repayments already recorded are spread over an updated\n"
-            "loan schedule again.\n");
+    fprintf(
+        f,
+        "usage: catat import groups|members|loans|batches|participants FILE.csv [-c FILE]\n\n"
+        "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
+        "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
+        "left out; an unknown column is an error. Fields are separated by commas or, when the\n"
+        "header has more of them, semicolons. FILE - reads standard input.\n\n"
+        "  groups.csv   code,name,network,district,timezone\n"
+        "               (code required; timezone +07:00, +08:00 or +09:00, default [locale]\n"
+        "               timezone; a network is created from its code, or from its name\n"
+        "               when it holds spaces: \"JARPUK Ngudi Lestari\" -> JARPUK-NGUDI-LESTARI)\n"
+        "  members.csv  phone,name,group,role,language,code,channel\n"
+        "               (phone and name required; group required except for trainers and\n"
+        "               admins; role member (default), treasurer, facilitator, trainer,\n"
+        "               admin; language id or en; a member code like A0007 is made up\n"
+        "               when code is left out)\n"
+        "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due\n"
+        "               (the member must exist; frequency weekly or monthly; first_due\n"
+        "               YYYY-MM-DD; instalment defaults to principal / instalments)\n"
+        "  batches.csv  batch,session,starts_at,title,material (one row per session;\n"
+        "               starts_at ISO 8601 with offset)\n"
+        "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel\n"
+        "               (batch imported first; sex L or P; disability yes or no)\n\n"
+        "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
+        "each month, the month's last day when it is shorter (monthly). They add up to the\n"
+        "principal: every instalment is `instalment` and the last takes what is left, so\n"
+        "instalment x instalments may differ from principal by up to half an instalment\n"
+        "(rounding); a larger difference is an error (catat adds no interest: put the\n"
+        "whole amount to repay in principal).\n\n"
+        "Every bad row is reported as FILE:LINE: reason and nothing of such a file is\n"
+        "loaded (exit status 1). Importing a file again updates the rows with the same\n"
+        "key (group code, member phone, loan code) instead of failing; an empty cell\n"
+        "keeps what is stored. Repayments already recorded are spread over an updated\n"
+        "loan schedule again.\n");
 }
 
 /* Reads the whole file (or standard input for "-") into a new buffer. */

@@ -83,12 +83,13 @@ int cmd_templates(int argc, char **argv)
     const char *config_path = commands_config_option(&argc, argv);
     if (argc != 2 || strcmp(argv[1], "check") != 0) {
         bool help = argc == 2 && strcmp(argv[1], "--help") == 0;
-        fprintf(help ? stdout : stderr,
-                "usage: catat templates check [-c FILE]\n\nRenders every reply template in "
-                "every language with worst-case values (long names and items, Rp1.000.000.000)\nand "
-                "prints its length and SMS segments. Exits 1 when a reply, notice or reminder\n"
-                "needs more than one GSM-7 SMS (digests and reports: three), holds a double "
-                "space,\nor a language lacks a key the id language has.\n");
+        fprintf(
+            help ? stdout : stderr,
+            "usage: catat templates check [-c FILE]\n\nRenders every reply template in "
+            "every language with worst-case values (long names and items, Rp1.000.000.000)\nand "
+            "prints its length and SMS segments. Exits 1 when a reply, notice or reminder\n"
+            "needs more than one GSM-7 SMS (digests and reports: three), holds a double "
+            "space,\nor a language lacks a key the id language has.\n");
         return help ? 0 : 2;
     }
     char err[512];

@@ -221,8 +221,8 @@ int domain_notify(struct domain_ctx *ctx, const struct store_person *to, const c
     if (key) {
         size_t sz = DOMAIN_NOTICE_MAX;
         text = malloc(sz);
-        if (text && domain_render(ctx->d->tpl, domain_language(ctx->d, to), key, vars, n, text,
-                                  sz) < 0) {
+        if (text &&
+            domain_render(ctx->d->tpl, domain_language(ctx->d, to), key, vars, n, text, sz) < 0) {
             log_event(LOG_ERROR, "notice template missing", "key=%s", key);
             text[0] = '\0';
         }
@@ -276,7 +276,9 @@ static void refuse_parse_error(struct domain_ctx *ctx, const struct parse_comman
         example = templates_get(ctx->d->tpl, ctx->lang, "example_sale");
     struct template_var v[] = {
         {"example", example ? example : ""},
-        {"example_qty", example_qty ? example_qty : example ? example : ""},
+        {"example_qty", example_qty ? example_qty
+                        : example   ? example
+                                    : ""},
         {"cmd", domain_cmd_word(ctx, cmd)},
         {"target", c->target},
     };

@@ -36,8 +36,8 @@ int domain_init(struct domain *d, const struct config *cfg, const struct templat
 #define DOMAIN_REPLY_MAX 1600
 #define DOMAIN_KEY_MAX 64
 #define DOMAIN_NOTICE_MAX 2048 /* session material and its heading */
-#define DOMAIN_NAME_SHOWN 20    /* a name in a reply is cut to this many bytes, at a word */
-#define DOMAIN_ITEM_SHOWN 24    /* an item (with its quantity) likewise */
+#define DOMAIN_NAME_SHOWN 20   /* a name in a reply is cut to this many bytes, at a word */
+#define DOMAIN_ITEM_SHOWN 24   /* an item (with its quantity) likewise */
 #define DOMAIN_REFS_MAX 8
 
 /* A message for someone other than the actor, to be queued by the caller. */
@@ -52,8 +52,8 @@ struct domain_notice {
 struct domain_effects {
     char reply[DOMAIN_REPLY_MAX]; /* the actor's reply: one line per command */
     size_t used;
-    int errors; /* commands refused or not understood (the reply says why) */
-    int lines;  /* reply lines written (one per command) */
+    int errors;                    /* commands refused or not understood (the reply says why) */
+    int lines;                     /* reply lines written (one per command) */
     char refs[DOMAIN_REFS_MAX][8]; /* the refs named by the replies that were not refusals */
     int n_refs;
     struct domain_notice *notices;
@@ -75,8 +75,8 @@ struct domain_ctx {
     int64_t now;
     int64_t message_id;
     struct domain_effects *fx;
-    bool brief;       /* one of several commands in a message: short reply lines */
-    bool asked;       /* YA: record without asking about duplicates or small amounts again */
+    bool brief; /* one of several commands in a message: short reply lines */
+    bool asked; /* YA: record without asking about duplicates or small amounts again */
 };
 
 /* Sets up ctx for actor at now, writing into fx. */

@@ -380,8 +380,8 @@ static void broadcast_one(const struct store_person *to, void *arg)
     char from[128], *text = NULL;
     const struct store_person *by = b->ctx->actor;
     struct template_var fv[] = {{"staff", by->name}, {"group", b->group}};
-    if (domain_render(b->ctx->d->tpl, domain_language(b->ctx->d, to), "broadcast_from", fv, 2,
-                      from, sizeof from) < 0)
+    if (domain_render(b->ctx->d->tpl, domain_language(b->ctx->d, to), "broadcast_from", fv, 2, from,
+                      sizeof from) < 0)
         from[0] = '\0';
     size_t len = strlen(from) + 1 + strlen(b->body) + 1;
     if (!(text = malloc(len))) {
@@ -437,10 +437,8 @@ static int ask_first(struct domain_ctx *ctx, const struct parse_command *c, cons
     bool small = c->amount < SMALL_AMOUNT && strcmp(kind, "repayment") != 0;
     if (!dup && !small)
         return 0;
-    struct store_question q = {.person_id = ctx->actor->id,
-                               .amount = c->amount,
-                               .qty = c->qty,
-                               .asked_at = ctx->now};
+    struct store_question q = {
+        .person_id = ctx->actor->id, .amount = c->amount, .qty = c->qty, .asked_at = ctx->now};
     snprintf(q.kind, sizeof q.kind, "%s", kind);
     snprintf(q.unit, sizeof q.unit, "%s", c->unit);
     snprintf(q.item, sizeof q.item, "%s", c->item);

@@ -59,8 +59,8 @@ static void summarise(struct domain_ctx *ctx, int commands)
     char refs[DOMAIN_REFS_MAX * 8 + 1] = "", count[16], ok[16], failed[16];
     size_t used = 0;
     for (int i = 0; i < fx->n_refs && used + 9 < sizeof refs; i++)
-        used += (size_t)snprintf(refs + used, sizeof refs - used, "%s%s", i ? " " : "",
-                                 fx->refs[i]);
+        used +=
+            (size_t)snprintf(refs + used, sizeof refs - used, "%s%s", i ? " " : "", fx->refs[i]);
     snprintf(count, sizeof count, "%d", commands);
     snprintf(ok, sizeof ok, "%d", commands - fx->errors);
     snprintf(failed, sizeof failed, "%d", fx->errors);
@@ -155,8 +155,8 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
          * the limit and stays silent. */
         if (recent == p->replies_per_hour) {
             char notice[256];
-            if (domain_render(p->d->tpl, ctx.lang, "reply_limit", NULL, 0, notice,
-                              sizeof notice) >= 0 &&
+            if (domain_render(p->d->tpl, ctx.lang, "reply_limit", NULL, 0, notice, sizeof notice) >=
+                    0 &&
                 reach_queue(p->r, s, &who, channel, notice, "reply", NULL, id, now, 0) < 0)
                 rc = -1;
         }

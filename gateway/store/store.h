@@ -203,7 +203,8 @@ struct store_question {
 int store_question_set(struct store *s, const struct store_question *q);
 /* Removes the person's open question: 1 with it in *q when it was asked since `since`, 0 when
  * there was none or it is older, -1 on error. */
-int store_question_take(struct store *s, int64_t person_id, int64_t since, struct store_question *q);
+int store_question_take(struct store *s, int64_t person_id, int64_t since,
+                        struct store_question *q);
 
 /* Calls fn for each member of the group who has not sent STOP. Returns how many, or -1. */
 int store_each_reachable_member(struct store *s, int64_t group_id,

@@ -1,0 +1,250 @@
+"""The conversation through catat serve (product.md s. 1, 2, 7): every reply one GSM-7 SMS with
+long names, long items and Rp1.000.000.000; several commands in one message; each error with an
+example of the command that failed; likely duplicates and tiny amounts asked about and YA;
+notices held past the recipient's quiet hours and broadcasts naming their sender; the hourly
+reply limit told once; semicolon CSV and network names with spaces."""
+import datetime
+import itertools
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Catat, run_tests  # noqa: E402
+
+SITI, RINA, ANI = "+6281200000001", "+6281200000003", "+6281200000002"
+LONG_NAME = "Sri Rahayu Ningsih Kusumawardhani Putri Lestari Handayani"
+REF = re.compile(r"\b(?:Ref|ref) ([A-Z0-9]{4,5})")
+_ids = itertools.count(1)
+
+# GSM 03.38: the basic set counts one, the extension table two; anything else forces UCS-2.
+GSM7_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+              "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM7_EXT = "^{}\\[~]|€\f"
+
+
+def gsm7_len(text):
+    n = 0
+    for ch in text:
+        if ch in GSM7_BASIC:
+            n += 1
+        elif ch in GSM7_EXT:
+            n += 2
+        else:
+            raise AssertionError("not GSM-7: %r in %r" % (ch, text))
+    return n
+
+
+def one_sms(reply):
+    assert gsm7_len(reply) <= 160, (gsm7_len(reply), reply)
+    assert "  " not in reply, reply
+    return reply
+
+
+def write(c, name, text):
+    path = os.path.join(c.dir, name)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    return path
+
+
+def setup(env=None, ini=""):
+    """One group KPUK07 (network written by its name, semicolon CSV) with a treasurer, a
+    member with a very long name and one with a loan."""
+    e = {"CATAT_SERVER_REPLIES_PER_HOUR": "1000"}
+    e.update(env or {})
+    c = Catat(ini=ini, env=e)
+    groups = write(c, "groups.csv", "code;name;network;district;timezone\n"
+                   "KPUK07;Mawar Putih, Sumberjo;JARPUK Ngudi Lestari;Blitar;+07:00\n")
+    members = write(c, "members.csv", "phone;name;group;role;code\n"
+                    "081200000001;%s;KPUK07;member;A0101\n"
+                    "081200000002;Ani;KPUK07;member;A0102\n"
+                    "081200000003;Rina Wulandari;KPUK07;treasurer;T0001\n" % LONG_NAME)
+    assert c.run("import", "groups", groups).stdout.startswith("imported 1 group")
+    assert c.run("import", "members", members).stdout.startswith("imported 3 members")
+    return c
+
+
+def say(c, phone, text):
+    s, ans = c.console(phone, text, "m%d" % next(_ids))
+    assert s == 200, (s, ans)
+    assert len(ans["replies"]) == 1, ans
+    return one_sms(ans["replies"][0])
+
+
+def test_semicolon_csv_and_network_name():
+    c = setup()
+    assert c.sql("SELECT n.code, n.name, g.name FROM groups g JOIN networks n"
+                 " ON n.id = g.network_id") == [
+        ("JARPUK-NGUDI-LESTARI", "JARPUK Ngudi Lestari", "Mawar Putih, Sumberjo")]
+    assert c.sql("SELECT name, code FROM people ORDER BY code") == [
+        (LONG_NAME, "A0101"), ("Ani", "A0102"), ("Rina Wulandari", "T0001")]
+    # A comma file still reads as before; a semicolon inside a comma file's field is kept.
+    g2 = write(c, "g2.csv", "code,name\nKPUK08,\"Melati; Dusun Krajan\"\n")
+    c.run("import", "groups", g2)
+    assert c.sql("SELECT name FROM groups WHERE code = 'KPUK08'") == [("Melati; Dusun Krajan",)]
+
+
+def test_every_reply_fits():
+    c = setup()
+    c.start()
+    try:
+        # A long item and the largest amount: the quantity and unit are shown, all in one SMS.
+        r = say(c, SITI, "jual abon 3 bungkus 45rb")
+        assert "Penjualan Rp45.000 3 bungkus abon dicatat" in r, r
+        r = say(c, SITI, "jual 1jt abon ikan tongkol pedas manis khas blitar ukuran besar sekali")
+        assert r.startswith("Penjualan Rp1.000.000 abon ikan"), r
+        r = say(c, SITI, "Jual 2 porsi pecel @ 10.000")
+        assert "Rp20.000 2 porsi pecel" in r, r
+        r = say(c, SITI, "beli 999 bks gula aren asli kualitas super dari pasar 1000000000")
+        assert "Rp1.000.000.000" in r, r
+        # Registration with a long name does not repeat it twice past one SMS.
+        r = say(c, "+6281299999999", "daftar nama saya bu tutik dari kelompok mawar")
+        assert r.count("Tutik") <= 1 and "KPUK07" in r, r
+        # Three commands: one short line each, each with its ref; in one SMS.
+        r = say(c, SITI, "jual 46rb abon, beli 20rb gula; tabung 10rb")
+        assert len(r.split("\n")) == 3, r
+        assert len(REF.findall(r)) == 3, r
+        # Eight commands with long items: a summary in one SMS with every ref.
+        many = "; ".join("jual %d abon ikan tongkol pedas manis khas blitar" % (1000 + i)
+                         for i in range(8))
+        r = say(c, SITI, many)
+        refs = r.split("Ref: ")[1].split(".")[0].split()
+        assert len(refs) == 8 and "8 perintah dicatat" in r, r
+        assert c.sql("SELECT count(*) FROM entries WHERE ref IN (%s)"
+                     % ",".join("?" * 8), *refs) == [(8,)]
+        # The treasurer confirms several refs at once; each is answered.
+        s1 = REF.search(say(c, SITI, "tabung 15rb")).group(1)
+        s2 = REF.search(say(c, SITI, "tabung 16rb")).group(1)
+        s3 = REF.search(say(c, SITI, "tabung 17rb")).group(1)
+        r = say(c, RINA, "KONFIRM %s %s %s" % (s1, s2, s3))
+        assert all(x in r for x in (s1, s2, s3)) and len(r.split("\n")) == 3, r
+        assert c.sql("SELECT count(*) FROM entries WHERE ref IN (?,?,?) AND status = 'confirmed'",
+                     s1, s2, s3) == [(3,)]
+        r = say(c, RINA, "KONFIRM %s" % s1)
+        assert "sudah sah" in r and "confirmed" not in r, r
+        # English speakers get English, still one SMS.
+        say(c, ANI, "BAHASA EN")
+        r = say(c, ANI, "sell 3 pcs fish floss 45k")
+        assert "Sale Rp45.000 3 pcs fish floss recorded" in r, r
+        # LAPORAN fits one SMS even with large sums.
+        r = say(c, RINA, "LAPORAN")
+        assert r.startswith("Grup KPUK07"), r
+    finally:
+        c.stop()
+
+
+def test_errors_show_their_own_command():
+    c = setup()
+    c.start()
+    try:
+        cases = [("KONFIRM", "KONFIRM K7QX"), ("BATAL", "BATAL K7QX"),
+                 ("KIRIM KPUK07", "KIRIM KPUK07 Pertemuan"), ("KIRIM", "KIRIM KPUK07"),
+                 ("tabung 0", "TABUNG 10rb"), ("BAYAR", "BAYAR 150rb"),
+                 ("beli 1.5", "BELI 20rb gula"), ("jual 0 abon", "JUAL 45rb abon"),
+                 ("SESI", "SESI GT07 2"), ("beli 3 5", "BELI 2 kg gula 30rb")]
+        for text, example in cases:
+            r = say(c, RINA, text)
+            assert example in r, (text, r)
+            others = {"KONFIRM", "BATAL", "KIRIM", "TABUNG", "BAYAR", "BELI", "JUAL", "SESI"}
+            own = text.split()[0].upper()
+            if own in others:
+                assert not any(o in r for o in others - {own}), (text, r)
+    finally:
+        c.stop()
+
+
+def test_duplicates_and_small_amounts_asked():
+    c = setup()
+    c.start()
+    try:
+        r1 = say(c, SITI, "JUAL 50rb abon")
+        first = REF.search(r1).group(1)
+        r = say(c, SITI, "JUAL 50rb abon")  # she is not sure it arrived
+        assert first in r and "YA" in r, r
+        assert c.sql("SELECT count(*) FROM entries WHERE amount = 50000") == [(1,)]
+        r = say(c, SITI, "YA")
+        second = REF.search(r).group(1)
+        assert second != first and "Rp50.000" in r, r
+        assert c.sql("SELECT count(*) FROM entries WHERE amount = 50000 AND status <> 'cancelled'"
+                     ) == [(2,)]
+        r = say(c, SITI, "ya")  # nothing asked any more
+        assert "Tidak ada pertanyaan" in r, r
+        # A different item is no duplicate.
+        assert REF.search(say(c, SITI, "JUAL 50rb tempe"))
+        # A tiny bare amount is asked about, with the command she meant.
+        r = say(c, SITI, "jual 50 abon")
+        assert r.startswith("Rp50? Kalau maksudnya Rp50.000 kirim JUAL 50rb abon"), r
+        assert c.sql("SELECT count(*) FROM entries WHERE amount = 50") == [(0,)]
+        r = say(c, SITI, "YA")
+        assert "Rp50 abon dicatat" in r, r
+        assert c.sql("SELECT count(*) FROM entries WHERE amount = 50") == [(1,)]
+        # A question older than 30 minutes is not answered by YA.
+        say(c, SITI, "tabung 100")
+        c.sql("UPDATE questions SET asked_at = asked_at - 1801")
+        assert "Tidak ada pertanyaan" in say(c, SITI, "YA")
+        assert c.sql("SELECT count(*) FROM entries WHERE amount = 100") == [(0,)]
+        # A duplicate older than 10 minutes is recorded at once.
+        c.sql("UPDATE entries SET created_at = created_at - 601 WHERE amount = 50000")
+        assert "dicatat" in say(c, SITI, "JUAL 50rb abon")
+        assert c.sql("SELECT count(*) FROM entries WHERE amount = 50000 AND item = 'abon'") == [(3,)]
+    finally:
+        c.stop()
+
+
+def quiet_window_around_now():
+    """Quiet hours from two hours ago to two hours ahead, local time (+07:00)."""
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7)))
+    start = (now - datetime.timedelta(hours=2)).strftime("%H:%M")
+    end_dt = now + datetime.timedelta(hours=2)
+    return start, end_dt.strftime("%H:%M"), end_dt.replace(second=0, microsecond=0)
+
+
+def test_broadcast_waits_for_quiet_hours_and_names_sender():
+    start, end, end_dt = quiet_window_around_now()
+    c = setup(env={"CATAT_REMINDERS_QUIET_START": start, "CATAT_REMINDERS_QUIET_END": end})
+    c.start()
+    try:
+        r = say(c, RINA, "KIRIM KPUK07 Pertemuan besok jam 9 di balai desa")
+        assert "2 anggota" in r, r
+        rows = c.sql("SELECT phone, text, next_at, created_at FROM outbox WHERE kind = 'broadcast'"
+                     " ORDER BY phone")
+        assert len(rows) == 2, rows
+        for phone, text, next_at, created in rows:
+            assert text == "Dari Rina Wulandari, KPUK07: Pertemuan besok jam 9 di balai desa", text
+            one_sms(text)
+            assert next_at == int(end_dt.timestamp()), (next_at, end_dt)
+            assert next_at > created
+        # A direct reply is not held back.
+        assert c.sql("SELECT count(*) FROM outbox WHERE kind = 'reply' AND next_at > created_at"
+                     ) == [(0,)]
+    finally:
+        c.stop()
+
+
+def test_reply_limit_told_once():
+    c = setup(env={"CATAT_SERVER_REPLIES_PER_HOUR": "3"})
+    c.start()
+    try:
+        for i in range(6):
+            c.console(ANI, "jual %drb abon" % (10 + i), "lim%d" % i)
+        replies = c.sql("SELECT text FROM outbox WHERE phone = ? ORDER BY id", ANI)
+        assert len(replies) == 4, replies
+        assert replies[3][0].startswith("Batas balasan tercapai, pesan Anda tetap dicatat"), replies
+        assert c.sql("SELECT count(*) FROM entries e JOIN people p ON p.id = e.person_id"
+                     " WHERE p.phone = ?", ANI) == [(6,)]
+    finally:
+        c.stop()
+
+
+def test_templates_check_worst_case():
+    c = setup()
+    p = c.run("templates", "check")
+    assert p.stdout.strip().endswith("0 problems"), p.stdout
+
+
+if __name__ == "__main__":
+    run_tests([test_semicolon_csv_and_network_name, test_every_reply_fits,
+               test_errors_show_their_own_command, test_duplicates_and_small_amounts_asked,
+               test_broadcast_waits_for_quiet_hours_and_names_sender, test_reply_limit_told_once,
+               test_templates_check_worst_case])
