@@ -5,6 +5,7 @@ notices held past the recipient's quiet hours and broadcasts naming their sender
 reply limit told once; semicolon CSV and network names with spaces."""
 import datetime
 import itertools
+import json
 import os
 import re
 import sys
@@ -237,6 +238,46 @@ def test_reply_limit_told_once():
         c.stop()
 
 
+def remind(c, now, dry=False):
+    p = c.run("remind", "--now", now, *(["--dry-run"] if dry else []))
+    if dry:
+        return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    return int(p.stdout.split()[0])
+
+
+def test_one_loan_reminder_a_day_summing_late_instalments():
+    c = setup(ini="[reminders]\nhour = 8\nquiet_start = 21:00\nquiet_end = 06:00\n"
+                  "overdue_every_days = 7\noverdue_max = 10\n")
+    instalment, first = 100000, datetime.date(2027, 3, 1)
+    loans = write(c, "loans.csv", "code;phone;principal;instalment;instalments;frequency;first_due\n"
+                  "P12;081200000001;600000;%d;6;weekly;%s\n"
+                  "P13;081200000002;300000;300000;1;weekly;2027-04-05\n" % (instalment, first))
+    c.run("import", "loans", loans)
+    # 5 April: five weekly instalments late (1, 8, 15, 22, 29 March), the sixth due today.
+    today = datetime.date(2027, 4, 5)
+    got = remind(c, "2027-04-05T09:00:00+07:00", dry=True)
+    by = {r["to"]: r for r in got}
+    assert sorted(by) == [SITI, ANI], got
+    late = [first + datetime.timedelta(days=7 * i) for i in range(6)
+            if first + datetime.timedelta(days=7 * i) < today]
+    text = by[SITI]["text"]
+    total = "Rp{:,}".format(instalment * len(late)).replace(",", ".")
+    assert text.startswith("%d angsuran pinjaman P12 terlambat, total %s, paling lama %d hari"
+                           % (len(late), total, (today - late[0]).days)), text
+    assert by[SITI]["kind"] == "loan_overdue" and by[ANI]["kind"] == "loan_due", got
+    one_sms(text)
+    one_sms(by[ANI]["text"])
+    assert remind(c, "2027-04-05T09:00:00+07:00") == 2
+    assert remind(c, "2027-04-05T15:00:00+07:00") == 0  # once a day
+    assert c.sql("SELECT count(*) FROM outbox WHERE phone = ?", SITI) == [(1,)]
+    # A due-day reminder computed late in the evening goes after the quiet hours, next morning:
+    # it says the instalment is a day late, not that it falls due.
+    got = remind(c, "2027-04-12T22:30:00+07:00", dry=True)
+    ani = [r for r in got if r["to"] == ANI]
+    assert ani and ani[0]["send_at"] == "2027-04-13T06:00:00+07:00", got
+    assert "terlambat 8 hari" in ani[0]["text"], ani
+
+
 def test_templates_check_worst_case():
     c = setup()
     p = c.run("templates", "check")
@@ -247,4 +288,5 @@ if __name__ == "__main__":
     run_tests([test_semicolon_csv_and_network_name, test_every_reply_fits,
                test_errors_show_their_own_command, test_duplicates_and_small_amounts_asked,
                test_broadcast_waits_for_quiet_hours_and_names_sender, test_reply_limit_told_once,
+               test_one_loan_reminder_a_day_summing_late_instalments,
                test_templates_check_worst_case])
