@@ -42,6 +42,8 @@ static const struct template_var samples[] = {
     {"ok", "3"},
     {"failed", "3"},
     {"refs", "K7QX M4TP 6NJ7 MVLX FTMG"},
+    {"list", "K7QX Kusumawardhani Rp1.000.000.000, M4TP Ani Rp150.000, 6NJ7 Rina Rp10.000"},
+    {"more", "97"},
     {"staff", "Sri Rahayu Ningsih Kusumawardhani"},
     {"status", "sudah sah"},
     {"due", "2026-11-30"},

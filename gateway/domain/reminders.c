@@ -6,6 +6,7 @@
 #include "log.h"
 #include "domain.h"
 #include "reach.h"
+#include "sms.h"
 #include "store.h"
 #include "store_training.h"
 #include "templates.h"
@@ -288,6 +289,109 @@ static int session_reminders(struct run *r)
     return r->failed ? -1 : 0;
 }
 
+#define WAITING_EVERY 3600 /* a treasurer hears of waiting reports at most once an hour */
+
+struct treasurers {
+    struct store_person *list;
+    int n;
+};
+
+static void add_treasurer(const struct store_person *p, void *arg)
+{
+    struct treasurers *t = arg;
+    struct store_person *grown = realloc(t->list, (size_t)(t->n + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    t->list = grown;
+    t->list[t->n++] = *p;
+}
+
+/* "K7QX Siti Rp150.000, M4TP Ani Rp10.000" and "K7QX M4TP": as many of the reports as fit one
+ * SMS with the template around them; returns how many were taken. */
+static int waiting_text(const struct domain *d, const char *lang, const struct store_waiting *w,
+                        int n, char *text, size_t textsz)
+{
+    char list[1024] = "", refs[512] = "", count[16], more[16];
+    int taken = 0;
+    for (int i = 0; i < n; i++) {
+        char amount[32], first[24], item[96], try_list[1024], try_refs[512];
+        snprintf(first, sizeof first, "%s", w[i].name);
+        char *space = strchr(first, ' ');
+        if (space)
+            *space = '\0';
+        snprintf(item, sizeof item, "%s %s %s", w[i].ref, first,
+                 format_rupiah(w[i].amount, amount, sizeof amount));
+        snprintf(try_list, sizeof try_list, "%s%s%s", list, i ? ", " : "", item);
+        snprintf(try_refs, sizeof try_refs, "%s%s%s", refs, i ? " " : "", w[i].ref);
+        snprintf(count, sizeof count, "%d", n);
+        snprintf(more, sizeof more, "%d", n - i - 1);
+        struct template_var v[] = {
+            {"count", count}, {"list", try_list}, {"refs", try_refs}, {"more", more}};
+        char out[480];
+        int len = domain_render(d->tpl, lang, i + 1 < n ? "waiting_notice_more" : "waiting_notice",
+                                v, 4, out, sizeof out);
+        if (len < 0 || (taken > 0 && sms_segments(out, (size_t)len, NULL) > 1))
+            break;
+        snprintf(list, sizeof list, "%s", try_list);
+        snprintf(refs, sizeof refs, "%s", try_refs);
+        snprintf(text, textsz, "%s", out);
+        taken = i + 1;
+    }
+    return taken;
+}
+
+/* Treasurers hear of members' reports waiting for their confirmation: one SMS with refs, names
+ * and amounts and the KONFIRM to send, at most once an hour, never in their quiet hours (the
+ * reports wait for the next pass instead, so that no two notices meet at the morning). */
+static int waiting_notices(struct run *r)
+{
+    int64_t *groups = NULL;
+    int ng = store_waiting_groups(r->s, &groups);
+    if (ng < 0)
+        return -1;
+    int rc = 0;
+    for (int g = 0; g < ng && rc == 0; g++) {
+        struct treasurers t = {0};
+        if (store_each_treasurer(r->s, groups[g], add_treasurer, &t) < 0) {
+            rc = -1;
+            break;
+        }
+        bool ready = t.n > 0;
+        for (int i = 0; i < t.n && ready; i++) {
+            int tz = domain_tz(r->d, t.list[i].group_tz);
+            int64_t last = store_last_reminder_at(r->s, t.list[i].id, "waiting");
+            if (last < 0) {
+                rc = -1;
+                ready = false;
+            }
+            ready = ready && (!last || r->now - last >= WAITING_EVERY) &&
+                    reminders_after_quiet(r->now, tz, r->quiet_start, r->quiet_end) == r->now;
+        }
+        struct store_waiting *w = NULL;
+        int nw = ready ? store_waiting_list(r->s, groups[g], 0, true, &w) : 0;
+        if (nw < 0)
+            rc = -1;
+        int told = 0;
+        for (int i = 0; i < t.n && nw > 0 && rc == 0; i++) {
+            int tz = domain_tz(r->d, t.list[i].group_tz);
+            char text[480], key[64];
+            int taken =
+                waiting_text(r->d, domain_language(r->d, &t.list[i]), w, nw, text, sizeof text);
+            snprintf(key, sizeof key, "waiting:%lld:%lld", (long long)t.list[i].id,
+                     (long long)r->now);
+            if (taken > 0 &&
+                (rc = emit(r, &t.list[i], "waiting", key, r->now, tz, text, 0, 0)) == 0)
+                told = taken > told ? taken : told;
+        }
+        for (int i = 0; i < told && rc == 0 && !r->dry_run; i++)
+            rc = store_entry_set_told(r->s, w[i].entry_id, r->now);
+        free(w);
+        free(t.list);
+    }
+    free(groups);
+    return rc;
+}
+
 int reminders_run(const struct domain *d, const struct reach *reach, struct store *s, int64_t now,
                   FILE *dry_run)
 {
@@ -300,7 +404,7 @@ int reminders_run(const struct domain *d, const struct reach *reach, struct stor
         .quiet_start = config_get(d->cfg, "reminders", "quiet_start"),
         .quiet_end = config_get(d->cfg, "reminders", "quiet_end"),
     };
-    if (loan_reminders(&r) != 0 || session_reminders(&r) != 0)
+    if (loan_reminders(&r) != 0 || session_reminders(&r) != 0 || waiting_notices(&r) != 0)
         return -1;
     if (r.queued && !dry_run)
         log_event(LOG_INFO, "reminders queued", "count=%d", r.queued);

@@ -128,6 +128,8 @@ const char *const store_migrations[] = {
     "CREATE TABLE questions("
     "  person_id INTEGER PRIMARY KEY REFERENCES people(id), kind TEXT NOT NULL,"
     "  amount INTEGER NOT NULL, qty INTEGER, unit TEXT, item TEXT, ref TEXT,"
-    "  asked_at INTEGER NOT NULL);",
+    "  asked_at INTEGER NOT NULL);"
+    /* and when the treasurers were told of a member's report waiting for them (hourly). */
+    "ALTER TABLE entries ADD COLUMN told_at INTEGER;",
     NULL,
 };

@@ -206,6 +206,29 @@ int store_question_set(struct store *s, const struct store_question *q);
 int store_question_take(struct store *s, int64_t person_id, int64_t since,
                         struct store_question *q);
 
+/* ---- reports waiting for confirmation (store/waiting.c) ---- */
+struct store_waiting {
+    int64_t entry_id;
+    char ref[8], kind[12];
+    int64_t amount;
+    char name[64], code[16];
+    int64_t created_at;
+};
+/* The reported entries of a group (group_id) or of a network's groups (group_id 0), oldest
+ * first; only_untold: those no treasurer was told of yet. *out is new (free it). Returns the
+ * count or -1. */
+int store_waiting_list(struct store *s, int64_t group_id, int64_t network_id, bool only_untold,
+                       struct store_waiting **out);
+/* The groups with reports nobody was told of yet; *ids new. Returns the count or -1. */
+int store_waiting_groups(struct store *s, int64_t **ids);
+/* Calls fn for each treasurer of the group who has not sent STOP. Returns how many or -1. */
+int store_each_treasurer(struct store *s, int64_t group_id,
+                         void (*fn)(const struct store_person *, void *), void *arg);
+/* Marks the entry as told to its treasurers at `at`. 0 or -1. */
+int store_entry_set_told(struct store *s, int64_t entry_id, int64_t at);
+/* When the person was last sent a reminder of kind (0: never), or -1 on error. */
+int64_t store_last_reminder_at(struct store *s, int64_t person_id, const char *kind);
+
 /* Calls fn for each member of the group who has not sent STOP. Returns how many, or -1. */
 int store_each_reachable_member(struct store *s, int64_t group_id,
                                 void (*fn)(const struct store_person *, void *), void *arg);

@@ -278,6 +278,43 @@ def test_one_loan_reminder_a_day_summing_late_instalments():
     assert "terlambat 8 hari" in ani[0]["text"], ani
 
 
+def test_treasurer_told_of_waiting_reports_hourly_and_digest_lists_them():
+    c = setup()
+    c.start()
+    try:
+        siti = REF.search(say(c, SITI, "tabung 10rb")).group(1)
+        ani = REF.search(say(c, ANI, "tabung 25rb")).group(1)
+    finally:
+        c.stop()
+    got = remind(c, "2027-05-03T10:00:00+07:00", dry=True)
+    assert [r["to"] for r in got] == [RINA], got
+    text = one_sms(got[0]["text"])
+    assert text == "Menunggu konfirmasi Anda: %s Sri Rp10.000, %s Ani Rp25.000. Kirim KONFIRM %s %s" \
+        % (siti, ani, siti, ani), text
+    assert remind(c, "2027-05-03T10:00:00+07:00") == 1
+    assert remind(c, "2027-05-03T10:30:00+07:00") == 0  # nothing new
+    c.start()
+    try:
+        third = REF.search(say(c, SITI, "tabung 30rb")).group(1)
+    finally:
+        c.stop()
+    assert remind(c, "2027-05-03T10:59:00+07:00") == 0  # within the hour
+    got = remind(c, "2027-05-03T11:00:00+07:00", dry=True)
+    assert [r["text"] for r in got] == [
+        "Menunggu konfirmasi Anda: %s Sri Rp30.000. Kirim KONFIRM %s" % (third, third)], got
+    # Not in her quiet hours: the reports wait for the morning.
+    assert remind(c, "2027-05-03T23:30:00+07:00") == 0
+    assert remind(c, "2027-05-04T06:00:00+07:00") == 1
+    # The digest lists every report still waiting, with ref, name and amount.
+    p = c.run("digest", "--now", "2027-05-04T18:00:00+07:00", "--group", "KPUK07", "--print")
+    total = "Rp{:,}".format(10000 + 25000 + 30000).replace(",", ".")
+    assert "Menunggu konfirmasi 3 laporan, %s:" % total in p.stdout, p.stdout
+    for ref, name, amount in ((siti, LONG_NAME[:18], "Rp10.000"), (ani, "Ani", "Rp25.000"),
+                              (third, LONG_NAME[:18], "Rp30.000")):
+        assert "- %s %s Tabungan %s" % (ref, name, amount) in p.stdout, p.stdout
+    assert "menunggu konfirmasi Rp0" not in p.stdout, p.stdout
+
+
 def test_templates_check_worst_case():
     c = setup()
     p = c.run("templates", "check")
@@ -289,4 +326,5 @@ if __name__ == "__main__":
                test_errors_show_their_own_command, test_duplicates_and_small_amounts_asked,
                test_broadcast_waits_for_quiet_hours_and_names_sender, test_reply_limit_told_once,
                test_one_loan_reminder_a_day_summing_late_instalments,
+               test_treasurer_told_of_waiting_reports_hourly_and_digest_lists_them,
                test_templates_check_worst_case])
