@@ -337,11 +337,35 @@ static int member_row(struct import *im, const struct csv_record *r)
     struct store_person existing;
     int found = 0;
     if (phone_ok(im, r, phone)) {
-        int earlier = seen_before(im, phone, r->line);
-        if (earlier)
-            report(im, r->line, "phone %s is also on line %d", phone, earlier);
-        if ((found = store_person_by_phone(im->s, phone, &existing)) < 0)
-            return -1;
+        /* One phone on several lines is a shared household handset when each line names its
+         * member code; the same phone and code twice is a mistake. */
+        char key[64];
+        snprintf(key, sizeof key, "%s/%s", phone, code);
+        int earlier = seen_before(im, key, r->line);
+        if (earlier && !code[0]) /* the same code twice is reported with the code below */
+            report(im, r->line,
+                   "phone %s is also on line %d (a shared phone needs a code on each"
+                   " line)",
+                   phone, earlier);
+        if (code[0]) {
+            upper(code);
+            if ((found = store_person_by_code(im->s, code, &existing)) < 0)
+                return -1;
+            if (found && strcmp(existing.phone, phone) != 0)
+                found = 0; /* reported below: the code is someone else's */
+        } else {
+            struct store_person on_phone[2];
+            int n = store_people_by_phone(im->s, phone, on_phone, 2);
+            if (n < 0)
+                return -1;
+            if (n > 1)
+                report(im, r->line,
+                       "phone %s is shared by %d members: give the member code (column code)",
+                       phone, n);
+            found = n >= 1;
+            if (found)
+                existing = on_phone[0];
+        }
     }
     if (!found)
         memset(&existing, 0, sizeof existing);
@@ -433,9 +457,35 @@ static int loan_row(struct import *im, const struct csv_record *r)
             report(im, r->line, "loan %s is also on line %d", code, earlier);
     }
     if (phone_ok(im, r, phone)) {
-        int rc = store_person_by_phone(im->s, phone, &who);
-        if (rc < 0)
-            return -1;
+        /* On a shared handset the borrower is named by her member code (column member). */
+        char *member = cell(im, r, "member");
+        struct store_person on_phone[2];
+        int rc = 0;
+        if (member[0]) {
+            upper(member);
+            rc = store_person_by_code(im->s, member, &who);
+            if (rc < 0)
+                return -1;
+            if (rc == 1 && strcmp(who.phone, phone) != 0) {
+                report(im, r->line, "member %s does not have phone %s", member, phone);
+                rc = 1;
+            } else if (rc == 0) {
+                report(im, r->line, "member %s does not exist (import members first)", member);
+                rc = 1;
+            }
+        } else {
+            int n = store_people_by_phone(im->s, phone, on_phone, 2);
+            if (n < 0)
+                return -1;
+            if (n > 1)
+                report(im, r->line,
+                       "phone %s is shared by %d members: name the borrower's code in column "
+                       "member",
+                       phone, n);
+            rc = n >= 1;
+            if (rc)
+                who = on_phone[0];
+        }
         if (rc == 0 || !who.role[0])
             report(im, r->line, "no member has phone %s (import members first)", phone);
         struct store_loan old;
@@ -630,8 +680,9 @@ static const struct column member_columns[] = {
     {"language", false}, {"code", false}, {"channel", false}, {NULL, false},
 };
 static const struct column loan_columns[] = {
-    {"code", true},        {"phone", true},     {"principal", true}, {"instalment", false},
-    {"instalments", true}, {"frequency", true}, {"first_due", true}, {NULL, false},
+    {"code", true},        {"phone", true},       {"principal", true},
+    {"instalment", false}, {"instalments", true}, {"frequency", true},
+    {"first_due", true},   {"member", false},     {NULL, false},
 };
 static const struct column batch_columns[] = {
     {"batch", true},  {"session", true},   {"starts_at", false},
@@ -653,40 +704,42 @@ static const struct kind kinds[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: catat import groups|members|loans|batches|participants FILE.csv [-c FILE]\n\n"
-            "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
-            "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
-            "left out; an unknown column is an error. Fields are separated by commas or, when the\n"
-            "header has more of them, semicolons. FILE - reads standard input.\n\n"
-            "  groups.csv   code,name,network,district,timezone\n"
-            "               (code required; timezone +07:00, +08:00 or +09:00, default [locale]\n"
-            "               timezone; a network is created from its code, or from its name\n"
-            "               when it holds spaces: \"JARPUK Ngudi Lestari\" makes the code\n"
-            "               JARPUK-NGUDI-LESTARI)\n"
-            "  members.csv  phone,name,group,role,language,code,channel\n"
-            "               (phone and name required; group required except for trainers and\n"
-            "               admins; role member (default), treasurer, facilitator, trainer,\n"
-            "               admin; language id or en; a member code like A0007 is made up\n"
-            "               when code is left out)\n"
-            "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due\n"
-            "               (the member must exist; frequency weekly or monthly; first_due\n"
-            "               YYYY-MM-DD; instalment defaults to principal / instalments)\n"
-            "  batches.csv  batch,session,starts_at,title,material (one row per session;\n"
-            "               starts_at ISO 8601 with offset)\n"
-            "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel\n"
-            "               (batch imported first; sex L or P; disability yes or no)\n\n"
-            "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
-            "each month, the month's last day when it is shorter (monthly). They add up to the\n"
-            "principal: every instalment is `instalment` and the last takes what is left, so\n"
-            "instalment x instalments may differ from principal by up to half an instalment\n"
-            "(rounding); a larger difference is an error (catat adds no interest: put the\n"
-            "whole amount to repay in principal).\n\n"
-            "Every bad row is reported as FILE:LINE: reason and nothing of such a file is\n"
-            "loaded (exit status 1). Importing a file again updates the rows with the same\n"
-            "key (group code, member phone, loan code) instead of failing; an empty cell\n"
-            "keeps what is stored. Repayments already recorded are spread over an updated\n"
-            "loan schedule again.\n");
+    fprintf(
+        f, "usage: catat import groups|members|loans|batches|participants FILE.csv [-c FILE]\n\n"
+           "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
+           "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
+           "left out; an unknown column is an error. Fields are separated by commas or, when the\n"
+           "header has more of them, semicolons. FILE - reads standard input.\n\n"
+           "  groups.csv   code,name,network,district,timezone\n"
+           "               (code required; timezone +07:00, +08:00 or +09:00, default [locale]\n"
+           "               timezone; a network is created from its code, or from its name\n"
+           "               when it holds spaces: \"JARPUK Ngudi Lestari\" makes the code\n"
+           "               JARPUK-NGUDI-LESTARI)\n"
+           "  members.csv  phone,name,group,role,language,code,channel (a phone on several\n"
+           "               lines with different codes is a handset shared by those members)\n"
+           "               (phone and name required; group required except for trainers and\n"
+           "               admins; role member (default), treasurer, facilitator, trainer,\n"
+           "               admin; language id or en; a member code like A0007 is made up\n"
+           "               when code is left out)\n"
+           "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due,member\n"
+           "               (the member must exist; member: her code, needed when the phone is\n"
+           "               shared; frequency weekly or monthly; first_due\n"
+           "               YYYY-MM-DD; instalment defaults to principal / instalments)\n"
+           "  batches.csv  batch,session,starts_at,title,material (one row per session;\n"
+           "               starts_at ISO 8601 with offset)\n"
+           "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel\n"
+           "               (batch imported first; sex L or P; disability yes or no)\n\n"
+           "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
+           "each month, the month's last day when it is shorter (monthly). They add up to the\n"
+           "principal: every instalment is `instalment` and the last takes what is left, so\n"
+           "instalment x instalments may differ from principal by up to half an instalment\n"
+           "(rounding); a larger difference is an error (catat adds no interest: put the\n"
+           "whole amount to repay in principal).\n\n"
+           "Every bad row is reported as FILE:LINE: reason and nothing of such a file is\n"
+           "loaded (exit status 1). Importing a file again updates the rows with the same\n"
+           "key (group code, member phone, loan code) instead of failing; an empty cell\n"
+           "keeps what is stored. Repayments already recorded are spread over an updated\n"
+           "loan schedule again.\n");
 }
 
 /* Reads the whole file (or standard input for "-") into a new buffer. */

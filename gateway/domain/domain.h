@@ -39,6 +39,7 @@ int domain_init(struct domain *d, const struct config *cfg, const struct templat
 #define DOMAIN_NAME_SHOWN 20   /* a name in a reply is cut to this many bytes, at a word */
 #define DOMAIN_ITEM_SHOWN 24   /* an item (with its quantity) likewise */
 #define DOMAIN_REFS_MAX 8
+#define DOMAIN_SHARED_MAX 8 /* members on one shared handset */
 
 /* A message for someone other than the actor, to be queued by the caller. */
 struct domain_notice {

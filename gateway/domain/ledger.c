@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CANCEL_WINDOW (24 * 3600)
 #define DUPLICATE_WINDOW (10 * 60) /* the same entry again within this is asked about */
@@ -32,13 +33,37 @@ static int refuse(struct domain_ctx *ctx, const char *kind)
     return 0;
 }
 
+/* Whether two names are one woman's: equal, or the same first word ("Siti" and "Siti
+ * Aminah"), whatever the case. */
+static bool same_person_name(const char *a, const char *b)
+{
+    size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+    return strcasecmp(a, b) == 0 || (la == lb && la > 0 && strncasecmp(a, b, la) == 0);
+}
+
 static int do_register(struct domain_ctx *ctx, const struct parse_command *c)
 {
-    struct store_person *who = ctx->actor;
+    struct store_person *who = ctx->actor, fresh;
+    /* A registered phone registering another name: a second member on a shared handset. */
+    bool another = false;
     if (who->role[0]) {
-        struct template_var v[] = {{"name", who->name}, {"group", who->group_code}};
-        domain_reply(ctx, "register_already", v, 2);
-        return 0;
+        struct store_person on_phone[DOMAIN_SHARED_MAX];
+        int n = store_people_by_phone(ctx->s, who->phone, on_phone, DOMAIN_SHARED_MAX);
+        if (n < 0)
+            return -1;
+        for (int i = 0; i < n && i < DOMAIN_SHARED_MAX; i++) {
+            if (same_person_name(on_phone[i].name, c->name)) {
+                struct template_var v[] = {{"name", on_phone[i].name},
+                                           {"group", on_phone[i].group_code}};
+                domain_reply(ctx, "register_already", v, 2);
+                return 0;
+            }
+        }
+        if (n >= DOMAIN_SHARED_MAX) {
+            domain_refuse(ctx, "register_phone_full", NULL, 0);
+            return 0;
+        }
+        another = true;
     }
     struct template_var v[] = {{"name", c->name}, {"group", c->group}, {"code", ""}};
     if (!c->group[0]) {
@@ -53,11 +78,15 @@ static int do_register(struct domain_ctx *ctx, const struct parse_command *c)
         domain_refuse(ctx, "register_unknown_group", v, 2);
         return 0;
     }
-    if (store_person_register(ctx->s, who->id, c->name, g.id) != 0 ||
-        store_person_by_phone(ctx->s, who->phone, who) != 1)
+    int64_t id = who->id;
+    if (another && (id = store_person_add(ctx->s, who->phone, who->last_channel, ctx->now)) < 0)
         return -1;
-    v[2].value = who->code;
-    domain_reply(ctx, "register_ok", v, 3);
+    struct store_person *member = another ? &fresh : who;
+    if (store_person_register(ctx->s, id, c->name, g.id) != 0 ||
+        store_person_by_id(ctx->s, id, member) != 1)
+        return -1;
+    v[2].value = member->code;
+    domain_reply(ctx, another ? "register_ok_shared" : "register_ok", v, 3);
     return 0;
 }
 

@@ -72,6 +72,54 @@ static void summarise(struct domain_ctx *ctx, int commands)
     fx->errors = errors;
 }
 
+/* On a shared handset with no code written first: the codes and first names on the phone, as
+ * many as fit one SMS, and nothing recorded. */
+static void ask_who(struct domain_ctx *ctx, const struct store_person *on_phone, int n)
+{
+    char list[512] = "", try_list[512], count[16], reply[480];
+    const char *code = on_phone[0].code;
+    snprintf(count, sizeof count, "%d", n);
+    for (int i = 0; i < n; i++) {
+        char first[24];
+        snprintf(first, sizeof first, "%s", on_phone[i].name);
+        first[strcspn(first, " ")] = '\0';
+        snprintf(try_list, sizeof try_list, "%s%s%s %s", list, i ? ", " : "", on_phone[i].code,
+                 first);
+        struct template_var v[] = {{"count", count}, {"list", try_list}, {"code", code}};
+        int len =
+            domain_render(ctx->d->tpl, ctx->lang, "shared_phone_who", v, 3, reply, sizeof reply);
+        if (i > 0 && (len < 0 || sms_segments(reply, (size_t)len, NULL) > 1))
+            break;
+        snprintf(list, sizeof list, "%s", try_list);
+    }
+    struct template_var v[] = {{"count", count}, {"list", list}, {"code", code}};
+    domain_refuse(ctx, "shared_phone_who", v, 3);
+}
+
+/* Who a command is from on this phone: the member whose code stands first, else the only one
+ * registered on it. Returns her, or NULL after refusing (a code not on this phone, or a shared
+ * handset and no code: the command is not carried out). */
+static struct store_person *command_actor(struct domain_ctx *ctx, const struct parse_command *c,
+                                          struct store_person *who, struct store_person *on_phone,
+                                          int n)
+{
+    if (c->member[0]) {
+        for (int i = 0; i < n; i++)
+            if (strcmp(on_phone[i].code, c->member) == 0)
+                return &on_phone[i];
+        struct template_var v[] = {{"code", c->member}};
+        domain_refuse(ctx, "member_not_on_phone", v, 1);
+        return NULL;
+    }
+    bool anyone =
+        c->error != PARSE_ERR_OK || c->cmd == PARSE_CMD_HELP || c->cmd == PARSE_CMD_REGISTER;
+    if (n > 1 && !anyone) {
+        ask_who(ctx, on_phone, n);
+        return NULL;
+    }
+    return who;
+}
+
 /* The message's fate, as staff see it in exports. */
 static const char *message_status(const struct store_person *who, int errors,
                                   const struct parse_result *r)
@@ -112,14 +160,18 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
             return -1;
         pre = &own;
     }
-    struct store_person who;
+    struct store_person who, on_phone[DOMAIN_SHARED_MAX];
     struct domain_effects *fx = malloc(sizeof *fx);
+    int n_on_phone = -1;
     if (!fx || store_person_touch(s, in->from, channel, now) != 0 ||
-        store_person_by_phone(s, in->from, &who) != 1) {
+        store_person_by_phone(s, in->from, &who) != 1 ||
+        (n_on_phone = store_people_by_phone(s, in->from, on_phone, DOMAIN_SHARED_MAX)) < 0) {
         free(fx);
         pipeline_prepared_free(&own);
         return -1;
     }
+    if (n_on_phone > DOMAIN_SHARED_MAX)
+        n_on_phone = DOMAIN_SHARED_MAX;
     domain_effects_init(fx);
     struct domain_ctx ctx;
     domain_ctx_init(&ctx, p->d, s, &who, now, id, fx);
@@ -130,8 +182,16 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
     } else {
         const struct parse_result *r = pre->parse;
         ctx.brief = r->n_commands > 1;
-        for (int i = 0; i < r->n_commands && rc == 0; i++)
+        for (int i = 0; i < r->n_commands && rc == 0; i++) {
+            /* On a shared handset each command is the member's whose code stands first. */
+            struct store_person *actor =
+                command_actor(&ctx, &r->commands[i], &who, on_phone, n_on_phone);
+            if (!actor)
+                continue;
+            ctx.actor = actor;
+            ctx.lang = domain_language(p->d, actor);
             rc = domain_apply(&ctx, &r->commands[i]);
+        }
         if (rc == 0 && ctx.brief)
             summarise(&ctx, r->n_commands);
         status = message_status(&who, fx->errors, r);

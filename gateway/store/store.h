@@ -113,10 +113,17 @@ struct store_person {
     char group_code[24];
     char group_tz[8];
 };
-/* 1 and *p when found, 0 when not, -1 on error. */
+/* 1 and *p when found, 0 when not, -1 on error. A phone may be several members' (a shared
+ * household handset): store_person_by_phone gives the first registered of them. */
 int store_person_by_phone(struct store *s, const char *phone, struct store_person *p);
+/* The registered people on phone, oldest first: fills up to max of out and returns how many
+ * there are (possibly more than max), or -1. */
+int store_people_by_phone(struct store *s, const char *phone, struct store_person *out, int max);
+/* Adds an unregistered person on phone (who may already be someone else's). Returns the id. */
+int64_t store_person_add(struct store *s, const char *phone, const char *channel, int64_t at);
 int store_person_by_id(struct store *s, int64_t id, struct store_person *p);
-/* Records that phone wrote on channel at time at (creating an unregistered person). */
+/* Records that phone wrote on channel at time at, for everyone on it (creating an unregistered
+ * person when there is no one). */
 int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at);
 int store_person_set_language(struct store *s, int64_t person_id, const char *lang);
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out);
