@@ -315,6 +315,71 @@ def test_treasurer_told_of_waiting_reports_hourly_and_digest_lists_them():
     assert "menunggu konfirmasi Rp0" not in p.stdout, p.stdout
 
 
+HOME = "+6281200000010"
+
+
+def test_shared_handset():
+    c = setup()
+    members = write(c, "shared.csv", "phone,name,group,code\n"
+                    "081200000010,Sumiati,KPUK07,B0001\n"
+                    "081200000010,Tutik Handayani,KPUK07,B0002\n")
+    assert c.run("import", "members", members).stdout.startswith("imported 2 members")
+    assert c.sql("SELECT code, name FROM people WHERE phone = ? ORDER BY code", HOME) == [
+        ("B0001", "Sumiati"), ("B0002", "Tutik Handayani")]
+    # A loan on the shared phone names its borrower.
+    bad = write(c, "l1.csv", "code,phone,principal,instalments,frequency,first_due\n"
+                "P40,081200000010,300000,3,weekly,2027-01-04\n")
+    p = c.run("import", "loans", bad, check=False)
+    assert p.returncode == 1 and "column member" in p.stderr + p.stdout, (p.stdout, p.stderr)
+    good = write(c, "l2.csv", "code,phone,principal,instalments,frequency,first_due,member\n"
+                 "P40,081200000010,300000,3,weekly,2027-01-04,B0002\n")
+    c.run("import", "loans", good)
+    assert c.sql("SELECT p.code FROM loans l JOIN people p ON p.id = l.person_id") == [("B0002",)]
+    c.start()
+    try:
+        # No code first: the reply lists who is on the phone; nothing is recorded.
+        r = say(c, HOME, "JUAL 45rb abon")
+        assert "B0001 Sumiati" in r and "B0002 Tutik" in r and "B0001 JUAL" in r, r
+        assert c.sql("SELECT count(*) FROM entries") == [(0,)]
+        # Her code first: hers.
+        r = say(c, HOME, "B0002 JUAL 45rb abon")
+        assert "Penjualan Rp45.000 abon dicatat" in r, r
+        r = say(c, HOME, "b0001 tabung 10rb")
+        assert "Tabungan Rp10.000" in r, r
+        assert c.sql("SELECT p.code, e.kind, e.amount FROM entries e JOIN people p"
+                     " ON p.id = e.person_id ORDER BY e.id") == [
+            ("B0002", "sale", 45000), ("B0001", "savings", 10000)]
+        r = say(c, HOME, "B0002 SALDO")
+        assert "Pinjaman Rp300.000" in r and "jual Rp45.000" in r, r
+        # Two commands for two women in one message.
+        r = say(c, HOME, "B0001 JUAL 20rb tempe\nB0002 BELI 5rb gula")
+        assert len(REF.findall(r)) == 2, r
+        assert c.sql("SELECT p.code FROM entries e JOIN people p ON p.id = e.person_id"
+                     " WHERE e.amount IN (20000, 5000) ORDER BY e.amount") == [("B0002",),
+                                                                             ("B0001",)]
+        # A code that is not on this phone.
+        r = say(c, HOME, "A0101 JUAL 5rb abon")
+        assert "A0101 tidak terdaftar di nomor ini" in r, r
+        # Help needs no code.
+        assert "JUAL" in say(c, HOME, "BANTUAN")
+        # A third woman registers on the same phone; one already on it is told so.
+        r = say(c, HOME, "DAFTAR wati KPUK07")
+        code = c.sql("SELECT code FROM people WHERE phone = ? AND name = 'Wati'", HOME)[0][0]
+        assert "Wati" in r and code in r and "%s JUAL" % code in r, r
+        assert "sudah terdaftar" in say(c, HOME, "DAFTAR Sumiati KPUK07")
+        assert c.sql("SELECT count(*) FROM people WHERE phone = ?", HOME) == [(3,)]
+        r = say(c, HOME, "SALDO")
+        assert all(x in r for x in ("B0001", "B0002", code)), r
+        # A phone of one member may write her own code first too.
+        assert "dicatat" in say(c, SITI, "A0101 JUAL 11rb abon")
+    finally:
+        c.stop()
+    # The export has each message once.
+    p = c.run("export", "messages", "--format", "csv")
+    inbound = [line for line in p.stdout.splitlines() if line.startswith("in,")]
+    assert c.sql("SELECT count(*) FROM messages") == [(len(inbound),)], p.stdout
+
+
 def test_templates_check_worst_case():
     c = setup()
     p = c.run("templates", "check")
@@ -327,4 +392,5 @@ if __name__ == "__main__":
                test_broadcast_waits_for_quiet_hours_and_names_sender, test_reply_limit_told_once,
                test_one_loan_reminder_a_day_summing_late_instalments,
                test_treasurer_told_of_waiting_reports_hourly_and_digest_lists_them,
+               test_shared_handset,
                test_templates_check_worst_case])
