@@ -314,15 +314,16 @@ static int waiting_text(const struct domain *d, const char *lang, const struct s
     char list[1024] = "", refs[512] = "", count[16], more[16];
     int taken = 0;
     for (int i = 0; i < n; i++) {
-        char amount[32], first[24], item[96], try_list[1024], try_refs[512];
-        snprintf(first, sizeof first, "%s", w[i].name);
-        char *space = strchr(first, ' ');
-        if (space)
-            *space = '\0';
-        snprintf(item, sizeof item, "%s %s %s", w[i].ref, first,
-                 format_rupiah(w[i].amount, amount, sizeof amount));
-        snprintf(try_list, sizeof try_list, "%s%s%s", list, i ? ", " : "", item);
-        snprintf(try_refs, sizeof try_refs, "%s%s%s", refs, i ? " " : "", w[i].ref);
+        char amount[32], item[128], try_list[1024], try_refs[512];
+        int first_len = (int)strcspn(w[i].name, " "); /* her first name */
+        if (first_len > 20)
+            first_len = 20;
+        int li = snprintf(item, sizeof item, "%s %.*s %s", w[i].ref, first_len, w[i].name,
+                          format_rupiah(w[i].amount, amount, sizeof amount));
+        int ll = snprintf(try_list, sizeof try_list, "%s%s%s", list, i ? ", " : "", item);
+        int lr = snprintf(try_refs, sizeof try_refs, "%s%s%s", refs, i ? " " : "", w[i].ref);
+        if (li >= (int)sizeof item || ll >= (int)sizeof try_list || lr >= (int)sizeof try_refs)
+            break;
         snprintf(count, sizeof count, "%d", n);
         snprintf(more, sizeof more, "%d", n - i - 1);
         struct template_var v[] = {
@@ -332,9 +333,10 @@ static int waiting_text(const struct domain *d, const char *lang, const struct s
                                 v, 4, out, sizeof out);
         if (len < 0 || (taken > 0 && sms_segments(out, (size_t)len, NULL) > 1))
             break;
-        snprintf(list, sizeof list, "%s", try_list);
-        snprintf(refs, sizeof refs, "%s", try_refs);
-        snprintf(text, textsz, "%s", out);
+        memcpy(list, try_list, (size_t)ll + 1);
+        memcpy(refs, try_refs, (size_t)lr + 1);
+        if (snprintf(text, textsz, "%s", out) >= (int)textsz)
+            break;
         taken = i + 1;
     }
     return taken;

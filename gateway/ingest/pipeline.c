@@ -80,17 +80,19 @@ static void ask_who(struct domain_ctx *ctx, const struct store_person *on_phone,
     const char *code = on_phone[0].code;
     snprintf(count, sizeof count, "%d", n);
     for (int i = 0; i < n; i++) {
-        char first[24];
-        snprintf(first, sizeof first, "%s", on_phone[i].name);
-        first[strcspn(first, " ")] = '\0';
-        snprintf(try_list, sizeof try_list, "%s%s%s %s", list, i ? ", " : "", on_phone[i].code,
-                 first);
+        int first_len = (int)strcspn(on_phone[i].name, " "); /* her first name */
+        if (first_len > 20)
+            first_len = 20;
+        int ll = snprintf(try_list, sizeof try_list, "%s%s%s %.*s", list, i ? ", " : "",
+                          on_phone[i].code, first_len, on_phone[i].name);
+        if (ll >= (int)sizeof try_list)
+            break;
         struct template_var v[] = {{"count", count}, {"list", try_list}, {"code", code}};
         int len =
             domain_render(ctx->d->tpl, ctx->lang, "shared_phone_who", v, 3, reply, sizeof reply);
         if (i > 0 && (len < 0 || sms_segments(reply, (size_t)len, NULL) > 1))
             break;
-        snprintf(list, sizeof list, "%s", try_list);
+        memcpy(list, try_list, (size_t)ll + 1);
     }
     struct template_var v[] = {{"count", count}, {"list", list}, {"code", code}};
     domain_refuse(ctx, "shared_phone_who", v, 3);
