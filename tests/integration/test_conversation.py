@@ -106,6 +106,13 @@ def test_every_reply_fits():
         r = say(c, SITI, "jual 46rb abon, beli 20rb gula; tabung 10rb")
         assert len(r.split("\n")) == 3, r
         assert len(REF.findall(r)) == 3, r
+        # Three commands with the largest amount and long items: still one SMS, every ref in it.
+        r = say(c, SITI, "jual 999 bks abon ikan tongkol pedas manis 1000000000\n"
+                "beli 999 kg gula aren asli kualitas super 999999999, tabung 1jt")
+        got = re.findall(r"\b[A-Z0-9]{4}\b", r)
+        refs = [ref for (ref,) in c.sql("SELECT ref FROM entries WHERE message_id ="
+                                        " (SELECT max(id) FROM messages)")]
+        assert len(refs) == 3 and all(ref in got for ref in refs), (r, refs)
         # Eight commands with long items: a summary in one SMS with every ref.
         many = "; ".join("jual %d abon ikan tongkol pedas manis khas blitar" % (1000 + i)
                          for i in range(8))
