@@ -177,7 +177,7 @@ def test_staff_on_behalf_overpayment_and_arrears():
         assert "Tabungan Rp25.000." in say(c, SITI, "SALDO")
         # the report counts arrears: nothing of P12 is overdue now
         report = say(c, RINA, "LAPORAN")
-        assert report.startswith("Grup KPUK07: 3 anggota.") and "Menunggak 0 orang" in report, \
+        assert report.startswith("KPUK07: 3 anggota.") and "Menunggak 0 orang" in report, \
             report
         # Ani owes nothing yet (P14 falls due in 10 days); Siti's arrears show after moving her
         # schedule back a week
