@@ -251,7 +251,7 @@ def test_admin_of_no_group_names_the_group_to_report():
     try:
         assert say(c, "081200000099", "LAPORAN") == "Sebutkan kode grup, contoh: LAPORAN KPUK07"
         reply = say(c, "081200000099", "LAPORAN KPUK20")  # admins cover every group
-        assert reply.startswith("Grup KPUK20: 1 anggota"), reply
+        assert reply.startswith("KPUK20: 1 anggota"), reply
     finally:
         c.stop()
 
