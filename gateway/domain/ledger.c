@@ -452,7 +452,8 @@ int domain_broadcast(struct domain_ctx *ctx, const char *group_code, const char 
 
 /* The member's own sale, expense, saving or repayment that looks like a slip is not recorded
  * but asked about (product.md s. 2): the same entry again within 10 minutes in a new message,
- * or a sale, expense or saving below Rp500. YA records it (do_yes). Returns 1 when asked, 0
+ * or a sale, expense or saving below Rp500 written as a bare number ("jual 50 abon", not
+ * "jual Rp50 abon"). YA records it (do_yes). Returns 1 when asked, 0
  * when the command goes ahead, -1 on a database error. */
 static int ask_first(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
 {
@@ -463,7 +464,7 @@ static int ask_first(struct domain_ctx *ctx, const struct parse_command *c, cons
                                       ctx->now - DUPLICATE_WINDOW, ctx->message_id, earlier);
     if (dup < 0)
         return -1;
-    bool small = c->amount < SMALL_AMOUNT && strcmp(kind, "repayment") != 0;
+    bool small = c->amount < SMALL_AMOUNT && c->amount_bare && strcmp(kind, "repayment") != 0;
     if (!dup && !small)
         return 0;
     struct store_question q = {

@@ -187,6 +187,8 @@ def test_duplicates_and_small_amounts_asked():
         r = say(c, SITI, "YA")
         assert "Rp50 abon dicatat" in r, r
         assert c.sql("SELECT count(*) FROM entries WHERE amount = 50") == [(1,)]
+        # Written as money ("Rp50"), a small amount is what she meant: recorded at once.
+        assert "Rp50 tempe dicatat" in say(c, SITI, "jual Rp50 tempe")
         # A question older than 30 minutes is not answered by YA.
         say(c, SITI, "tabung 100")
         c.sql("UPDATE questions SET asked_at = asked_at - 1801")
