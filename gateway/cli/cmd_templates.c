@@ -48,6 +48,13 @@ static const struct template_var samples[] = {
     {"waiting_n", "3"},
     {"failed", "2"},
     {"present", "23"},
+    {"left", "Rp1.250.000"},
+    {"example", "A0123 Rp1.250.000 P12"},
+    {"savings_waiting", " (+Rp150.000 menunggu)"},
+    {"repayment_waiting", " (Rp150.000 menunggu)"},
+    {"late", ", terlambat 12 hari"},
+    {"saved_waiting", "Rp150.000"},
+    {"withdrawn_waiting", "Rp50.000"},
 };
 
 /* Keys that must fit one SMS: confirmations and error answers (product.md sections 1 and 7). */
