@@ -14,7 +14,9 @@
 static int usage(bool help)
 {
     fprintf(help ? stdout : stderr,
-            "usage: catat report training [--batch CODE] [--format text|csv|json] [-c FILE]\n\n"
+            "usage: catat report training [--batch CODE] [--format text|csv|json] [-c FILE]\n"
+            "       catat report loans [--period YYYY-MM|YYYYQn] [--format text|csv|json]\n"
+            "                          (see catat report loans --help)\n\n"
             "E-training results per batch and in total: participants by district, sex and\n"
             "disability, attendance per session, participants present at every session, and\n"
             "each survey question's answers as counts and percentages.\n");
@@ -242,6 +244,8 @@ int cmd_report(int argc, char **argv)
     const char *config_path = commands_config_option(&argc, argv);
     if (argc >= 2 && strcmp(argv[1], "--help") == 0)
         return usage(true);
+    if (argc >= 2 && strcmp(argv[1], "loans") == 0)
+        return report_loans(argc, argv, config_path);
     if (argc < 2 || strcmp(argv[1], "training") != 0)
         return usage(false);
     const char *batch = NULL, *format = "text";

@@ -196,8 +196,7 @@ int store_digest_figures(struct store *s, int64_t group_id, int64_t network_id, 
         " (SELECT count(*) FROM attendance a JOIN participants pa ON pa.id = a.participant_id"
         "  WHERE pa.person_id IN " SCOPE_PEOPLE " AND a.at >= ?3 AND a.at < ?4),"
         " (SELECT count(*) FROM messages WHERE received_at >= ?3 AND received_at < ?4 AND"
-        "  ((status = 'not_understood' AND phone IN " SCOPE_PHONES ")"
-        "   OR (?1 = 0 AND status = 'unregistered'))),"
+        "  status = 'not_understood' AND phone IN " SCOPE_PHONES "),"
         " (SELECT count(*) FROM outbox WHERE status = 'failed' AND created_at >= ?3"
         "  AND created_at < ?4 AND phone IN " SCOPE_PHONES ")");
     if (!st)
