@@ -92,12 +92,13 @@ static void print_json(const char *period, const struct books_report *r)
     json_decref(out);
 }
 
-static void csv_row(const char *scope, const char *code, const char *network,
-                    const struct books_figures *f)
+/* One table: each row carries the period, so rows of several reports can be stacked. */
+static void csv_row(const struct books_report *r, const char *period, const char *scope,
+                    const char *code, const char *network, const struct books_figures *f)
 {
     int64_t v[N_MEASURES];
     values(f, v);
-    printf("%s,%s,%s", scope, code, network);
+    printf("%s,%s,%s,%s,%s,%s", period, r->from, r->to, scope, code, network);
     for (size_t i = 0; i < N_MEASURES; i++)
         printf(",%lld", (long long)v[i]);
     printf("\r\n");
@@ -105,15 +106,15 @@ static void csv_row(const char *scope, const char *code, const char *network,
 
 static void print_csv(const char *period, const struct books_report *r)
 {
-    printf("period,from,to\r\n%s,%s,%s\r\nscope,code,network", period, r->from, r->to);
+    printf("period,from,to,scope,code,network");
     for (size_t i = 0; i < N_MEASURES; i++)
         printf(",%s", measures[i].key);
     printf("\r\n");
     for (size_t i = 0; i < r->n_groups; i++)
-        csv_row("group", r->groups[i].code, r->groups[i].network, &r->groups[i].f);
+        csv_row(r, period, "group", r->groups[i].code, r->groups[i].network, &r->groups[i].f);
     for (size_t i = 0; i < r->n_networks; i++)
-        csv_row("network", r->networks[i].code, "", &r->networks[i].f);
-    csv_row("total", "", "", &r->total);
+        csv_row(r, period, "network", r->networks[i].code, "", &r->networks[i].f);
+    csv_row(r, period, "total", "", "", &r->total);
 }
 
 static void text_block(bool id, const char *title, const struct books_figures *f)

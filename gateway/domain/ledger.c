@@ -174,8 +174,9 @@ static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const
             return -1;
         int64_t owed = loan_code && owed_loan < owed_all ? owed_loan : owed_all;
         if (c->amount > owed)
-            return refuse_too_much(ctx, "repayment_too_much", c->amount, owed, loan.code,
-                                   on_behalf ? member.code : "");
+            return refuse_too_much(ctx, "repayment_too_much", c->amount, owed < 0 ? 0 : owed,
+                                   on_behalf && !loan_code ? "" : loan.code,
+                                   on_behalf && !loan_code ? member.code : "");
     } else if (strcmp(kind, "withdrawal") == 0) {
         /* Only confirmed savings count, less withdrawals still waiting. */
         int64_t saved = store_savings_total(ctx->s, member.id), in = 0, out = 0;
@@ -493,8 +494,8 @@ struct arrears_list {
     int64_t total;
 };
 
-/* Three SMS of 153 characters (concatenated GSM-7), less room for "... dan 999 lainnya". */
-#define ARREARS_CHARS (3 * 153 - 32)
+/* Three SMS of 153 characters (concatenated GSM-7), less room for "... dan 999 orang lagi." */
+#define ARREARS_CHARS (3 * 153 - 40)
 
 static void arrears_one(const char *name, const char *code, int64_t amount, const char *oldest_due,
                         void *arg)
