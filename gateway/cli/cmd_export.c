@@ -154,8 +154,7 @@ static void member_row(const struct store_io_member_row *r, void *arg)
         OPT_TEXT("group", r->group),       TEXT("role", r->role),
         OPT_TEXT("language", r->language), OPT_TEXT("code", r->code),
         OPT_TEXT("channel", r->channel),   BOOL("opted_out", r->opted_out),
-        OPT_TEXT("last_message_at", last),
-        INT("savings", r->savings),
+        OPT_TEXT("last_message_at", last), INT("savings", r->savings),
     };
     emit(o, v, sizeof v / sizeof v[0]);
 }

@@ -445,8 +445,8 @@ static int loan_row(struct import *im, const struct csv_record *r)
     } else if (!loans_parse_date(disbursed, &dy, &dm, &dd)) {
         report(im, r->line, "disbursed \"%s\" must be a date YYYY-MM-DD", disbursed);
     } else if (im->bad == bad && strcmp(disbursed, first_due) > 0) {
-        report(im, r->line, "disbursed %s is after the first instalment falls due (%s)",
-               disbursed, first_due);
+        report(im, r->line, "disbursed %s is after the first instalment falls due (%s)", disbursed,
+               first_due);
     } else {
         snprintf(disbursed_on, sizeof disbursed_on, "%s", disbursed);
     }
@@ -607,9 +607,9 @@ static const struct column member_columns[] = {
     {"language", false}, {"code", false}, {"channel", false}, {NULL, false},
 };
 static const struct column loan_columns[] = {
-    {"code", true},        {"phone", true},     {"principal", true}, {"instalment", false},
-    {"instalments", true}, {"frequency", true}, {"first_due", true}, {"disbursed", false},
-    {NULL, false},
+    {"code", true},        {"phone", true},       {"principal", true},
+    {"instalment", false}, {"instalments", true}, {"frequency", true},
+    {"first_due", true},   {"disbursed", false},  {NULL, false},
 };
 static const struct column batch_columns[] = {
     {"batch", true},  {"session", true},   {"starts_at", false},

@@ -77,11 +77,11 @@ static void print_json(const char *period, const struct books_report *r)
 {
     json_t *groups = json_array(), *networks = json_array();
     for (size_t i = 0; i < r->n_groups; i++)
-        json_array_append_new(groups, figures_json("group", r->groups[i].code,
-                                                   r->groups[i].network, &r->groups[i].f));
+        json_array_append_new(groups, figures_json("group", r->groups[i].code, r->groups[i].network,
+                                                   &r->groups[i].f));
     for (size_t i = 0; i < r->n_networks; i++)
-        json_array_append_new(networks,
-                              figures_json("network", r->networks[i].code, NULL, &r->networks[i].f));
+        json_array_append_new(
+            networks, figures_json("network", r->networks[i].code, NULL, &r->networks[i].f));
     json_t *out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "period", period, "from", r->from,
                             "to", r->to, "groups", groups, "networks", networks, "total",
                             figures_json(NULL, NULL, NULL, &r->total));
@@ -191,8 +191,9 @@ int report_loans(int argc, char **argv, const char *config_path)
         snprintf(period, sizeof period, "%.7s", today);
     }
     if (strlen(period_arg ? period_arg : period) > 7 || books_parse_period(period, from, to) != 0) {
-        fprintf(stderr, "catat report loans: --period \"%s\" must be a month YYYY-MM (2026-11) or "
-                        "a quarter YYYYQn (2026Q4)\n",
+        fprintf(stderr,
+                "catat report loans: --period \"%s\" must be a month YYYY-MM (2026-11) or "
+                "a quarter YYYYQn (2026Q4)\n",
                 period_arg ? period_arg : period);
         config_free(cfg);
         return 2;

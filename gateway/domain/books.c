@@ -76,8 +76,7 @@ int books_parse_period(const char *text, char from[11], char to[11])
     if (len == 7 && text[4] == '-' && text[5] >= '0' && text[5] <= '1' && text[6] >= '0' &&
         text[6] <= '9') {
         m1 = m2 = (text[5] - '0') * 10 + (text[6] - '0');
-    } else if (len == 6 && (text[4] == 'Q' || text[4] == 'q') && text[5] >= '1' &&
-               text[5] <= '4') {
+    } else if (len == 6 && (text[4] == 'Q' || text[4] == 'q') && text[5] >= '1' && text[5] <= '4') {
         m1 = (text[5] - '1') * 3 + 1;
         m2 = m1 + 2;
     } else {
@@ -87,8 +86,10 @@ int books_parse_period(const char *text, char from[11], char to[11])
         return -1;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     int d2 = m2 == 2 && leap ? 29 : last_day[m2 - 1];
-    snprintf(from, 11, "%04u-%02u-01", (unsigned)y, (unsigned)m1);
-    snprintf(to, 11, "%04u-%02u-%02u", (unsigned)y, (unsigned)m2, (unsigned)d2);
+    /* The modulos tell the compiler what the checks above already ensure: ten characters. */
+    snprintf(from, 11, "%04u-%02u-01", (unsigned)y % 10000u, (unsigned)m1 % 100u);
+    snprintf(to, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m2 % 100u,
+             (unsigned)d2 % 100u);
     return 0;
 }
 
@@ -115,8 +116,8 @@ static void add_figures(struct books_figures *to, const struct books_figures *f)
 }
 
 /* One borrower's loans as they stood at the period's end, added to f. */
-static int borrower_figures(struct store *s, int64_t person_id, const char *to_date,
-                            int64_t from, int64_t end, struct books_figures *f)
+static int borrower_figures(struct store *s, int64_t person_id, const char *to_date, int64_t from,
+                            int64_t end, struct books_figures *f)
 {
     struct store_instalment *slots;
     struct store_repayment *pays;

@@ -33,9 +33,9 @@ struct books_figures {
     int64_t disbursed;        /* principal of loans disbursed in the period */
     int64_t repaid_principal; /* of repayments made in the period, principal and interest */
     int64_t repaid_interest;
-    int64_t outstanding;      /* principal and interest owed at the period's end */
-    int64_t in_arrears;       /* members with an instalment late at the period's end */
-    int64_t par30;            /* outstanding of loans with an instalment over 30 days late */
+    int64_t outstanding; /* principal and interest owed at the period's end */
+    int64_t in_arrears;  /* members with an instalment late at the period's end */
+    int64_t par30;       /* outstanding of loans with an instalment over 30 days late */
     int64_t savings_in, savings_out, savings_balance;
     int64_t sales, expenses;
 };

@@ -94,8 +94,8 @@ static int refuse_too_much(struct domain_ctx *ctx, const char *key, int64_t amou
     char amount_s[32], left_s[32], example[96];
     format_rupiah(left, left_s, sizeof left_s);
     /* The parser reads "Rp600.000" back as 600000; staff name the member as they did. */
-    snprintf(example, sizeof example, "%s%s%s%s%s", member_code, member_code[0] ? " " : "",
-             left_s, loan[0] ? " " : "", loan);
+    snprintf(example, sizeof example, "%s%s%s%s%s", member_code, member_code[0] ? " " : "", left_s,
+             loan[0] ? " " : "", loan);
     struct template_var v[] = {{"amount", format_rupiah(amount, amount_s, sizeof amount_s)},
                                {"left", left_s},
                                {"loan", loan},
@@ -104,8 +104,9 @@ static int refuse_too_much(struct domain_ctx *ctx, const char *key, int64_t amou
     return 0;
 }
 
-/* Savings, withdrawals and repayments: a member reports (confirmed later by staff, or at once in a group
- * without a treasurer); staff naming a member code record on her behalf, confirmed at once. */
+/* Savings, withdrawals and repayments: a member reports (confirmed later by staff, or at once in a
+ * group without a treasurer); staff naming a member code record on her behalf, confirmed at once.
+ */
 static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
 {
     struct store_person member = *ctx->actor;
@@ -275,10 +276,11 @@ int domain_confirm(struct domain_ctx *ctx, const char *ref)
     }
     if (limit >= 0 && e.amount > limit) {
         char left[32];
-        struct template_var tv[] = {{"ref", e.ref},
-                                    {"cmd", domain_cmd_word(ctx, e.kind)},
-                                    {"amount", format_rupiah(e.amount, amount, sizeof amount)},
-                                    {"left", format_rupiah(limit > 0 ? limit : 0, left, sizeof left)}};
+        struct template_var tv[] = {
+            {"ref", e.ref},
+            {"cmd", domain_cmd_word(ctx, e.kind)},
+            {"amount", format_rupiah(e.amount, amount, sizeof amount)},
+            {"left", format_rupiah(limit > 0 ? limit : 0, left, sizeof left)}};
         domain_refuse(ctx, "confirm_too_much", tv, 4);
         return 0;
     }
@@ -554,15 +556,16 @@ static int do_arrears(struct domain_ctx *ctx, const struct parse_command *c)
         return -1;
     char n[16], total[32];
     snprintf(n, sizeof n, "%d", count.all);
-    struct template_var hv[] = {
-        {"group", g.code}, {"count", n}, {"amount", format_rupiah(count.total, total, sizeof total)}};
+    struct template_var hv[] = {{"group", g.code},
+                                {"count", n},
+                                {"amount", format_rupiah(count.total, total, sizeof total)}};
     if (!count.all) {
         domain_reply(ctx, "arrears_none", hv, 1);
         return 0;
     }
     char head[160];
-    struct arrears_list l = {ctx, today, render(ctx, "arrears_head", hv, 3, head, sizeof head), 0,
-                             0, 0, 0};
+    struct arrears_list l = {
+        ctx, today, render(ctx, "arrears_head", hv, 3, head, sizeof head), 0, 0, 0, 0};
     domain_reply(ctx, "arrears_head", hv, 3);
     if (store_each_arrears(ctx->s, g.id, 0, today, arrears_one, &l) < 0)
         return -1;
@@ -599,8 +602,7 @@ static int do_report(struct domain_ctx *ctx, const struct parse_command *c)
     struct store_group_summary sum = {0};
     if (store_group_summary(ctx->s, g.id, from, from + 7 * 86400, today, &sum) != 0)
         return -1;
-    char members[16], arrears_n[16], sa[32], ex[32], sv[32], rp[32], wt[32], ar[32], sw[32],
-        ww[32];
+    char members[16], arrears_n[16], sa[32], ex[32], sv[32], rp[32], wt[32], ar[32], sw[32], ww[32];
     snprintf(members, sizeof members, "%d", sum.members);
     snprintf(arrears_n, sizeof arrears_n, "%d", sum.in_arrears);
     struct template_var v[] = {

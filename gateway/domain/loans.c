@@ -143,8 +143,8 @@ static int64_t pay_slot(struct store_instalment *k, int64_t *left)
     return to_interest;
 }
 
-void loans_allocate(struct store_instalment *slots, size_t n_slots, struct store_repayment *payments,
-                    size_t n_payments)
+void loans_allocate(struct store_instalment *slots, size_t n_slots,
+                    struct store_repayment *payments, size_t n_payments)
 {
     for (size_t i = 0; i < n_slots; i++)
         slots[i].paid = slots[i].paid_interest = 0;

@@ -153,11 +153,10 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
     sqlite3_bind_int(st, 2, l->instalments);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(s, "io_instalments_trim");
-    st =
-        store_stmt(s, "INSERT INTO instalments(loan_id, n, due_date, amount, interest)"
-                      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(loan_id, n) DO UPDATE SET"
-                      " due_date = excluded.due_date, amount = excluded.amount,"
-                      " interest = excluded.interest");
+    st = store_stmt(s, "INSERT INTO instalments(loan_id, n, due_date, amount, interest)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(loan_id, n) DO UPDATE SET"
+                       " due_date = excluded.due_date, amount = excluded.amount,"
+                       " interest = excluded.interest");
     if (!st)
         return -1;
     for (int i = 0; i < l->instalments; i++) {

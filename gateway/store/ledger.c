@@ -392,10 +392,10 @@ int store_instalments_write_paid(struct store *s, const struct store_instalment 
 
 int64_t store_repayments_waiting(struct store *s, int64_t person_id, int64_t loan_id)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE person_id = ?1"
-           " AND kind = 'repayment' AND status = 'reported'"
-           " AND (?2 = 0 OR (loan_named AND loan_id = ?2))");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE person_id = ?1"
+                      " AND kind = 'repayment' AND status = 'reported'"
+                      " AND (?2 = 0 OR (loan_named AND loan_id = ?2))");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, person_id);

@@ -205,8 +205,8 @@ static void default_disbursement_and_periods(void **state)
     assert_string_equal(to, "2026-12-31");
     assert_int_equal(books_parse_period("2025Q1", from, to), 0);
     assert_string_equal(to, "2025-03-31");
-    static const char *const bad[] = {"2026Q5", "2026Q0", "2026-13", "2026-00", "2026-1",
-                                      "26-11",  "2026/11", "",       "2026Q44", "abcd-11"};
+    static const char *const bad[] = {"2026Q5", "2026Q0",  "2026-13", "2026-00", "2026-1",
+                                      "26-11",  "2026/11", "",        "2026Q44", "abcd-11"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(books_parse_period(bad[i], from, to), -1);
     assert_int_equal(books_days_between("2026-11-26", "2026-12-02"), 6);
@@ -230,8 +230,10 @@ static void allocation_oldest_instalment_first_across_loans(void **state)
      * naming loan 1: its second instalment (20 interest first). Then 60 naming loan 2: 20 to
      * its first, 40 to its second. Then 100 unnamed: 30 to loan 1's second, 10 to loan 2's
      * second, and 60 left over (more than everything owed). */
-    struct store_repayment p[4] = {
-        {.amount = 130}, {.amount = 70, .loan_id = 1}, {.amount = 60, .loan_id = 2}, {.amount = 100}};
+    struct store_repayment p[4] = {{.amount = 130},
+                                   {.amount = 70, .loan_id = 1},
+                                   {.amount = 60, .loan_id = 2},
+                                   {.amount = 100}};
     loans_allocate(k, 4, p, 4);
     assert_int_equal(p[0].to_interest, 20);
     assert_int_equal(p[0].to_principal, 110);
@@ -246,8 +248,8 @@ static void allocation_oldest_instalment_first_across_loans(void **state)
     assert_int_equal(k[2].paid_interest, 20);
 
     /* Part of an instalment pays its interest first. */
-    struct store_instalment one = {.loan_id = 1, .n = 1, .due = "2026-01-05", .amount = 100,
-                                   .interest = 20};
+    struct store_instalment one = {
+        .loan_id = 1, .n = 1, .due = "2026-01-05", .amount = 100, .interest = 20};
     struct store_repayment part = {.amount = 15};
     loans_allocate(&one, 1, &part, 1);
     assert_int_equal(part.to_interest, 15);
@@ -356,8 +358,7 @@ static void several_loans_oldest_instalment_first(void **state)
     assert_int_equal(w->fx.errors, 1);
     /* The example is the same command with the most that fits. */
     char left[32], want[64];
-    snprintf(want, sizeof want, "BAYAR %s P2",
-             world_rupiah(4 * 55000 - 150000, left, sizeof left));
+    snprintf(want, sizeof want, "BAYAR %s P2", world_rupiah(4 * 55000 - 150000, left, sizeof left));
     assert_non_null(strstr(w->fx.reply, want));
     snprintf(text, sizeof text, "BAYAR %lld P2", (long long)(4 * 55000 - 150000));
     send_ref(w, TREASURER, text, w->now + 180, ref);
@@ -533,6 +534,40 @@ static void arrears_fit_three_sms(void **state)
     assert_non_null(strstr(w->fx.reply, "orang lagi"));
 }
 
+static void balance_fits_one_sms_with_the_largest_values(void **state)
+{
+    struct world *w = *state;
+    struct store_group g;
+    assert_int_equal(store_group_by_code(w->s, GROUP, &g), 1);
+    /* A long name, a 23-character loan code, a billion everywhere, waiting savings and
+     * withdrawals and repayments, an instalment late by years. */
+    struct store_person big =
+        world_person(w, "+6281100000077", "Raden Ajeng Siti Nurhayati Kusumawardani Putri", "A9999",
+                     "member", g.id);
+    loan_with(w, big.id, "PINJAMAN-2024-KPUK07-01", 1000000000, 1000000000, 1, "2020-01-05");
+    loan_with(w, big.id, "PINJAMAN-2024-KPUK07-02", 1000000000, 999999999, 2, "2020-01-05");
+    char ref[16];
+    send_ref(w, "+6281100000077", "TABUNG 1000jt", w->now, ref);
+    confirm(w, ref, w->now + 1);
+    send_ref(w, "+6281100000077", "TABUNG 999jt", w->now + 2, ref);
+    send_ref(w, "+6281100000077", "TARIK 999jt", w->now + 3, ref);
+    send_ref(w, "+6281100000077", "BAYAR 999jt", w->now + 4, ref);
+    send_ref(w, "+6281100000077", "JUAL 1000jt kain", w->now + 5, ref);
+    send_ref(w, "+6281100000077", "BELI 999jt benang", w->now + 6, ref);
+    static const char *const langs[] = {"SALDO", "BAHASA EN", "SALDO"};
+    for (size_t i = 0; i < 3; i++) {
+        world_send(w, "+6281100000077", langs[i], w->now + 10);
+        assert_int_equal(w->fx.errors, 0);
+        if (strlen(w->fx.reply) > 160)
+            fail_msg("%zu: %s", strlen(w->fx.reply), w->fx.reply);
+    }
+    /* What must stay: savings, the loan, the next instalment, its date and its lateness. */
+    assert_non_null(strstr(w->fx.reply, "Rp1.000.000.000"));
+    assert_non_null(strstr(w->fx.reply, "PINJAMAN-2024-KPUK07-01"));
+    assert_non_null(strstr(w->fx.reply, "5 Jan"));
+    assert_non_null(strstr(w->fx.reply, "days late"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +584,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(arrears_list_oldest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(arrears_fit_three_sms, setup, teardown),
+        cmocka_unit_test_setup_teardown(balance_fits_one_sms_with_the_largest_values, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
