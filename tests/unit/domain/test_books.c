@@ -568,6 +568,39 @@ static void balance_fits_one_sms_with_the_largest_values(void **state)
     assert_non_null(strstr(w->fx.reply, "days late"));
 }
 
+static void network_digest_counts_only_its_groups_messages(void **state)
+{
+    struct world *w = *state;
+    struct store_io_group g = {.code = GROUP, .network = "JARPUK1"};
+    assert_int_equal(store_io_group_upsert(w->s, &g, "+07:00", w->now), 0);
+    struct store_group grp;
+    assert_int_equal(store_group_by_code(w->s, GROUP, &grp), 1);
+    assert_true(grp.network_id != 0);
+    /* One message of a member not understood, two from a stranger (of no group, so of no
+     * network): the network counts one. */
+    const char *from[] = {SITI, "+6289900000001", "+6289900000001"};
+    const char *status[] = {"not_understood", "unregistered", "not_understood"};
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "n%d", i);
+        struct store_inbound m = {.channel = "console",
+                                  .provider_id = id,
+                                  .phone = from[i],
+                                  .text = "halo",
+                                  .media = "",
+                                  .received_at = w->now + i};
+        int64_t mid = store_message_insert(w->s, &m);
+        assert_true(mid > 0);
+        assert_int_equal(store_message_set_status(w->s, mid, status[i], NULL), 0);
+    }
+    struct store_digest d;
+    assert_int_equal(store_digest_figures(w->s, 0, grp.network_id, w->now - 10, w->now + 10, &d),
+                     0);
+    assert_int_equal(d.not_understood, 1);
+    assert_int_equal(store_digest_figures(w->s, grp.id, 0, w->now - 10, w->now + 10, &d), 0);
+    assert_int_equal(d.not_understood, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -585,6 +618,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(arrears_list_oldest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(arrears_fit_three_sms, setup, teardown),
         cmocka_unit_test_setup_teardown(balance_fits_one_sms_with_the_largest_values, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(network_digest_counts_only_its_groups_messages, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
