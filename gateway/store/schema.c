@@ -123,7 +123,12 @@ const char *const store_migrations[] = {
     " 'CHECK(status = ''reported'' OR status = ''confirmed'' OR status = ''cancelled'')')"
     " WHERE type = 'table' AND name = 'entries';"
     "PRAGMA writable_schema=OFF;",
-    /* 5: the books LKPs keep. Withdrawals from savings are entries of their own kind; a loan
+    /* 5: a queued message has no provider id until it is sent: indexing only those that have
+     * one keeps that index out of the writer's insert (the outbox thread writes it on send).
+     * Lookups by "provider_id = ?" imply NOT NULL, so they still use it. */
+    "DROP INDEX outbox_provider;"
+    "CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;",
+    /* 6: the books LKPs keep. Withdrawals from savings are entries of their own kind; a loan
      * carries its interest (instalment x instalments - principal) and the date it was handed
      * out; each instalment says how much of it is interest (the rest is principal). Loans
      * imported before have no interest; their disbursement date is the day before their first
