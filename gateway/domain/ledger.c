@@ -174,6 +174,11 @@ static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const
             (loan_code && books_owed(ctx->s, member.id, loan.id, &owed_loan) != 0))
             return -1;
         int64_t owed = loan_code && owed_loan < owed_all ? owed_loan : owed_all;
+        if (owed <= 0) { /* what she reported already pays everything, once confirmed */
+            struct template_var v[] = {{"loan", loan.code}, {"name", member.name}};
+            domain_refuse(ctx, "repayment_all_waiting", v, 2);
+            return 0;
+        }
         if (c->amount > owed)
             return refuse_too_much(ctx, "repayment_too_much", c->amount, owed < 0 ? 0 : owed,
                                    on_behalf && !loan_code ? "" : loan.code,
@@ -183,9 +188,13 @@ static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const
         int64_t saved = store_savings_total(ctx->s, member.id), in = 0, out = 0;
         if (saved < 0 || store_savings_waiting(ctx->s, member.id, &in, &out) != 0)
             return -1;
+        if (saved - out <= 0) {
+            struct template_var v[] = {{"name", member.name}};
+            domain_refuse(ctx, on_behalf ? "withdrawal_none_member" : "withdrawal_none", v, 1);
+            return 0;
+        }
         if (c->amount > saved - out)
-            return refuse_too_much(ctx, "withdrawal_too_much", c->amount,
-                                   saved - out > 0 ? saved - out : 0, "",
+            return refuse_too_much(ctx, "withdrawal_too_much", c->amount, saved - out, "",
                                    on_behalf ? member.code : "");
     }
     bool confirmed = on_behalf || domain_can_confirm(by);

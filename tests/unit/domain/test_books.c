@@ -306,6 +306,10 @@ static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
     /* Exactly the rest: accepted; once both are confirmed the loan is closed. */
     snprintf(text, sizeof text, "BAYAR %lld", (long long)rest);
     send_ref(w, SITI, text, w->now + 180, r2);
+    /* Everything is now reported: more is refused until the treasurer has looked. */
+    world_send(w, SITI, "BAYAR 10rb", w->now + 200);
+    assert_int_equal(w->fx.errors, 1);
+    assert_non_null(strstr(w->fx.reply, "menunggu konfirmasi"));
     confirm(w, r1, w->now + 240);
     assert_int_equal(w->fx.errors, 0);
     confirm(w, r2, w->now + 300);
@@ -317,6 +321,7 @@ static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
     /* Nothing is owed now: any repayment is refused, and the reply says she has no loan. */
     world_send(w, SITI, "BAYAR 10rb", w->now + 360);
     assert_int_equal(w->fx.errors, 1);
+    assert_non_null(strstr(w->fx.reply, "Tidak ada pinjaman aktif"));
 
     /* Cancelling a confirmed repayment (staff) reopens what it paid. */
     struct store_person ani;
@@ -376,7 +381,8 @@ static void withdrawal_never_below_confirmed_savings(void **state)
     /* Nothing saved: refused. A saving reported but not confirmed does not count. */
     world_send(w, SITI, "TARIK 10rb", w->now);
     assert_int_equal(w->fx.errors, 1);
-    assert_non_null(strstr(w->fx.reply, "TARIK Rp0"));
+    assert_non_null(strstr(w->fx.reply, "Belum ada tabungan"));
+    assert_non_null(strstr(w->fx.reply, "TARIK 50rb"));
     char s1[16], w1[16], w2[16];
     send_ref(w, SITI, "TABUNG 50rb", w->now + 10, s1);
     world_send(w, SITI, "AMBIL 10rb", w->now + 20);
