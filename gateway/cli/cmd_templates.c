@@ -55,6 +55,7 @@ static const struct template_var samples[] = {
     {"late", ", terlambat 12 hari"},
     {"saved_waiting", "Rp150.000"},
     {"withdrawn_waiting", "Rp50.000"},
+    {"withdrawals", "Rp50.000"},
 };
 
 /* Keys that must fit one SMS: confirmations and error answers (product.md sections 1 and 7). */

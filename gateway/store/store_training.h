@@ -142,6 +142,7 @@ int store_each_network(struct store *s, void (*fn)(int64_t id, const char *code,
 struct store_digest {
     int registrations, reports, repayments_confirmed_n, repayments_waiting_n;
     int64_t sales, expenses, repaid_confirmed, repaid_waiting;
+    int64_t savings_waiting, withdrawals_waiting; /* reported, not yet confirmed */
     int attendance, not_understood, failed;
 };
 /* Figures of the window [from, to) for one group (group_id), or a network's groups (group_id 0,

@@ -354,6 +354,10 @@ def test_quarter_report_to_the_rupiah():
         # LAPORAN keeps what waits apart: Siti's 60000 saving and 50000 repayment
         report = say(c, RINA, "LAPORAN")
         assert "tabung Rp60.000" in report and "menunggu konfirmasi Rp50.000" in report, report
+        # so does the digest
+        digest = c.run("digest", "--group", "KPUK07", "--print").stdout
+        assert "menunggu konfirmasi Rp50.000 (1x)" in digest, digest
+        assert "Menunggu konfirmasi: tabungan Rp60.000, penarikan Rp0." in digest, digest
         # TUNGGAKAN: Siti is late (Ani paid off)
         arrears = say(c, RINA, "TUNGGAKAN")
         assert "Siti Aminah" in arrears and "Ani " not in arrears, arrears

@@ -605,6 +605,16 @@ static void network_digest_counts_only_its_groups_messages(void **state)
     assert_int_equal(d.not_understood, 1);
     assert_int_equal(store_digest_figures(w->s, grp.id, 0, w->now - 10, w->now + 10, &d), 0);
     assert_int_equal(d.not_understood, 1);
+    /* Savings and withdrawals waiting are counted apart from repayments waiting. */
+    char ref[16];
+    send_ref(w, SITI, "TABUNG 30rb", w->now, ref);
+    confirm(w, ref, w->now + 1);
+    send_ref(w, SITI, "TABUNG 15rb", w->now + 2, ref);
+    send_ref(w, SITI, "TARIK 20rb", w->now + 3, ref);
+    assert_int_equal(store_digest_figures(w->s, grp.id, 0, w->now - 10, w->now + 10, &d), 0);
+    assert_int_equal(d.savings_waiting, 15000);
+    assert_int_equal(d.withdrawals_waiting, 20000);
+    assert_int_equal(d.repaid_waiting, 0);
 }
 
 int main(void)
