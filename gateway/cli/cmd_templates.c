@@ -48,6 +48,15 @@ static const struct template_var samples[] = {
     {"waiting_n", "3"},
     {"failed", "2"},
     {"present", "23"},
+    {"sessions", "1-3"},
+    {"first", "1"},
+    {"survey",
+     "\nSurvei: 1) Laki-laki dan perempuan berhak atas akses yang sama (YA/TIDAK)\nJawab: "
+     "JAWAB 1YA"},
+    {"questions", "1) Laki-laki dan perempuan berhak atas akses yang sama (YA/TIDAK)"},
+    {"example", "1YA 2A 3A"},
+    {"given", "4TIDAK"},
+    {"valid", "1 YA/TIDAK, 2 A-E, 3 A-E"},
 };
 
 /* Keys that must fit one SMS: confirmations and error answers (product.md sections 1 and 7). */

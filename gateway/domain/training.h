@@ -9,4 +9,9 @@
  * material as notices in ctx->fx. Returns 0, or -1 on a database error. */
 int training_apply(struct domain_ctx *ctx, const struct parse_command *c);
 
+/* A participant who is no member of a savings group gets her own HELP and BALANCE replies
+ * (HADIR and JAWAB, not the bookkeeping). Returns 1 when it answered c, 0 when c is not for
+ * it, -1 on a database error. */
+int training_participant_reply(struct domain_ctx *ctx, const struct parse_command *c);
+
 #endif

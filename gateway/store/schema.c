@@ -123,5 +123,16 @@ const char *const store_migrations[] = {
     " 'CHECK(status = ''reported'' OR status = ''confirmed'' OR status = ''cancelled'')')"
     " WHERE type = 'table' AND name = 'entries';"
     "PRAGMA writable_schema=OFF;",
+    /* 5: e-training surveys (questions per batch and session, yes/no or choice, an indicator
+     * pairing the same question before and after), each participant's programme, and when a
+     * participant who attended every session was congratulated (once). */
+    "CREATE TABLE survey_questions("
+    "  id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES batches(id),"
+    "  session INTEGER NOT NULL, question INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind = 'yesno' OR kind = 'choice'),"
+    "  text TEXT NOT NULL DEFAULT '', indicator TEXT NOT NULL DEFAULT '',"
+    "  agree TEXT NOT NULL DEFAULT '', UNIQUE(batch_id, session, question));"
+    "ALTER TABLE participants ADD COLUMN programme TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE participants ADD COLUMN congratulated_at INTEGER;",
     NULL,
 };
