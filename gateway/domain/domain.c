@@ -139,6 +139,7 @@ int domain_notify(struct domain_ctx *ctx, const struct store_person *to, const c
     no->text = text;
     no->kind = kind;
     snprintf(no->dedupe_key, sizeof no->dedupe_key, "%s", dedupe_key ? dedupe_key : "");
+    no->buttons[0] = '\0';
     return 0;
 }
 

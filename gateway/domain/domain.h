@@ -43,6 +43,8 @@ struct domain_notice {
     char *text;                      /* new, owned by the effects */
     const char *kind;                /* static: "notice", "broadcast", "material" */
     char dedupe_key[DOMAIN_KEY_MAX]; /* "" for none; else queueing twice is a no-op */
+    char buttons[STORE_BUTTONS_MAX]; /* reply button titles one a line ("" none), for drivers
+                                      * that show them (WhatsApp, inside the 24-hour window) */
 };
 
 /* What commands did. domain_effects_init before the first command; domain_effects_free after. */

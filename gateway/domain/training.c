@@ -88,6 +88,26 @@ static void question_list(const struct domain *d, const char *lang, const struct
     }
 }
 
+/* Reply buttons of the material, in lang: HADIR and, when the session asks a yes/no question,
+ * JAWAB n YA and JAWAB n TIDAK for the first one. Each title is the command a press sends. */
+static void material_buttons(const struct material *m, const char *lang, char *out, size_t outsz)
+{
+    const struct templates *t = m->ctx->d->tpl;
+    char yes[32] = "", no[32] = "";
+    for (int i = 0; i < m->n_qs && !yes[0]; i++) {
+        if (!m->qs[i].yesno)
+            continue;
+        char q[16];
+        snprintf(q, sizeof q, "%d", m->qs[i].question);
+        struct template_var v[] = {{"question", q}};
+        if (templates_render(t, lang, "button_yes", v, 1, yes, sizeof yes) < 0 ||
+            templates_render(t, lang, "button_no", v, 1, no, sizeof no) < 0)
+            yes[0] = no[0] = '\0';
+    }
+    const char *attend = word(m->ctx->d, lang, "button_attend", "HADIR");
+    snprintf(out, outsz, "%s%s%s%s%s", attend, yes[0] ? "\n" : "", yes, no[0] ? "\n" : "", no);
+}
+
 static void material_one(const struct store_person *to, void *arg)
 {
     struct material *m = arg;
@@ -117,10 +137,13 @@ static void material_one(const struct store_person *to, void *arg)
         {"title", m->se->title}, {"material", m->se->material},
         {"survey", survey},
     };
-    if (domain_notify(m->ctx, to, "material", key, "session_material", v, 5) != 0)
+    if (domain_notify(m->ctx, to, "material", key, "session_material", v, 5) != 0) {
         m->failed = 1;
-    else
-        m->queued++;
+        return;
+    }
+    m->queued++;
+    material_buttons(m, lang, m->ctx->fx->notices[m->ctx->fx->n_notices - 1].buttons,
+                     sizeof m->ctx->fx->notices[0].buttons);
 }
 
 /* "1, 2, 3" (or "1-3" when they run on) of the batch's sessions into out; how many. */

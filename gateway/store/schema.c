@@ -125,7 +125,8 @@ const char *const store_migrations[] = {
     "PRAGMA writable_schema=OFF;",
     /* 5: e-training surveys (questions per batch and session, yes/no or choice, an indicator
      * pairing the same question before and after), each participant's programme, and when a
-     * participant who attended every session was congratulated (once). */
+     * participant who attended every session was congratulated (once); reply buttons of an
+     * outgoing message (session material on WhatsApp: HADIR, JAWAB 1 YA, JAWAB 1 TIDAK). */
     "CREATE TABLE survey_questions("
     "  id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES batches(id),"
     "  session INTEGER NOT NULL, question INTEGER NOT NULL,"
@@ -133,6 +134,8 @@ const char *const store_migrations[] = {
     "  text TEXT NOT NULL DEFAULT '', indicator TEXT NOT NULL DEFAULT '',"
     "  agree TEXT NOT NULL DEFAULT '', UNIQUE(batch_id, session, question));"
     "ALTER TABLE participants ADD COLUMN programme TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE participants ADD COLUMN congratulated_at INTEGER;",
+    "ALTER TABLE participants ADD COLUMN congratulated_at INTEGER;"
+    /* WhatsApp reply buttons of a queued message: their titles, one a line ("" for none). */
+    "ALTER TABLE outbox ADD COLUMN buttons TEXT NOT NULL DEFAULT '';",
     NULL,
 };

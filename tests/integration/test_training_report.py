@@ -415,5 +415,75 @@ def test_surveys_import_errors_load_nothing():
     assert c.sql("SELECT count(*) FROM survey_questions") == [(0,)]
 
 
+def test_whatsapp_reply_buttons():
+    """Material on WhatsApp carries HADIR and YA/TIDAK buttons inside the 24-hour window; a
+    press comes back as interactive.button_reply and counts as the typed command."""
+    import test_whatsapp as wa
+    fake = wa.GraphFake()
+    c = Catat(ini="[server]\nreplies_per_hour = 0\n[outbox]\nretry_base_ms = 50\n"
+                  "[whatsapp]\nenabled = true\napi_base = %s/v21.0/\nphone_number_id = %s\n"
+                  "access_token = %s\napp_secret = %s\nverify_token = %s\ntemplate = %s\n"
+                  "template_language = id\n"
+              % (fake.url, wa.PHONE_ID, wa.TOKEN, wa.SECRET, wa.VERIFY, wa.TEMPLATE))
+    files = {
+        "members.csv": "phone,name,role\n%s,Bu Rum,trainer\n" % TRAINER,
+        "batches.csv": "batch,session,title,material\nGT09,1,Sex dan gender,https://youtu.be/a\n"
+                       "GT09,2,Keadilan,https://youtu.be/b\n",
+        "surveys.csv": "batch,session,question,kind,text,indicator,agree\n"
+                       "GT09,1,1,choice,Pilih A atau B,,\nGT09,1,2,yesno,%s,akses_setara,\n" % AKSES,
+        "participants.csv": "phone,name,batch,district,channel\n"
+                            "081500000001,Budi,GT09,Blitar,whatsapp\n"
+                            "081500000002,Agus,GT09,Blitar,whatsapp\n",
+    }
+    for name in ("members", "batches", "surveys", "participants"):
+        path = os.path.join(c.dir, name + ".csv")
+        with open(path, "w") as f:
+            f.write(files[name + ".csv"])
+        c.run("import", name, path)
+    c.start()
+    try:
+        def press(wamid, title):
+            msg = {"from": "6281500000001", "id": wamid, "timestamp": str(int(time.time())),
+                   "type": "interactive",
+                   "interactive": {"type": "button_reply",
+                                   "button_reply": {"id": title, "title": title}}}
+            assert wa.post(c, json.dumps(wa.envelope([msg])))[0] == 200
+
+        # Budi wrote today (inside the window); Agus never wrote.
+        assert wa.post(c, json.dumps(wa.envelope([wa.text_msg("6281500000001", "wamid.H",
+                                                              "BANTUAN")])))[0] == 200
+        c.wait_for(lambda: len(fake.received()) == 1, 10, "the help reply")
+        assert "HADIR" in json.loads(fake.received()[0].body)["text"]["body"]
+        s, ans = c.console(TRAINER, "SESI GT09 1", "t1")
+        assert s == 200 and "2 peserta" in ans["replies"][0], ans
+        c.wait_for(lambda: len(fake.received()) == 3, 10, "the material")
+        by_to = {json.loads(r.body)["to"]: json.loads(r.body) for r in fake.received()[1:]}
+        budi, agus = by_to["6281500000001"], by_to["6281500000002"]
+        assert budi["type"] == "interactive", budi
+        ia = budi["interactive"]
+        assert ia["type"] == "button" and "youtu.be/a" in ia["body"]["text"], ia
+        titles = [b["reply"]["title"] for b in ia["action"]["buttons"]]
+        assert titles == ["HADIR", "JAWAB 2 YA", "JAWAB 2 TIDAK"], titles  # the yes/no question
+        assert agus["type"] == "template", agus  # outside the window: the approved template
+
+        press("wamid.P1", "JAWAB 2 YA")
+        press("wamid.P2", "HADIR")
+        c.wait_for(lambda: len(fake.received()) == 5, 10, "the replies to the presses")
+        replies = [json.loads(r.body)["text"]["body"] for r in fake.received()[3:]]
+        assert "dicatat: 2Y" in replies[0] and "Kehadiran sesi 1 GT09 dicatat" in replies[1], replies
+        assert c.sql("SELECT question, answer FROM answers") == [(2, "Y")]
+        assert c.sql("SELECT count(*) FROM attendance") == [(1,)]
+        press("wamid.P3", "JAWAB 2 TIDAK")  # pressed again: the latest counts
+        c.wait_for(lambda: len(fake.received()) == 6, 10, "the reply")
+    finally:
+        c.stop()
+        fake.close()
+    got = json.loads(c.run("report", "training", "--format", "json").stdout)
+    ind = got["total"]["indicators"][0]
+    assert (ind["indicator"], ind["yes"], ind["of"], ind["percent"]) == ("akses_setara", 0, 2, 0.0)
+    assert got["total"]["answers"] == {"2": {"N": 1}}, got["total"]
+
+
 if __name__ == "__main__":
-    run_tests([test_seed_shaped_training, test_surveys_import_errors_load_nothing])
+    run_tests([test_seed_shaped_training, test_surveys_import_errors_load_nothing,
+               test_whatsapp_reply_buttons])
