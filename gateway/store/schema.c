@@ -123,7 +123,12 @@ const char *const store_migrations[] = {
     " 'CHECK(status = ''reported'' OR status = ''confirmed'' OR status = ''cancelled'')')"
     " WHERE type = 'table' AND name = 'entries';"
     "PRAGMA writable_schema=OFF;",
-    /* 5: e-training surveys (questions per batch and session, yes/no or choice, an indicator
+    /* 5: a queued message has no provider id until it is sent: indexing only those that have
+     * one keeps that index out of the writer's insert (the outbox thread writes it on send).
+     * Lookups by "provider_id = ?" imply NOT NULL, so they still use it. */
+    "DROP INDEX outbox_provider;"
+    "CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;",
+    /* 6: e-training surveys (questions per batch and session, yes/no or choice, an indicator
      * pairing the same question before and after), each participant's programme, and when a
      * participant who attended every session was congratulated (once); reply buttons of an
      * outgoing message (session material on WhatsApp: HADIR, JAWAB 1 YA, JAWAB 1 TIDAK). */
