@@ -147,6 +147,8 @@ static int by_id(const void *a, const void *b)
 
 static struct rpart *participant(struct report *r, int64_t id)
 {
+    if (!r->np)
+        return NULL;
     struct rpart key;
     key.p.id = id;
     return bsearch(&key, r->p, (size_t)r->np, sizeof *r->p, by_id);
