@@ -164,8 +164,11 @@ static int session_list(struct domain_ctx *ctx, int64_t batch_id, char *out, siz
     size_t used = 0;
     for (int i = 0; i < k; i++) {
         int w = snprintf(out + used, outsz - used, "%s%d", i ? ", " : "", ns[i]);
-        if (w < 0 || (size_t)w >= outsz - used)
+        if (w < 0 || (size_t)w >= outsz - used - 5) { /* room for ", ..." */
+            out[used] = '\0';
+            snprintf(out + used, outsz - used, ", ...");
             break;
+        }
         used += (size_t)w;
     }
     return k;
@@ -174,7 +177,7 @@ static int session_list(struct domain_ctx *ctx, int64_t batch_id, char *out, siz
 /* SESI GT07 5 on a batch without a session 5: refused with the sessions it has. */
 static int refuse_session_number(struct domain_ctx *ctx, const struct store_batch *b)
 {
-    char list[64], first[16];
+    char list[40], first[16];
     int f;
     int k = session_list(ctx, b->id, list, sizeof list, &f);
     if (k < 0)
@@ -370,13 +373,24 @@ static int answers_valid(struct domain_ctx *ctx, const struct parse_command *c,
                  a->a == 'Y'   ? yes
                  : a->a == 'N' ? no
                                : (char[]){a->a, 0});
-        question_list(ctx->d, ctx->lang, qs, n, false, valid, sizeof valid, example,
-                      sizeof example);
+        /* As many questions as one SMS holds, the rest as "...". */
         struct template_var v[] = {{"given", given},
                                    {"session", num},
                                    {"batch", pa->batch_code},
                                    {"valid", valid},
                                    {"example", example}};
+        char out[DOMAIN_REPLY_MAX];
+        for (int shown = n; shown >= 1; shown--) {
+            valid[0] = '\0';
+            question_list(ctx->d, ctx->lang, qs, shown, false, valid, sizeof valid, example,
+                          sizeof example);
+            if (shown < n)
+                snprintf(valid + strlen(valid), sizeof valid - strlen(valid), ", ...");
+            int len =
+                templates_render(ctx->d->tpl, ctx->lang, "answer_invalid", v, 5, out, sizeof out);
+            if (len >= 0 && len <= 160)
+                break;
+        }
         domain_refuse(ctx, "answer_invalid", v, 5);
     }
     free(qs);

@@ -184,6 +184,42 @@ static void indicators_count_participants_by_latest_answer(void **state)
     assert_int_equal(err, 1);
 }
 
+/* A refused JAWAB lists the valid answers, as many as fit one SMS. */
+static void refused_answer_fits_one_sms(void **state)
+{
+    struct world *w = *state;
+    world_person(w, trainer, "Bu Rum", "T0001", "trainer", 0);
+    const char *code = "ANGKATAN-PANJANG-2021-X"; /* 23 characters, the longest code */
+    int64_t batch = store_batch_ensure(w->s, code, w->now);
+    assert_int_equal(store_session_upsert(w->s, batch, 1, 0, "Sesi", "materi"), 0);
+    for (int q = 1; q <= 20; q++)
+        question(w, batch, 1, q, q % 2 == 1, "", "");
+    int64_t id = store_person_ensure(w->s, people[0], "Peserta", "console", w->now);
+    struct store_participant_row p = {.batch_id = batch, .person_id = id};
+    assert_int_equal(store_participant_upsert(w->s, &p, w->now), 0);
+    char text[64];
+    snprintf(text, sizeof text, "SESI %s 1", code);
+    world_send(w, trainer, text, w->now);
+    assert_int_equal(w->fx.errors, 0);
+    say(w, 0, "JAWAB 1B", true);
+    assert_true(strlen(w->fx.reply) <= 160);
+    assert_non_null(strstr(w->fx.reply, "1 YA/TIDAK, 2 A-E"));
+    assert_non_null(strstr(w->fx.reply, ", ..."));
+    /* Nothing was recorded. */
+    int err = 0;
+    json_t *r = training_report(w->s, code, NULL, 0, &err);
+    assert_non_null(r);
+    assert_int_equal(json_object_size(json_object_get(json_object_get(r, "total"), "answers")), 0);
+    json_decref(r);
+    /* And SESI with a session the batch lacks names the ones it has. */
+    snprintf(text, sizeof text, "SESI %s 5", code);
+    world_send(w, trainer, text, w->now);
+    assert_int_equal(w->fx.errors, 1);
+    assert_true(strlen(w->fx.reply) <= 160);
+    assert_non_null(strstr(w->fx.reply, "hanya punya sesi 1."));
+    assert_int_equal(w->fx.n_notices, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +227,7 @@ int main(void)
         cmocka_unit_test(programme_years_run_october_to_september),
         cmocka_unit_test_setup_teardown(indicators_count_participants_by_latest_answer, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(refused_answer_fits_one_sms, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
