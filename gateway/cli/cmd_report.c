@@ -217,6 +217,10 @@ static void text_figure(const struct text *tx, json_t *f, const char *name)
 static void print_text(const struct text *tx, json_t *report)
 {
     json_t *total = json_object_get(report, "total");
+    if (!json_array_size(json_object_get(report, "batches"))) {
+        line(tx, "report_t_none", NULL, 0);
+        return;
+    }
     char n[24], b[24], k[24], dist[1024];
     district_text(tx, json_object_get(total, "by_district"), NULL, NAMES, dist, sizeof dist);
     json_t *prog = json_object_get(report, "programme");
