@@ -382,6 +382,39 @@ def test_seed_shaped_training():
     assert "  hadir di semua sesi: %d dari %d (%s%%)" % (done, len(gt01), pct_id(done, len(gt01))) \
         in text, text
 
+    # ---- exports for the trainers' own spreadsheets ----
+    rows = json.loads(c.run("export", "participants", "--format", "json").stdout)
+    assert len(rows) == len(w.people), rows
+    by_phone = {r["phone"]: r for r in rows}
+    for p in w.people:
+        r = by_phone["+62" + p["phone"][1:]]
+        assert (r["batch"], r["district"], r["sex"], r["disability"], r["programme"]) == \
+            (p["batch"], p["district"], p["sex"], p["disability"], p["programme"]), (r, p)
+        assert r["present"] == len(w.attended[p["phone"]]), (r, p)
+        assert r["completed_all"] == (len(w.attended[p["phone"]]) == 3)
+    out = c.run("export", "participants").stdout
+    lines = out.splitlines()
+    assert lines[0] == "phone,name,batch,sex,age,district,disability,relation,channel,programme"
+    assert len(lines) == len(w.people) + 1
+    again = os.path.join(c.dir, "again.csv")
+    with open(again, "w") as f:
+        f.write(out)
+    assert c.run("import", "participants", again).stdout.startswith("imported %d" % n)
+    rows = json.loads(c.run("export", "answers", "--format", "json").stdout)
+    assert len(rows) == len(w.latest), (len(rows), len(w.latest))
+    agree = {1: "Y", 2: "AB"}
+    for r in rows:
+        key = ("0" + r["phone"][3:], r["session"], r["question"])
+        assert w.latest[key] == r["answer"], (r, w.latest[key])
+        if r["question"] in agree:
+            assert r["indicator"] == ("akses_setara" if r["question"] == 1 else "champion")
+            assert r["agrees"] == (r["answer"] in agree[r["question"]]), r
+        else:
+            assert r["indicator"] is None and r["agrees"] is None, r
+    lines = c.run("export", "answers").stdout.splitlines()
+    assert lines[0] == ("batch,session,question,answer,phone,name,sex,district,disability,"
+                        "programme,indicator,agrees,at") and len(lines) == len(w.latest) + 1
+
     # English when the configuration says so.
     c.env["CATAT_LOCALE_LANGUAGE"] = "en"
     text = c.run("report", "training").stdout
