@@ -187,6 +187,13 @@ static void text_figure(const struct text *tx, json_t *f, const char *name)
         {"percent", pct_text(tx, json_object_get(f, "completed_all_percent"), p)},
     };
     line(tx, "report_t_completed", cv, 3);
+    char dn[24];
+    struct template_var dv2[] = {
+        {"discussion", int_text(num(f, "discussion"), dn)},
+        {"of", n},
+        {"percent", pct_text(tx, json_object_get(f, "discussion_percent"), p)},
+    };
+    line(tx, "report_t_discussion", dv2, 3);
     text_indicators(tx, f, "  ");
     const char *s;
     json_t *qs;
@@ -371,6 +378,8 @@ static void print_csv(const char *name, json_t *f)
     }
     csv_line(name, "completed_all", "", "", num(f, "completed_all"),
              json_object_get(f, "completed_all_percent"));
+    csv_line(name, "discussion", "", "", num(f, "discussion"),
+             json_object_get(f, "discussion_percent"));
     json_t *pct = json_object_get(f, "answers_pct");
     json_object_foreach(json_object_get(f, "answers"), k, v)
     {

@@ -74,6 +74,7 @@ static const struct template_var samples[] = {
     {"no_disability", "39"},
     {"districts", "Blitar 32 (disabilitas 20), Kediri 24 (disabilitas 18)"},
     {"completed", "1800"},
+    {"discussion", "1200"},
     {"question", "1"},
     {"counts", "Y 21, N 7"},
     {"batches", "77"},

@@ -162,6 +162,14 @@ bool domain_runs_trainings(const struct store_person *p)
            strcmp(p->role, "facilitator") == 0;
 }
 
+int domain_media(struct domain_ctx *ctx, const char *kind)
+{
+    int rc = training_media(ctx, kind && kind[0] ? kind : "media");
+    if (rc == 0)
+        domain_reply(ctx, "media", NULL, 0);
+    return rc < 0 ? -1 : 0;
+}
+
 int domain_apply(struct domain_ctx *ctx, const struct parse_command *c)
 {
     if (c->error != PARSE_ERR_OK) {

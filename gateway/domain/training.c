@@ -520,6 +520,24 @@ static int cancel_session(struct domain_ctx *ctx, const char *batch_code)
     return 0;
 }
 
+int training_media(struct domain_ctx *ctx, const char *kind)
+{
+    if (strcmp(ctx->actor->role, "member") != 0)
+        return 0;
+    struct store_participation pa;
+    int rc = store_participation(ctx->s, ctx->actor->id, NULL, &pa);
+    if (rc <= 0 || !pa.session_id)
+        return rc < 0 ? -1 : 0;
+    if (store_discussion_add(ctx->s, pa.session_id, pa.participant_id, ctx->message_id, kind,
+                             ctx->now) != 0)
+        return -1;
+    char num[16];
+    snprintf(num, sizeof num, "%d", pa.session_n);
+    struct template_var v[] = {{"session", num}, {"batch", pa.batch_code}};
+    domain_reply(ctx, "discussion_ok", v, 2);
+    return 1;
+}
+
 int training_participant_reply(struct domain_ctx *ctx, const struct parse_command *c)
 {
     if (c->error != PARSE_ERR_OK || (c->cmd != PARSE_CMD_HELP && c->cmd != PARSE_CMD_BALANCE) ||

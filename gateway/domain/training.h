@@ -14,4 +14,9 @@ int training_apply(struct domain_ctx *ctx, const struct parse_command *c);
  * it, -1 on a database error. */
 int training_participant_reply(struct domain_ctx *ctx, const struct parse_command *c);
 
+/* A voice note or other media (kind) without words: when the sender is a participant whose
+ * batch has a session open, it is her part in that session's discussion, recorded and thanked
+ * for. Returns 1 when it was, 0 when she is no participant in a session, -1 on error. */
+int training_media(struct domain_ctx *ctx, const char *kind);
+
 #endif

@@ -45,9 +45,10 @@ struct rbatch {
 
 struct rpart {
     struct store_report_participant p;
-    int b;           /* index of its batch */
-    uint64_t att[2]; /* bit n: present at session n */
-    int a0, an;      /* its answers in report.a */
+    int b;            /* index of its batch */
+    uint64_t att[2];  /* bit n: present at session n */
+    uint64_t disc[2]; /* bit n: took part in session n's discussion (a voice note, media) */
+    int a0, an;       /* its answers in report.a */
 };
 
 struct ranswer {
@@ -162,6 +163,14 @@ static void on_attendance(int64_t pid, int session, void *arg)
         bit_set(p->att, session);
 }
 
+static void on_discussion(int64_t pid, int session, void *arg)
+{
+    struct report *r = arg;
+    struct rpart *p = participant(r, pid);
+    if (p && session >= 1 && session < SESSION_LIMIT)
+        bit_set(p->disc, session);
+}
+
 static void on_answer(int64_t pid, int session, int q, char a, void *arg)
 {
     struct report *r = arg;
@@ -241,9 +250,9 @@ struct iacc {
 };
 
 struct fig {
-    int64_t participants, disability, completed;
+    int64_t participants, disability, completed, discussion;
     json_t *programme, *district, *sex, *dd, *answers, *by_session;
-    int64_t present[SESSION_LIMIT];
+    int64_t present[SESSION_LIMIT], discussed[SESSION_LIMIT];
     bool has_session[SESSION_LIMIT];
     int64_t answered[QUESTION_LIMIT]; /* participants who answered question q */
     struct iacc *ind;
@@ -343,9 +352,11 @@ static void fig_participant(struct fig *f, const struct report *r, const struct 
         add(dd, p->p.disability ? "yes" : "no", 1, &f->oom);
     }
     bool all = b->sessions[0] || b->sessions[1];
+    f->discussion += p->disc[0] || p->disc[1];
     for (int n = 1; n < SESSION_LIMIT; n++) {
         if (!bit_has(b->sessions, n))
             continue;
+        f->discussed[n] += bit_has(p->disc, n);
         if (bit_has(p->att, n))
             f->present[n]++;
         else
@@ -471,9 +482,11 @@ static json_t *fig_json(struct fig *f, const char *code, int tz)
     }
     for (int n = 1; n < SESSION_LIMIT; n++)
         if (f->has_session[n])
-            json_array_append_new(sessions, json_pack("{s:i, s:I, s:o}", "session", n, "present",
-                                                      (json_int_t)f->present[n], "percent",
-                                                      percent(f->present[n], f->participants)));
+            json_array_append_new(sessions,
+                                  json_pack("{s:i, s:I, s:o, s:I}", "session", n, "present",
+                                            (json_int_t)f->present[n], "percent",
+                                            percent(f->present[n], f->participants), "discussion",
+                                            (json_int_t)f->discussed[n]));
     const char *q;
     json_t *counts;
     json_object_foreach(f->answers, q, counts)
@@ -514,6 +527,8 @@ static json_t *fig_json(struct fig *f, const char *code, int tz)
     json_object_set_new(o, "sessions", sessions);
     json_object_set_new(o, "completed_all", json_integer(f->completed));
     json_object_set_new(o, "completed_all_percent", percent(f->completed, f->participants));
+    json_object_set_new(o, "discussion", json_integer(f->discussion));
+    json_object_set_new(o, "discussion_percent", percent(f->discussion, f->participants));
     json_object_set_new(o, "answers", sorted(f->answers));
     json_object_set_new(o, "answers_pct", sorted(pct));
     json_decref(pct);
@@ -671,6 +686,7 @@ static int load(struct store *s, struct report *r, const char *batch_code, const
     if (r->np > 1)
         qsort(r->p, (size_t)r->np, sizeof *r->p, by_id);
     if (store_report_attendance(s, bid, on_attendance, r) != 0 ||
+        store_report_discussion(s, bid, on_discussion, r) != 0 ||
         store_report_answers(s, bid, on_answer, r) != 0 || r->oom)
         return -1;
     int nq = store_questions(s, bid, 0, NULL, 0);

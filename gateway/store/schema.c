@@ -131,7 +131,8 @@ const char *const store_migrations[] = {
     /* 6: e-training surveys (questions per batch and session, yes/no or choice, an indicator
      * pairing the same question before and after), each participant's programme, and when a
      * participant who attended every session was congratulated (once); reply buttons of an
-     * outgoing message (session material on WhatsApp: HADIR, JAWAB 1 YA, JAWAB 1 TIDAK). */
+     * outgoing message (session material on WhatsApp: HADIR, JAWAB 1 YA, JAWAB 1 TIDAK); the
+     * voice notes and media participants send during a session (the discussion). */
     "CREATE TABLE survey_questions("
     "  id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES batches(id),"
     "  session INTEGER NOT NULL, question INTEGER NOT NULL,"
@@ -141,6 +142,12 @@ const char *const store_migrations[] = {
     "ALTER TABLE participants ADD COLUMN programme TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE participants ADD COLUMN congratulated_at INTEGER;"
     /* WhatsApp reply buttons of a queued message: their titles, one a line ("" for none). */
-    "ALTER TABLE outbox ADD COLUMN buttons TEXT NOT NULL DEFAULT '';",
+    "ALTER TABLE outbox ADD COLUMN buttons TEXT NOT NULL DEFAULT '';"
+    /* A participant's voice note or other media during a session: her part in the discussion. */
+    "CREATE TABLE discussion("
+    "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  participant_id INTEGER NOT NULL REFERENCES participants(id),"
+    "  message_id INTEGER REFERENCES messages(id), kind TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX discussion_session ON discussion(session_id, participant_id);",
     NULL,
 };

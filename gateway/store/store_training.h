@@ -124,6 +124,11 @@ int store_material_withdraw(struct store *s, const char *dedupe_key, int64_t now
 int store_participant_completion(struct store *s, int64_t participant_id, int64_t now,
                                  int *sessions);
 
+/* Records a participant's voice note or other media (kind "audio", "image", ...) during a
+ * session, from message_id (0 none). Returns 0 or -1. */
+int store_discussion_add(struct store *s, int64_t session_id, int64_t participant_id,
+                         int64_t message_id, const char *kind, int64_t now);
+
 /* ---- the raw figures of the training report (store/training.c) ---- */
 
 struct store_report_participant {
@@ -144,6 +149,9 @@ int store_report_sessions(struct store *s, int64_t batch_id,
                           void *arg);
 /* Attendances of batch_id (0: all): fn gets the participant and the session number. */
 int store_report_attendance(struct store *s, int64_t batch_id,
+                            void (*fn)(int64_t participant_id, int session, void *), void *arg);
+/* Discussion of batch_id (0: all): fn gets the participant and the session, once per pair. */
+int store_report_discussion(struct store *s, int64_t batch_id,
                             void (*fn)(int64_t participant_id, int session, void *), void *arg);
 /* Answers of batch_id (0: all), one per participant, session and question (the latest). */
 int store_report_answers(struct store *s, int64_t batch_id,

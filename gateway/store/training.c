@@ -519,6 +519,38 @@ int store_report_attendance(struct store *s, int64_t batch_id,
     return rc == SQLITE_DONE ? 0 : store_fail(s, "report_attendance");
 }
 
+int store_discussion_add(struct store *s, int64_t session_id, int64_t participant_id,
+                         int64_t message_id, const char *kind, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, "INSERT INTO discussion(session_id, participant_id,"
+                                     " message_id, kind, at) VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, session_id);
+    sqlite3_bind_int64(st, 2, participant_id);
+    if (message_id)
+        sqlite3_bind_int64(st, 3, message_id);
+    sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, now);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "discussion_add");
+}
+
+int store_report_discussion(struct store *s, int64_t batch_id,
+                            void (*fn)(int64_t participant_id, int session, void *), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT DISTINCT d.participant_id, se.n FROM discussion d JOIN sessions se"
+                      " ON se.id = d.session_id WHERE ?1 = 0 OR se.batch_id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), arg);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_discussion");
+}
+
 int store_report_answers(struct store *s, int64_t batch_id,
                          void (*fn)(int64_t participant_id, int session, int question, char answer,
                                     void *),

@@ -128,9 +128,9 @@ def test_three_sessions_attendance_answers_and_report():
     assert b["batch"] == "GT07" and b["participants"] == 5, b
     assert b["by_district"] == {"Blitar": 2, "Gresik": 1, "Trenggalek": 2}, b
     assert b["by_sex"] == {"L": 4, "P": 1} and b["disability"] == 2, b
-    assert b["sessions"] == [{"session": 1, "present": 4, "percent": 80.0},
-                             {"session": 2, "present": 3, "percent": 60.0},
-                             {"session": 3, "present": 4, "percent": 80.0}], b
+    assert b["sessions"] == [{"session": 1, "present": 4, "percent": 80.0, "discussion": 0},
+                             {"session": 2, "present": 3, "percent": 60.0, "discussion": 0},
+                             {"session": 3, "present": 4, "percent": 80.0, "discussion": 0}], b
     assert b["completed_all"] == 3, b
     assert b["answers"] == {"1": {"N": 1, "Y": 3}, "2": {"A": 1, "B": 1, "C": 1}}, b
     assert b["answers_pct"]["1"] == {"N": 25.0, "Y": 75.0}, b

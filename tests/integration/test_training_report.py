@@ -194,7 +194,8 @@ def expected(w, people, codes):
                 "no": sum(not p["disability"] for p in ps if p["district"] == d)}
             for d in f["by_district"]}
         f["sessions"] = [{"session": s, "present": sum(s in w.attended[p["phone"]] for p in ps),
-                          "percent": pct(sum(s in w.attended[p["phone"]] for p in ps), len(ps))}
+                          "percent": pct(sum(s in w.attended[p["phone"]] for p in ps), len(ps)),
+                          "discussion": 0}  # the console carries no voice notes
                          for s in (1, 2, 3)]
         f["completed_all"] = sum(len(w.attended[p["phone"]]) == 3 for p in ps)
         answers = {}
@@ -508,6 +509,21 @@ def test_whatsapp_reply_buttons():
         assert c.sql("SELECT count(*) FROM attendance") == [(1,)]
         press("wamid.P3", "JAWAB 2 TIDAK")  # pressed again: the latest counts
         c.wait_for(lambda: len(fake.received()) == 6, 10, "the reply")
+        # Voice notes in the discussion: Budi sends two, someone outside the training one.
+        for wamid, frm in (("wamid.V1", "6281500000001"), ("wamid.V2", "6281500000001"),
+                           ("wamid.V3", "6281500000009")):
+            voice = {"from": frm, "id": wamid, "timestamp": str(int(time.time())),
+                     "type": "audio", "audio": {"id": "media-" + wamid, "mime_type": "audio/ogg",
+                                                "voice": True}}
+            assert wa.post(c, json.dumps(wa.envelope([voice])))[0] == 200
+        c.wait_for(lambda: len(fake.received()) == 9, 10, "the replies to the voice notes")
+        replies = [json.loads(r.body) for r in fake.received()[6:]]
+        by_to = {}
+        for r in replies:
+            by_to.setdefault(r["to"], []).append(r["text"]["body"])
+        assert all("diskusi sesi 1 GT09" in t for t in by_to["6281500000001"]), by_to
+        assert "hanya bisa membaca pesan teks" in by_to["6281500000009"][0], by_to
+        assert c.sql("SELECT kind, count(*) FROM discussion GROUP BY kind") == [("audio", 2)]
     finally:
         c.stop()
         fake.close()
@@ -515,6 +531,11 @@ def test_whatsapp_reply_buttons():
     ind = got["total"]["indicators"][0]
     assert (ind["indicator"], ind["yes"], ind["of"], ind["percent"]) == ("akses_setara", 0, 2, 0.0)
     assert got["total"]["answers"] == {"2": {"N": 1}}, got["total"]
+    # Participants who took part in the discussion, not voice notes: 1 of 2.
+    assert (got["total"]["discussion"], got["total"]["discussion_percent"]) == (1, 50.0), got
+    assert [s["discussion"] for s in got["total"]["sessions"]] == [1, 0], got["total"]["sessions"]
+    text = c.run("report", "training").stdout
+    assert "ikut diskusi (pesan suara atau media): 1 dari 2 (50,0%)" in text, text
 
 
 if __name__ == "__main__":

@@ -135,7 +135,21 @@ static void indicators_count_participants_by_latest_answer(void **state)
     say(w, 3, "JAWAB 2C", false); /* changes question 2 only */
     say(w, 5, "JAWAB 1YA", false);
     say(w, 5, "JAWAB 1TIDAK", false); /* latest: no */
-    /* people[4] and people[6] never answer after the training. */
+    /* people[4] and people[6] never answer after the training; 6 sends two voice notes. */
+    for (int k = 0; k < 2; k++) {
+        struct store_person actor;
+        struct domain_ctx ctx;
+        world_ctx(w, people[6], w->now + 200 + k, &actor, &ctx);
+        assert_int_equal(domain_media(&ctx, "audio"), 0);
+        assert_non_null(strstr(w->fx.reply, "diskusi sesi 3 GT07"));
+    }
+    {
+        struct store_person actor;
+        struct domain_ctx ctx;
+        world_ctx(w, trainer, w->now + 300, &actor, &ctx); /* staff: not a participant */
+        assert_int_equal(domain_media(&ctx, "image"), 0);
+        assert_null(strstr(w->fx.reply, "diskusi"));
+    }
 
     int err = 0;
     json_t *r = training_report(w->s, "GT07", NULL, 7 * 3600, &err);
@@ -163,6 +177,9 @@ static void indicators_count_participants_by_latest_answer(void **state)
     assert_int_equal(
         num(json_object_get(json_object_get(b, "by_district_disability"), "Blitar"), "yes"), 1);
     assert_int_equal(num(json_object_get(b, "by_programme"), "PWD"), N_PEOPLE);
+    assert_int_equal(num(b, "discussion"), 1); /* a participant, not two voice notes */
+    assert_int_equal(num(json_array_get(json_object_get(b, "sessions"), 2), "discussion"), 1);
+    assert_int_equal(num(json_array_get(json_object_get(b, "sessions"), 0), "discussion"), 0);
     assert_true(json_equal(json_object_get(t, "indicators"), json_object_get(b, "indicators")));
 
     /* One decimal in JSON, never 42.899999999999999. */
