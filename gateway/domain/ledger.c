@@ -99,7 +99,7 @@ static int refuse_too_much(struct domain_ctx *ctx, const char *key, int64_t amou
     struct template_var v[] = {{"amount", format_rupiah(amount, amount_s, sizeof amount_s)},
                                {"left", left_s},
                                {"loan", loan},
-                               {"example", example}};
+                               {"suggestion", example}};
     domain_refuse(ctx, key, v, 4);
     return 0;
 }

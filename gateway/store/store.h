@@ -43,6 +43,7 @@ int64_t store_message_insert(struct store *s, const struct store_inbound *m);
 int store_message_set_status(struct store *s, int64_t id, const char *status, const char *parsed);
 
 /* ---- outbox ---- */
+#define STORE_BUTTONS_MAX 96 /* three WhatsApp reply buttons of up to 20 characters */
 struct store_outgoing {
     int64_t message_id; /* the inbound it answers, or 0 */
     const char *channel, *phone, *text, *kind;
@@ -50,6 +51,7 @@ struct store_outgoing {
     int64_t at, send_at;
     int segments;
     const char *encoding; /* "gsm7" or "ucs2" */
+    const char *buttons;  /* NULL, or reply button titles one a line (drivers that can show them) */
 };
 /* Queues a message. Returns its id, 0 when dedupe_key was queued before, -1 on error. */
 int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o);
@@ -63,7 +65,8 @@ struct store_outbox_row {
     char kind[16];
     char *text; /* malloc'd; store_outbox_rows_free */
     int attempts;
-    int64_t last_inbound_at; /* of the recipient, 0 when never */
+    int64_t last_inbound_at;         /* of the recipient, 0 when never */
+    char buttons[STORE_BUTTONS_MAX]; /* reply button titles one a line, "" for none */
 };
 /* Claims up to max queued messages of channel due at now for sending (status -> sending,
  * attempts counted). Returns the number written to rows, or -1. */

@@ -290,7 +290,7 @@ static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
     struct template_var v[] = {{"amount", world_rupiah(10000000, amount, sizeof amount)},
                                {"left", left},
                                {"loan", "P12"},
-                               {"example", example}};
+                               {"suggestion", example}};
     world_expect(w, "repayment_too_much", v, 4, want, sizeof want);
     assert_string_equal(w->fx.reply, want);
     assert_true(strlen(w->fx.reply) <= 160);
