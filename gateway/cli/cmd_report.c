@@ -505,5 +505,7 @@ int cmd_report(int argc, char **argv)
         return usage(true);
     if (argc >= 2 && strcmp(argv[1], "training") == 0)
         return training(argc, argv, config_path);
+    if (argc >= 2 && strcmp(argv[1], "loans") == 0)
+        return report_loans(argc, argv, config_path);
     return usage(false);
 }

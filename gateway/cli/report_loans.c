@@ -168,12 +168,9 @@ int report_loans(int argc, char **argv, const char *config_path)
     }
     if (strcmp(format, "text") != 0 && strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
         return usage(false);
-    char err[512];
-    struct config *cfg = config_load(config_path, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "catat: %s\n", err);
+    struct config *cfg = commands_load_config(config_path);
+    if (!cfg)
         return 1;
-    }
     int tz = 0;
     if (format_parse_tz(config_get(cfg, "locale", "timezone"), &tz) != 0) {
         fprintf(stderr, "catat: [locale] timezone must look like +07:00\n");
@@ -198,6 +195,7 @@ int report_loans(int argc, char **argv, const char *config_path)
         config_free(cfg);
         return 2;
     }
+    char err[512];
     struct store *s = store_open(config_get(cfg, "database", "path"), err, sizeof err);
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);
