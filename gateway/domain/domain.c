@@ -114,7 +114,7 @@ static size_t value_max(const char *name)
 int domain_render(const struct templates *tpl, const char *lang, const char *key,
                   const struct template_var *vars, size_t n, char *out, size_t outsz)
 {
-    enum { MAX_VARS = 64, SHORT_MAX = 40 };
+    enum { MAX_VARS = 160, SHORT_MAX = 40 };
     struct template_var v[MAX_VARS];
     char shortened[MAX_VARS][SHORT_MAX];
     if (n > MAX_VARS) /* more than any template has: rendered as given */
@@ -238,6 +238,7 @@ int domain_notify(struct domain_ctx *ctx, const struct store_person *to, const c
     no->text = text;
     no->kind = kind;
     snprintf(no->dedupe_key, sizeof no->dedupe_key, "%s", dedupe_key ? dedupe_key : "");
+    no->buttons[0] = '\0';
     return 0;
 }
 
@@ -258,6 +259,14 @@ bool domain_runs_trainings(const struct store_person *p)
 {
     return strcmp(p->role, "trainer") == 0 || strcmp(p->role, "admin") == 0 ||
            strcmp(p->role, "facilitator") == 0;
+}
+
+int domain_media(struct domain_ctx *ctx, const char *kind)
+{
+    int rc = training_media(ctx, kind && kind[0] ? kind : "media");
+    if (rc == 0)
+        domain_reply(ctx, "media", NULL, 0);
+    return rc < 0 ? -1 : 0;
 }
 
 /* The reply to a command the parser could not take: what was wrong, with an example of that
@@ -298,9 +307,17 @@ int domain_apply(struct domain_ctx *ctx, const struct parse_command *c)
     case PARSE_CMD_ATTENDANCE:
     case PARSE_CMD_ANSWER:
     case PARSE_CMD_SESSION:
+    case PARSE_CMD_SESSION_CANCEL:
         if (!ctx->actor->role[0])
             break;
         return training_apply(ctx, c);
+    case PARSE_CMD_HELP:
+    case PARSE_CMD_BALANCE: {
+        int rc = training_participant_reply(ctx, c);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+        break;
+    }
     default:
         break;
     }

@@ -197,7 +197,7 @@ static int remind_borrower(struct run *r, const struct store_due_instalment *row
         {"loan", shown->loan_code},
         {"due", shown->due_date},
         {"days", days},
-        {"late", count},
+        {"late_count", count},
     };
     const char *tkey = late > 1 ? "remind_loan_overdue_many"
                        : late   ? "remind_loan_overdue"

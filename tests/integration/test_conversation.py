@@ -191,7 +191,7 @@ def test_duplicates_and_small_amounts_asked():
         assert "Rp50 tempe dicatat" in say(c, SITI, "jual Rp50 tempe")
         # A question older than 30 minutes is not answered by YA.
         say(c, SITI, "tabung 100")
-        c.sql("UPDATE questions SET asked_at = asked_at - 1801")
+        c.sql("UPDATE pending_questions SET asked_at = asked_at - 1801")
         assert "Tidak ada pertanyaan" in say(c, SITI, "YA")
         assert c.sql("SELECT count(*) FROM entries WHERE amount = 100") == [(0,)]
         # A duplicate older than 10 minutes is recorded at once.

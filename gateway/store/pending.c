@@ -1,4 +1,4 @@
-/* questions.c - what catat asked a member and her YA answers (a likely duplicate, a very small
+/* pending.c - what catat asked a member and her YA answers (a likely duplicate, a very small
  * amount), and the search for the entry a new one may duplicate. */
 #include "store_internal.h"
 
@@ -29,10 +29,10 @@ int store_entry_recent_same(struct store *s, int64_t person_id, const char *kind
     return rc == SQLITE_ROW;
 }
 
-int store_question_set(struct store *s, const struct store_question *q)
+int store_pending_set(struct store *s, const struct store_pending *q)
 {
     sqlite3_stmt *st = store_stmt(
-        s, "INSERT INTO questions(person_id, kind, amount, qty, unit, item, ref, asked_at)"
+        s, "INSERT INTO pending_questions(person_id, kind, amount, qty, unit, item, ref, asked_at)"
            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(person_id) DO UPDATE SET"
            " kind = ?2, amount = ?3, qty = ?4, unit = ?5, item = ?6, ref = ?7, asked_at = ?8");
     if (!st)
@@ -45,14 +45,15 @@ int store_question_set(struct store *s, const struct store_question *q)
     store_bind_text(st, 6, q->item);
     store_bind_text(st, 7, q->ref);
     sqlite3_bind_int64(st, 8, q->asked_at);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "question_set");
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "pending_set");
 }
 
-int store_question_take(struct store *s, int64_t person_id, int64_t since, struct store_question *q)
+int store_pending_take(struct store *s, int64_t person_id, int64_t since, struct store_pending *q)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "DELETE FROM questions WHERE person_id = ?1 RETURNING kind, amount, coalesce(qty, 0),"
-           " coalesce(unit, ''), coalesce(item, ''), coalesce(ref, ''), asked_at");
+    sqlite3_stmt *st =
+        store_stmt(s, "DELETE FROM pending_questions WHERE person_id = ?1 RETURNING kind, amount, "
+                      "coalesce(qty, 0),"
+                      " coalesce(unit, ''), coalesce(item, ''), coalesce(ref, ''), asked_at");
     if (!st)
         return -1;
     memset(q, 0, sizeof *q);
@@ -73,6 +74,6 @@ int store_question_take(struct store *s, int64_t person_id, int64_t since, struc
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "question_take");
+        return store_fail(s, "pending_take");
     return rc == SQLITE_ROW && q->asked_at >= since;
 }
