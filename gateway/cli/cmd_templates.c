@@ -171,9 +171,9 @@ int cmd_templates(int argc, char **argv)
              * waiting (ledger.c do_balance): the longest samples need not fit here. */
             char shorter[96];
             snprintf(shorter, sizeof shorter, "%s_short", keys[k]);
-            bool measured_by_code = templates_get(t, langs[l], shorter) ||
-                                    (strlen(keys[k]) > 6 &&
-                                     strcmp(keys[k] + strlen(keys[k]) - 6, "_short") == 0);
+            bool measured_by_code =
+                templates_get(t, langs[l], shorter) ||
+                (strlen(keys[k]) > 6 && strcmp(keys[k] + strlen(keys[k]) - 6, "_short") == 0);
             int counted = measured_by_code ? 1 : segments;
             bool bad = !present || counted > segments_allowed(keys[k]) || ucs2 ||
                        strchr(out, '{') || (!printed && strstr(out, "  "));

@@ -135,7 +135,9 @@ int domain_render(const struct templates *tpl, const char *lang, const char *key
     for (size_t r = 0; out[r]; r++) {
         if (out[r] == ' ' && (w == 0 || out[w - 1] == ' ' || out[w - 1] == '\n'))
             continue;
-        if ((out[r] == '.' || out[r] == ',' || out[r] == '\n') && w > 0 && out[w - 1] == ' ')
+        /* "{loan}." with no loan: no space before the full stop (an ellipsis keeps its). */
+        bool stop = (out[r] == '.' && out[r + 1] != '.') || out[r] == ',' || out[r] == '\n';
+        if (stop && w > 0 && out[w - 1] == ' ')
             w--;
         out[w++] = out[r];
     }

@@ -139,7 +139,7 @@ def test_member_week_treasurer_confirms_and_balance():
         assert c.sql("SELECT status, amount FROM entries WHERE ref = ?", buy) == \
             [("cancelled", 20000)]
         assert "sudah dibatalkan" in say(c, SITI, "batal " + buy)
-        assert "jual Rp90.000 beli Rp5.000" in say(c, SITI, "CEK SALDO")
+        assert "jual Rp90.000, beli Rp5.000" in say(c, SITI, "CEK SALDO")
         # someone else's entry: not hers to cancel
         assert "tidak ditemukan" in say(c, ANI, "BATAL " + sale)
         # after 24 hours only staff may cancel
@@ -178,14 +178,14 @@ def test_staff_on_behalf_overpayment_and_arrears():
         assert "Tabungan Rp25.000." in say(c, SITI, "SALDO")
         # the report counts arrears: nothing of P12 is overdue now
         report = say(c, RINA, "LAPORAN")
-        assert report.startswith("KPUK07: 3 anggota.") and "Menunggak 0 orang" in report, \
+        assert report.startswith("Grup KPUK07: 3 anggota.") and "Menunggak: 0 orang" in report, \
             report
         # Ani owes nothing yet (P14 falls due in 10 days); Siti's arrears show after moving her
         # schedule back a week
         c.sql("UPDATE instalments SET due_date = date(due_date, '-7 days') WHERE loan_id ="
               " (SELECT id FROM loans WHERE code = 'P12')")
         report = say(c, RINA, "LAPORAN KPUK07")
-        assert "Menunggak 1 orang, Rp50.000" in report, report
+        assert "Menunggak: 1 orang, Rp50.000" in report, report
         assert loan(c, "P12")["overdue_days"] == 7
         # paying off the loan: the rest is taken, outstanding 0, no next instalment
         confirmation(say(c, RINA, "BAYAR A0101 200rb"), "sah")
@@ -216,8 +216,8 @@ def test_group_without_treasurer_confirms_at_once():
         c.sql("UPDATE entries SET created_at = created_at - 8 * 86400 WHERE ref = ?", old)
         say(c, DEWI, "JUAL 20rb batik")
         reply = say(c, DEWI, "SALDO")
-        assert "Tabungan Rp20.000. Pinjaman Rp200.000" in reply, reply
-        assert "jual Rp20.000 beli Rp0 selisih Rp20.000" in reply, reply
+        assert "Tabungan Rp20.000. Pinjaman P13 sisa Rp200.000" in reply, reply
+        assert "jual Rp20.000, beli Rp0, selisih Rp20.000" in reply, reply
         # a loan that does not exist, and someone else's loan
         assert "Tidak ada pinjaman aktif P99" in say(c, DEWI, "BAYAR 10rb P99")
         assert "hanya untuk bendahara" in say(c, DEWI, "BAYAR 10rb P12")
@@ -252,7 +252,7 @@ def test_admin_of_no_group_names_the_group_to_report():
     try:
         assert say(c, "081200000099", "LAPORAN") == "Sebutkan kode grup, contoh: LAPORAN KPUK07"
         reply = say(c, "081200000099", "LAPORAN KPUK20")  # admins cover every group
-        assert reply.startswith("KPUK20: 1 anggota"), reply
+        assert reply.startswith("Grup KPUK20: 1 anggota"), reply
     finally:
         c.stop()
 

@@ -1,5 +1,5 @@
 /* test_schema.c - migrating a database of the last shipped schema (4) keeps every row and
- * reference: the people table rebuilt for shared handsets (schema 5). */
+ * reference: the people table rebuilt for shared handsets (schema 8). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,7 +60,10 @@ static void schema_4_database_migrates_keeping_people_and_references(void **stat
     char err[256];
     struct store *s = store_open(path, err, sizeof err);
     assert_non_null(s);
-    assert_int_equal(store_schema_version(s), 5);
+    int latest = 0;
+    while (store_migrations[latest])
+        latest++;
+    assert_int_equal(store_schema_version(s), latest);
     struct store_person p;
     assert_int_equal(store_person_by_code(s, "A0101", &p), 1);
     assert_int_equal(p.id, 7);
