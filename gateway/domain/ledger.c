@@ -746,7 +746,9 @@ static int ask_first(struct domain_ctx *ctx, const struct parse_command *c, cons
                                       ctx->now - DUPLICATE_WINDOW, ctx->message_id, earlier);
     if (dup < 0)
         return -1;
-    bool small = c->amount < SMALL_AMOUNT && c->amount_bare && strcmp(kind, "repayment") != 0;
+    bool small =
+        c->amount < SMALL_AMOUNT && c->amount_bare &&
+        (strcmp(kind, "sale") == 0 || strcmp(kind, "expense") == 0 || strcmp(kind, "savings") == 0);
     if (!dup && !small)
         return 0;
     struct store_pending q = {
@@ -793,7 +795,10 @@ static int do_yes(struct domain_ctx *ctx)
     if (strcmp(q.kind, "sale") == 0 || strcmp(q.kind, "expense") == 0)
         rc = do_book(ctx, &c, strcmp(q.kind, "sale") == 0 ? "sale" : "expense");
     else
-        rc = do_money(ctx, &c, strcmp(q.kind, "savings") == 0 ? "savings" : "repayment");
+        rc = do_money(ctx, &c,
+                      strcmp(q.kind, "savings") == 0      ? "savings"
+                      : strcmp(q.kind, "withdrawal") == 0 ? "withdrawal"
+                                                          : "repayment");
     ctx->asked = asked;
     return rc;
 }
@@ -841,7 +846,7 @@ int ledger_apply(struct domain_ctx *ctx, const struct parse_command *c)
     case PARSE_CMD_REPAYMENT:
         return do_entry(ctx, c, "repayment");
     case PARSE_CMD_WITHDRAWAL:
-        return do_money(ctx, c, "withdrawal");
+        return do_entry(ctx, c, "withdrawal");
     case PARSE_CMD_ARREARS:
         return do_arrears(ctx, c);
     case PARSE_CMD_YES:

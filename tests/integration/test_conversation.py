@@ -180,6 +180,11 @@ def test_duplicates_and_small_amounts_asked():
                      ) == [(2,)]
         r = say(c, SITI, "ya")  # nothing asked any more
         assert "Tidak ada pertanyaan" in r, r
+        # Savings alike.
+        assert REF.search(say(c, SITI, "tabung 20rb"))
+        assert "YA" in say(c, SITI, "tabung 20rb")
+        assert c.sql("SELECT count(*) FROM entries WHERE kind = 'savings' AND amount = 20000"
+                     ) == [(1,)]
         # A different item is no duplicate.
         assert REF.search(say(c, SITI, "JUAL 50rb tempe"))
         # A tiny bare amount is asked about, with the command she meant.
