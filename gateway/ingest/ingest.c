@@ -66,7 +66,7 @@ static void apply_job(struct ingest *ing, struct ingest_job *job, int64_t now)
             free(res.reply);
     }
     for (size_t i = 0; i < job->ev->n_statuses && rc == 0; i++) {
-        rc = pipeline_status(ing->s, channel, &job->ev->statuses[i]);
+        rc = pipeline_status(ing->p, ing->s, channel, &job->ev->statuses[i], now);
         metrics_count(METRIC_STATUSES, (size_t)job->channel);
     }
     if (rc == 0 && store_release(ing->s) == 0) {
