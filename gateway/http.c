@@ -199,6 +199,12 @@ static enum MHD_Result answer_webhook(struct http_server *srv, struct MHD_Connec
         json_object_set_new(obj, "replies", replies);
         if (r->job.duplicate)
             json_object_set_new(obj, "duplicate", json_true());
+        if (r->ev.n_skipped) { /* development channels say why nothing was stored */
+            json_t *skipped = json_array();
+            for (size_t i = 0; i < r->ev.n_skipped; i++)
+                json_array_append_new(skipped, json_string(r->ev.skipped[i].reason));
+            json_object_set_new(obj, "skipped", skipped);
+        }
     }
     return send_json(c, r, 200, obj);
 }

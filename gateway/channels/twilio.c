@@ -278,7 +278,7 @@ static bool media_meta(const struct form *params, long n, struct channel_inbound
     }
     bool ok = true;
     if (json_object_size(meta)) {
-        char *text = json_dumps(meta, JSON_COMPACT);
+        char *text = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(12));
         ok = text && channel_inbound_set_meta(in, text);
         free(text);
     }
@@ -335,7 +335,12 @@ static enum channel_rc decode_message(const struct form *params, struct channel_
         return CHANNEL_BAD_REQUEST;
     }
     channel_copy(in->from, sizeof in->from, bare_from);
-    channel_copy(in->to, sizeof in->to, to); /* with "whatsapp:": the reply goes out from it */
+    /* With "whatsapp:", the reply goes out on WhatsApp from it. */
+    if (from && strncmp(from, WHATSAPP_PREFIX, strlen(WHATSAPP_PREFIX)) == 0 && to[0] &&
+        strncmp(to, WHATSAPP_PREFIX, strlen(WHATSAPP_PREFIX)) != 0)
+        snprintf(in->to, sizeof in->to, "%s%s", WHATSAPP_PREFIX, to);
+    else
+        channel_copy(in->to, sizeof in->to, to);
     channel_copy(in->provider_id, sizeof in->provider_id, sid);
     channel_copy(in->media, sizeof in->media, media);
     if (n_media > 0) {
@@ -357,14 +362,11 @@ static enum channel_rc decode_status(const struct form *params, struct channel_e
     const char *sid = form_get(params, "MessageSid");
     const char *status = form_get(params, "MessageStatus");
     const char *code = form_get(params, "ErrorCode");
-    if (!sid || !sid[0] || !status) {
-        snprintf(err, errsz, "MessageSid and MessageStatus are required");
-        return CHANNEL_BAD_REQUEST;
-    }
-    if (strlen(sid) >= CHANNEL_ID_MAX) {
-        snprintf(err, errsz, "MessageSid is longer than %d bytes", CHANNEL_ID_MAX - 1);
-        return CHANNEL_BAD_REQUEST;
-    }
+    if (!sid || !sid[0] || !status || strlen(sid) >= CHANNEL_ID_MAX)
+        return channel_events_add_skip(ev, "status", "MessageSid and MessageStatus are required",
+                                       form_get(params, "To"))
+                   ? CHANNEL_OK
+                   : (snprintf(err, errsz, "out of memory"), CHANNEL_BAD_REQUEST);
     enum channel_delivery delivery;
     if (strcmp(status, "sent") == 0)
         delivery = CHANNEL_DELIVERY_SENT;

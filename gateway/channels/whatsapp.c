@@ -320,7 +320,7 @@ static bool media_details(struct channel_inbound *in, const struct message_parts
     }
     bool ok = true;
     if (json_object_size(meta)) {
-        char *text = json_dumps(meta, JSON_COMPACT);
+        char *text = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(12));
         ok = text && channel_inbound_set_meta(in, text);
         free(text);
     }
