@@ -177,8 +177,8 @@ static void log_skipped(const char *channel, int ch, const struct channel_events
         log_event(LOG_WARN, "webhook event skipped", "channel=%s kind=\"%s\" reason=\"%s\" from=%s",
                   channel, log_quote(sk->kind, k, sizeof k), log_quote(sk->reason, q, sizeof q),
                   masked[0] ? masked : "-");
-    }
         metrics_count(METRIC_SKIPPED, (size_t)ch);
+    }
 }
 
 static enum MHD_Result answer_webhook(struct http_server *srv, struct MHD_Connection *c,
