@@ -219,8 +219,8 @@ static void finish(struct transfer *t, CURLcode code)
             metrics_count(METRIC_SENT, (size_t)t->channel);
         }
     } else {
-        enum channel_failure f = status == 429 || status >= 500 ? CHANNEL_FAILURE_RETRY
-                                                                : CHANNEL_FAILURE_OTHER;
+        enum channel_failure f =
+            status == 429 || status >= 500 ? CHANNEL_FAILURE_RETRY : CHANNEL_FAILURE_OTHER;
         snprintf(why, sizeof why, "HTTP %ld: %.300s", status, t->response ? t->response : "");
         if (d->read_send_error)
             f = d->read_send_error(ob->rt->channel_state[t->channel], status,
@@ -271,8 +271,8 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
     struct channel_message msg = {
         .to = t->row.phone,
         .text = t->row.text,
-        .in_window = reach_in_window_from(d, t->row.sender, t->row.last_inbound_at,
-                                          (int64_t)time(NULL)),
+        .in_window =
+            reach_in_window_from(d, t->row.sender, t->row.last_inbound_at, (int64_t)time(NULL)),
         .outbox_id = t->row.id,
         .public_url = config_public_url(ob->rt->cfg),
         .from = t->row.sender,

@@ -375,8 +375,7 @@ static enum channel_rc android_decode(void *state, const struct channel_request 
         /* Something she sent that catat cannot read: logged, so staff can follow it up. */
         const char *sender = str_member(payload, "sender");
         ok = channel_events_add_skip(ev, event, "data and MMS messages are not supported",
-                                     sender ? sender : str_member(payload, "phoneNumber")) !=
-             NULL;
+                                     sender ? sender : str_member(payload, "phoneNumber")) != NULL;
     }
     /* system:ping, app:started, sms:cancelled and newer events: nothing to record. */
     json_decref(root);
@@ -404,9 +403,9 @@ static int android_build_send(void *state, const struct channel_message *msg,
     }
     snprintf(out->provider_id, sizeof out->provider_id, ANDROID_ID_PREFIX "%" PRId64,
              msg->outbox_id);
-    json_t *body = json_pack("{s:{s:s}, s:[s], s:s, s:b}", "textMessage", "text",
-                             msg->text ? msg->text : "", "phoneNumbers", to, "id",
-                             out->provider_id, "withDeliveryReport", 1);
+    json_t *body =
+        json_pack("{s:{s:s}, s:[s], s:s, s:b}", "textMessage", "text", msg->text ? msg->text : "",
+                  "phoneNumbers", to, "id", out->provider_id, "withDeliveryReport", 1);
     if (body && a->sim)
         json_object_set_new(body, "simNumber", json_integer(a->sim));
     if (!body) {
@@ -426,7 +425,8 @@ static int android_build_send(void *state, const struct channel_message *msg,
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    snprintf(out->url, url_len, "%s%s", a->api_base, a->cloud ? "/3rdparty/v1/message" : "/message");
+    snprintf(out->url, url_len, "%s%s", a->api_base,
+             a->cloud ? "/3rdparty/v1/message" : "/message");
     snprintf(out->userpwd, up_len, "%s:%s", a->username, a->password);
     out->method = "POST";
     return 0;
@@ -435,9 +435,8 @@ static int android_build_send(void *state, const struct channel_message *msg,
 /* 202 Accepted with the message state {"id":..., "state":"Pending", "recipients":[...]}. The
  * id is the one catat gave (already in provider_id); what becomes of the SMS comes later as
  * sms:sent, sms:delivered or sms:failed. */
-static int android_read_send_response(void *state, long http_status, const char *body,
-                                      size_t len, char *provider_id, size_t idsz, char *err,
-                                      size_t errsz)
+static int android_read_send_response(void *state, long http_status, const char *body, size_t len,
+                                      char *provider_id, size_t idsz, char *err, size_t errsz)
 {
     (void)state;
     json_t *root = json_loadb(body ? body : "", len, 0, NULL);
@@ -454,9 +453,8 @@ static int android_read_send_response(void *state, long http_status, const char 
 }
 
 /* 409: a message with this id exists (sent before a crash); others: {"message":"..."}. */
-static enum channel_failure android_read_send_error(void *state, long http_status,
-                                                    const char *body, size_t len, char *err,
-                                                    size_t errsz)
+static enum channel_failure android_read_send_error(void *state, long http_status, const char *body,
+                                                    size_t len, char *err, size_t errsz)
 {
     (void)state;
     json_t *root = json_loadb(body ? body : "", len, 0, NULL);
@@ -472,16 +470,11 @@ static enum channel_failure android_read_send_error(void *state, long http_statu
 }
 
 static const struct config_setting android_settings[] = {
-    {"enabled", "false", CONFIG_BOOL},
-    {"api_base", "http://192.168.1.20:8080", CONFIG_TEXT},
-    {"mode", "local", CONFIG_TEXT},
-    {"username", "", CONFIG_TEXT},
-    {"password", "", CONFIG_SECRET},
-    {"signing_key", "", CONFIG_SECRET},
-    {"sim", "0", CONFIG_NUMBER},
-    {"max_skew_seconds", "300", CONFIG_NUMBER},
-    {"daily_limit", "200", CONFIG_NUMBER},
-    {NULL, NULL, CONFIG_TEXT},
+    {"enabled", "false", CONFIG_BOOL},     {"api_base", "http://192.168.1.20:8080", CONFIG_TEXT},
+    {"mode", "local", CONFIG_TEXT},        {"username", "", CONFIG_TEXT},
+    {"password", "", CONFIG_SECRET},       {"signing_key", "", CONFIG_SECRET},
+    {"sim", "0", CONFIG_NUMBER},           {"max_skew_seconds", "300", CONFIG_NUMBER},
+    {"daily_limit", "200", CONFIG_NUMBER}, {NULL, NULL, CONFIG_TEXT},
 };
 
 const struct channel_driver channel_android = {

@@ -58,12 +58,12 @@ struct channel_inbound {
     char media[16]; /* "" for text; "image", "audio", "document", "location", ... */
     char media_ref[CHANNEL_MEDIA_REF_MAX]; /* the provider's media id or URL, "" when none */
     char mime[64];                         /* the media's MIME type, "" when not given */
-    bool group;  /* written in a group chat: recorded, never answered privately */
-    int64_t at;  /* Unix seconds the provider gives, 0 when it gives none */
-    char *text;  /* owned by the events struct; "" when a media message has no caption */
-    char *meta;  /* owned; NULL, or a JSON object of what else the message carries: a
-                  * location's latitude, longitude, name and address, a Flows reply's
-                  * response_json, more media items */
+    bool group; /* written in a group chat: recorded, never answered privately */
+    int64_t at; /* Unix seconds the provider gives, 0 when it gives none */
+    char *text; /* owned by the events struct; "" when a media message has no caption */
+    char *meta; /* owned; NULL, or a JSON object of what else the message carries: a
+                 * location's latitude, longitude, name and address, a Flows reply's
+                 * response_json, more media items */
 };
 
 /* An event of a request that catat cannot use: logged (kind, reason, masked sender) and

@@ -53,9 +53,9 @@ struct kannel {
     char *sendsms_url;
     char *username;
     char *password;
-    char *secret; /* "" = requests are not checked */
-    char *from;   /* "" = Kannel's global-sender */
-    char *smsc;   /* "" = Kannel routes */
+    char *secret;       /* "" = requests are not checked */
+    char *from;         /* "" = Kannel's global-sender */
+    char *smsc;         /* "" = Kannel routes */
     char *public_url;   /* [server] public_url, or where catat listens */
     char *callback_url; /* [kannel] callback_url: the base of the dlr-url; "" = public_url */
 };
@@ -285,9 +285,9 @@ static int kannel_build_send(void *state, const struct channel_message *msg,
     const char *text = msg->text ? msg->text : "";
     /* Kannel usually reaches catat on the local network, not through the public URL (which
      * points at nginx once Twilio is configured): [kannel] callback_url, else public_url. */
-    const char *base = k->callback_url[0]                       ? k->callback_url
+    const char *base = k->callback_url[0]                      ? k->callback_url
                        : msg->public_url && msg->public_url[0] ? msg->public_url
-                                                                : k->public_url;
+                                                               : k->public_url;
     size_t base_len = strlen(base);
     while (base_len && base[base_len - 1] == '/')
         base_len--;

@@ -262,9 +262,10 @@ static bool media_meta(const struct form *params, long n, struct channel_inbound
         }
         json_object_set_new(meta, "media", items);
     }
-    static const char *const loc[][2] = {
-        {"Latitude", "latitude"}, {"Longitude", "longitude"}, {"Address", "address"},
-        {"Label", "name"}};
+    static const char *const loc[][2] = {{"Latitude", "latitude"},
+                                         {"Longitude", "longitude"},
+                                         {"Address", "address"},
+                                         {"Label", "name"}};
     for (size_t i = 0; i < sizeof loc / sizeof loc[0]; i++) {
         const char *v = form_get(params, loc[i][0]);
         if (!v || !v[0])
@@ -302,8 +303,7 @@ static enum channel_rc decode_message(const struct form *params, struct channel_
      * Twilio does not retry it. */
     const char *bare_from = from ? bare_address(from) : "";
     if (!sid || !sid[0] || !bare_from[0])
-        return channel_events_add_skip(ev, "message", "MessageSid and From are required",
-                                       bare_from)
+        return channel_events_add_skip(ev, "message", "MessageSid and From are required", bare_from)
                    ? CHANNEL_OK
                    : CHANNEL_BAD_REQUEST;
     if (!to)
@@ -525,16 +525,15 @@ static int twilio_read_send_response(void *state, long http_status, const char *
 }
 
 /* Twilio's refusal: {"code":21610,"message":"...","more_info":"...","status":400}. */
-static enum channel_failure twilio_read_send_error(void *state, long http_status,
-                                                   const char *body, size_t len, char *err,
-                                                   size_t errsz)
+static enum channel_failure twilio_read_send_error(void *state, long http_status, const char *body,
+                                                   size_t len, char *err, size_t errsz)
 {
     (void)state;
     json_t *root = json_loadb(body ? body : "", len, 0, NULL);
     json_t *code = json_object_get(root, "code");
     json_t *words = json_object_get(root, "message");
-    enum channel_failure f = http_status == 429 || http_status >= 500 ? CHANNEL_FAILURE_RETRY
-                                                                      : CHANNEL_FAILURE_OTHER;
+    enum channel_failure f =
+        http_status == 429 || http_status >= 500 ? CHANNEL_FAILURE_RETRY : CHANNEL_FAILURE_OTHER;
     if (json_is_integer(code)) {
         long c = (long)json_integer_value(code);
         if (twilio_failure(c) != CHANNEL_FAILURE_OTHER)

@@ -484,10 +484,9 @@ static enum channel_rc decode_notification(json_t *root, struct channel_events *
             }
             /* contacts[] names the senders; with one sender, its user_id is hers. */
             json_t *contacts = json_object_get(value, "contacts");
-            const char *contact_user_id =
-                json_array_size(contacts) == 1
-                    ? str_member(json_array_get(contacts, 0), "user_id")
-                    : NULL;
+            const char *contact_user_id = json_array_size(contacts) == 1
+                                              ? str_member(json_array_get(contacts, 0), "user_id")
+                                              : NULL;
             json_array_foreach(messages, k, item) ok =
                 ok && decode_message(item, to, contact_user_id, ev);
             json_array_foreach(statuses, k, item) ok = ok && decode_status(item, ev);
@@ -651,8 +650,8 @@ static enum channel_failure whatsapp_read_send_error(void *state, long http_stat
     json_t *root = json_loadb(body ? body : "", len, 0, NULL);
     json_t *e = json_object_get(root, "error");
     json_t *code = json_object_get(e, "code");
-    enum channel_failure f = http_status == 429 || http_status >= 500 ? CHANNEL_FAILURE_RETRY
-                                                                      : CHANNEL_FAILURE_OTHER;
+    enum channel_failure f =
+        http_status == 429 || http_status >= 500 ? CHANNEL_FAILURE_RETRY : CHANNEL_FAILURE_OTHER;
     const char *words = str_member(e, "message");
     if (json_is_integer(code)) {
         long long c = (long long)json_integer_value(code);

@@ -155,8 +155,8 @@ int64_t reach_failed(const struct reach *r, struct store *s, const struct store_
         int n = store_person_opt_out_phone(s, row->phone, reason, now);
         if (n < 0)
             return -1;
-        log_event(LOG_WARN, "opted out by the provider", "channel=%s to=%s people=%d",
-                  row->channel, masked, n);
+        log_event(LOG_WARN, "opted out by the provider", "channel=%s to=%s people=%d", row->channel,
+                  masked, n);
         return 0;
     }
     if (failure != CHANNEL_FAILURE_UNDELIVERABLE || !r->sms_fallback || row->fallback_of)

@@ -188,8 +188,9 @@ int store_outbox_by_provider(struct store *s, const char *channel, const char *p
 int store_outbox_claimed_since(struct store *s, const char *channel, int64_t since)
 {
     sqlite3_stmt *st = store_stmt(
-        s, "SELECT count(*) FROM outbox WHERE channel = ?1 AND (sent_at >= ?2"
-           " OR (status = 'sending') OR (status = 'failed' AND attempts > 0 AND created_at >= ?2))");
+        s,
+        "SELECT count(*) FROM outbox WHERE channel = ?1 AND (sent_at >= ?2"
+        " OR (status = 'sending') OR (status = 'failed' AND attempts > 0 AND created_at >= ?2))");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
@@ -212,9 +213,9 @@ int store_outbox_has_fallback(struct store *s, int64_t id)
 
 int store_outbox_note(struct store *s, int64_t id, const char *words)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE outbox SET error = CASE WHEN error IS NULL OR error = '' THEN ?2"
-           " ELSE error || '; ' || ?2 END WHERE id = ?1");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE outbox SET error = CASE WHEN error IS NULL OR error = '' THEN ?2"
+                      " ELSE error || '; ' || ?2 END WHERE id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -428,8 +429,7 @@ int store_person_touch_via(struct store *s, const char *phone, const char *chann
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_touch");
 }
 
-int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason,
-                               int64_t at)
+int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason, int64_t at)
 {
     sqlite3_stmt *st = store_stmt(s, "UPDATE people SET opted_out = 1, opted_out_reason = ?2,"
                                      " opted_out_at = ?3 WHERE phone = ?1 OR user_id = ?1");
@@ -455,9 +455,9 @@ int store_person_set_language(struct store *s, int64_t person_id, const char *la
 
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE people SET opted_out = ?2,"
-           " opted_out_reason = CASE WHEN ?2 THEN 'stop' ELSE NULL END WHERE id = ?1");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE people SET opted_out = ?2,"
+                      " opted_out_reason = CASE WHEN ?2 THEN 'stop' ELSE NULL END WHERE id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, person_id);

@@ -150,8 +150,7 @@ int store_person_touch_via(struct store *s, const char *phone, const char *chann
                            const char *to_addr, const char *user_id, int64_t at);
 /* Opts out whoever has phone, as STOP would, recording why ("twilio 21610: ...") and when.
  * Returns the number of people changed (0 when unknown), or -1. */
-int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason,
-                               int64_t at);
+int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason, int64_t at);
 
 /* ---- groups and the ledger (store/ledger.c) ---- */
 struct store_group {

@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   .body_len = size};
     enum channel_rc rc = channel_android.decode(state, &req, &ev, err, sizeof err);
     if (rc != CHANNEL_OK && ev.n_in + ev.n_statuses + ev.n_skipped)
-        abort(); /* a refused request yields nothing */
+        abort();                         /* a refused request yields nothing */
     for (size_t i = 0; i < ev.n_in; i++) /* what the core reads must be terminated */
         if (strlen(ev.in[i].from) >= sizeof ev.in[i].from || !ev.in[i].text ||
             strlen(ev.in[i].provider_id) >= sizeof ev.in[i].provider_id)

@@ -21,13 +21,13 @@ static const char vector_sig[] = "adad6f6275754e9620d00c19bea980fca579b823c22795
 
 /* The vector's timestamp is from 2024: a skew of years lets it through. */
 #define INI_VECTOR                                                                                 \
-    "[android]\nenabled = true\napi_base = http://192.168.1.20:8080/\nusername = sms\n"           \
+    "[android]\nenabled = true\napi_base = http://192.168.1.20:8080/\nusername = sms\n"            \
     "password = p4ss:word\nsigning_key = " VECTOR_KEY "\nmax_skew_seconds = 2000000000\n"
 #define INI_FRESH                                                                                  \
-    "[android]\nenabled = true\napi_base = http://192.168.1.20:8080\nusername = sms\n"            \
+    "[android]\nenabled = true\napi_base = http://192.168.1.20:8080\nusername = sms\n"             \
     "password = pw\nsigning_key = k3y\n"
 #define INI_CLOUD                                                                                  \
-    "[android]\nenabled = true\napi_base = https://api.sms-gate.app\nmode = cloud\n"              \
+    "[android]\nenabled = true\napi_base = https://api.sms-gate.app\nmode = cloud\n"               \
     "username = ABC123\npassword = pw\nsigning_key = k\nsim = 2\n"
 
 static void hex_hmac(const char *key, const char *body, const char *ts, char out[65])
@@ -52,8 +52,8 @@ static enum channel_rc post(void *state, const char *body, const char *sig, cons
                                    {"X-Signature", sig ? sig : ""},
                                    {"X-Timestamp", ts ? ts : ""}};
     size_t n = sig ? (ts ? 3 : 2) : 1;
-    return test_decode(&channel_android, state, "POST", "", "/webhook/android", NULL, 0, headers,
-                       n, body, ev, err, errsz);
+    return test_decode(&channel_android, state, "POST", "", "/webhook/android", NULL, 0, headers, n,
+                       body, ev, err, errsz);
 }
 
 static void test_signature_vector(void **unused)
@@ -103,8 +103,8 @@ static void test_signature_vector(void **unused)
         {vector_body, upper, VECTOR_TS, CHANNEL_OK}, /* hex in either case */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        enum channel_rc rc = post(state, cases[i].body, cases[i].sig, cases[i].ts, &ev, err,
-                                  sizeof err);
+        enum channel_rc rc =
+            post(state, cases[i].body, cases[i].sig, cases[i].ts, &ev, err, sizeof err);
         print_message("case %zu -> %d %s\n", i, rc, err);
         assert_int_equal(rc, cases[i].rc);
         channel_events_free(&ev);
@@ -158,16 +158,19 @@ static void test_events(void **unused)
          "{\"id\":\"e2\",\"event\":\"sms:received\",\"payload\":{\"message\":\"SALDO\",\"sender\":"
          "\"081234567890\",\"receivedAt\":\"2024-06-07T04:41:31Z\"}}",
          CHANNEL_OK, 1, 0, 0, "e2", 0, NULL, 1717735291},
-        {"sent", "{\"id\":\"e3\",\"event\":\"sms:sent\",\"payload\":{\"messageId\":\"catat-42\","
-                 "\"phoneNumber\":\"+6281\",\"sentAt\":\"2024-06-07T11:41:31.000+07:00\","
-                 "\"partsCount\":1}}",
+        {"sent",
+         "{\"id\":\"e3\",\"event\":\"sms:sent\",\"payload\":{\"messageId\":\"catat-42\","
+         "\"phoneNumber\":\"+6281\",\"sentAt\":\"2024-06-07T11:41:31.000+07:00\","
+         "\"partsCount\":1}}",
          CHANNEL_OK, 0, 1, 0, "catat-42", CHANNEL_DELIVERY_SENT, "", 1717735291},
-        {"delivered", "{\"id\":\"e4\",\"event\":\"sms:delivered\",\"payload\":{\"messageId\":"
-                      "\"catat-42\",\"deliveredAt\":\"2024-06-07T11:42:00.000+07:00\"}}",
+        {"delivered",
+         "{\"id\":\"e4\",\"event\":\"sms:delivered\",\"payload\":{\"messageId\":"
+         "\"catat-42\",\"deliveredAt\":\"2024-06-07T11:42:00.000+07:00\"}}",
          CHANNEL_OK, 0, 1, 0, "catat-42", CHANNEL_DELIVERY_DELIVERED, "", 1717735320},
-        {"failed", "{\"id\":\"e5\",\"event\":\"sms:failed\",\"payload\":{\"messageId\":"
-                   "\"catat-43\",\"failedAt\":\"2024-06-07T11:42:00.000+07:00\",\"reason\":"
-                   "\"RESULT_ERROR_GENERIC_FAILURE\"}}",
+        {"failed",
+         "{\"id\":\"e5\",\"event\":\"sms:failed\",\"payload\":{\"messageId\":"
+         "\"catat-43\",\"failedAt\":\"2024-06-07T11:42:00.000+07:00\",\"reason\":"
+         "\"RESULT_ERROR_GENERIC_FAILURE\"}}",
          CHANNEL_OK, 0, 1, 0, "catat-43", CHANNEL_DELIVERY_FAILED, "RESULT_ERROR_GENERIC_FAILURE",
          1717735320},
         {"received without sender: skipped",
@@ -266,21 +269,18 @@ static void test_answers(void **unused)
                      0);
     assert_string_equal(id, "catat-42");
     /* An answer without id keeps the id catat gave. */
-    assert_int_equal(channel_android.read_send_response(state, 202, "", 0, id, sizeof id, err,
-                                                        sizeof err),
-                     0);
+    assert_int_equal(
+        channel_android.read_send_response(state, 202, "", 0, id, sizeof id, err, sizeof err), 0);
     assert_string_equal(id, "catat-42");
     const char *dup = "{\"message\":\"message with id catat-42 already exists\"}";
-    assert_int_equal(
-        channel_android.read_send_error(state, 409, dup, strlen(dup), err, sizeof err),
-        CHANNEL_FAILURE_ALREADY_SENT);
+    assert_int_equal(channel_android.read_send_error(state, 409, dup, strlen(dup), err, sizeof err),
+                     CHANNEL_FAILURE_ALREADY_SENT);
     assert_non_null(strstr(err, "already exists"));
     assert_int_equal(channel_android.read_send_error(state, 500, "{}", 2, err, sizeof err),
                      CHANNEL_FAILURE_RETRY);
     const char *bad = "{\"message\":\"invalid phone number\"}";
-    assert_int_equal(
-        channel_android.read_send_error(state, 400, bad, strlen(bad), err, sizeof err),
-        CHANNEL_FAILURE_OTHER);
+    assert_int_equal(channel_android.read_send_error(state, 400, bad, strlen(bad), err, sizeof err),
+                     CHANNEL_FAILURE_OTHER);
     assert_non_null(strstr(err, "HTTP 400: invalid phone number"));
     channel_android.fini(state);
 }

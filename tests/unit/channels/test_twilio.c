@@ -40,7 +40,8 @@ static void test_signature_vectors(void **unused)
 {
     struct {
         const char *ini, *body, *sig;
-        enum channel_rc rc; /* OK: the signature passed; the event, without MessageSid, is skipped */
+        enum channel_rc
+            rc; /* OK: the signature passed; the event, without MessageSid, is skipped */
     } cases[] = {
         {INI("https://mycompany.com", "12345", "+1"), vector_body,
          "RSOYDt4T1cUTdK1PDd93/VVr8B8=", CHANNEL_OK},
@@ -358,7 +359,9 @@ static void test_reply_address_template_and_errors(void **unused)
                                                          "+15017122661") "content_sid = HX0123\n");
     struct channel_send out;
     char err[256] = "";
-    struct channel_message msg = {.to = "+6281234567890", .text = "Saldo Rp1.000", .in_window = true,
+    struct channel_message msg = {.to = "+6281234567890",
+                                  .text = "Saldo Rp1.000",
+                                  .in_window = true,
                                   .from = "whatsapp:+14155238886"};
     assert_int_equal(channel_twilio.build_send(state, &msg, &out, err, sizeof err), 0);
     assert_string_equal(out.body, "To=whatsapp%3A%2B6281234567890&From=whatsapp%3A%2B14155238886&"
@@ -390,8 +393,9 @@ static void test_reply_address_template_and_errors(void **unused)
         const char *body;
         enum channel_failure want;
     } cases[] = {
-        {400, "{\"code\":21610,\"message\":\"Attempt to send to unsubscribed recipient\","
-              "\"status\":400}",
+        {400,
+         "{\"code\":21610,\"message\":\"Attempt to send to unsubscribed recipient\","
+         "\"status\":400}",
          CHANNEL_FAILURE_OPTED_OUT},
         {400, "{\"code\":63016,\"message\":\"Outside messaging window\",\"status\":400}",
          CHANNEL_FAILURE_UNDELIVERABLE},
@@ -441,7 +445,8 @@ static void test_real_shaped_inbound(void **unused)
         {"From=%2B6281234567890&To=%2B6281100000000&Body=SALDO&MessageSid=SM5", "+6281234567890",
          "+6281100000000", "", "", "", NULL},
     };
-    void *state = test_driver_state(&channel_twilio, INI("https://catat.example.org", "6789", "+1"));
+    void *state =
+        test_driver_state(&channel_twilio, INI("https://catat.example.org", "6789", "+1"));
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char sig[29];
         sign("6789", "https://catat.example.org/webhook/twilio", cases[i].body, sig);
@@ -509,8 +514,10 @@ static void test_read_send_response(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_signature_vectors),  cmocka_unit_test(test_courier_vector),
-        cmocka_unit_test(test_decode_table),       cmocka_unit_test(test_build_send),
+        cmocka_unit_test(test_signature_vectors),
+        cmocka_unit_test(test_courier_vector),
+        cmocka_unit_test(test_decode_table),
+        cmocka_unit_test(test_build_send),
         cmocka_unit_test(test_read_send_response),
         cmocka_unit_test(test_reply_address_template_and_errors),
         cmocka_unit_test(test_real_shaped_inbound),

@@ -91,14 +91,17 @@ static const struct decode_case decode_cases[] = {
     SKIPPED("changes not an array", "{\"entry\":[{\"changes\":{}}]}", 0, 1),
     SKIPPED("message without from",
             WA_VALUE("\"messages\":[{\"id\":\"wamid.X\",\"type\":\"text\",\"text\":{\"body\":"
-                     "\"x\"}}]"), 0, 1),
+                     "\"x\"}}]"),
+            0, 1),
     SKIPPED("message without id",
             WA_VALUE("\"messages\":[{\"from\":\"62812\",\"type\":\"text\",\"text\":{\"body\":"
-                     "\"x\"}}]"), 0, 1),
+                     "\"x\"}}]"),
+            0, 1),
     SKIPPED("text without body", WA_MSG("text", ",\"text\":{}"), 0, 1),
     SKIPPED("bad timestamp",
             WA_VALUE("\"messages\":[{\"from\":\"62812\",\"id\":\"w\",\"timestamp\":\"12a\","
-                     "\"type\":\"text\",\"text\":{\"body\":\"x\"}}]"), 0, 1),
+                     "\"type\":\"text\",\"text\":{\"body\":\"x\"}}]"),
+            0, 1),
     DECODED("button reply",
             WA_MSG("interactive", ",\"context\":{\"from\":\"15550783881\",\"id\":\"wamid.Q\"},"
                                   "\"interactive\":{\"type\":\"button_reply\",\"button_reply\":"
@@ -144,7 +147,8 @@ static const struct decode_case decode_cases[] = {
             3, 1, "+6281111", "SALDO", "", "w1", 1),
     SKIPPED("second message malformed: the first kept",
             WA_VALUE("\"messages\":[{\"from\":\"62811\",\"id\":\"w1\",\"type\":\"text\",\"text\""
-                     ":{\"body\":\"a\"}},{\"from\":7,\"id\":\"w2\",\"type\":\"text\"}]"), 1, 1),
+                     ":{\"body\":\"a\"}},{\"from\":7,\"id\":\"w2\",\"type\":\"text\"}]"),
+            1, 1),
     DECODED("other field ignored",
             "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{"
             "\"value\":{\"event\":\"APPROVED\"},\"field\":\"message_template_status_update\"}]}]}",
@@ -262,8 +266,9 @@ static void test_real_shaped_messages(void **unused)
     channel_events_free(&ev);
 
     /* "from" written as a user id. */
-    decode_ok(state, WA_VALUE("\"messages\":[{\"from\":\"US.1234\",\"id\":\"wamid.U2\","
-                              "\"type\":\"text\",\"text\":{\"body\":\"SALDO\"}}]"),
+    decode_ok(state,
+              WA_VALUE("\"messages\":[{\"from\":\"US.1234\",\"id\":\"wamid.U2\","
+                       "\"type\":\"text\",\"text\":{\"body\":\"SALDO\"}}]"),
               &ev);
     assert_int_equal(ev.n_in, 1);
     assert_string_equal(ev.in[0].from, "US.1234");
@@ -291,8 +296,9 @@ static void test_real_shaped_messages(void **unused)
     channel_events_free(&ev);
 
     /* A document keeps its file name. */
-    decode_ok(state, WA_MSG("document", ",\"document\":{\"filename\":\"nota.pdf\",\"mime_type\":"
-                                        "\"application/pdf\",\"id\":\"55\"}"),
+    decode_ok(state,
+              WA_MSG("document", ",\"document\":{\"filename\":\"nota.pdf\",\"mime_type\":"
+                                 "\"application/pdf\",\"id\":\"55\"}"),
               &ev);
     assert_string_equal(ev.in[0].media, "document");
     assert_string_equal(ev.in[0].media_ref, "55");
@@ -301,8 +307,9 @@ static void test_real_shaped_messages(void **unused)
 
     /* A location: latitude, longitude, name and address. */
     decode_ok(state,
-              WA_MSG("location", ",\"location\":{\"latitude\":-7.9666,\"longitude\":112.6326,"
-                                 "\"name\":\"Pasar Besar\",\"address\":\"Jl. Pasar Besar, Malang\"}"),
+              WA_MSG("location",
+                     ",\"location\":{\"latitude\":-7.9666,\"longitude\":112.6326,"
+                     "\"name\":\"Pasar Besar\",\"address\":\"Jl. Pasar Besar, Malang\"}"),
               &ev);
     assert_string_equal(ev.in[0].media, "location");
     assert_non_null(ev.in[0].meta);
@@ -312,12 +319,13 @@ static void test_real_shaped_messages(void **unused)
     channel_events_free(&ev);
 
     /* A WhatsApp Flows reply: its body and response JSON kept. */
-    decode_ok(state,
-              WA_MSG("interactive",
-                     ",\"context\":{\"from\":\"15550783881\",\"id\":\"wamid.F\"},\"interactive\":"
-                     "{\"type\":\"nfm_reply\",\"nfm_reply\":{\"name\":\"flow\",\"body\":\"Sent\","
-                     "\"response_json\":\"{\\\"flow_token\\\":\\\"t1\\\",\\\"nama\\\":\\\"Sari\\\"}\"}}"),
-              &ev);
+    decode_ok(
+        state,
+        WA_MSG("interactive",
+               ",\"context\":{\"from\":\"15550783881\",\"id\":\"wamid.F\"},\"interactive\":"
+               "{\"type\":\"nfm_reply\",\"nfm_reply\":{\"name\":\"flow\",\"body\":\"Sent\","
+               "\"response_json\":\"{\\\"flow_token\\\":\\\"t1\\\",\\\"nama\\\":\\\"Sari\\\"}\"}}"),
+        &ev);
     assert_int_equal(ev.n_in, 1);
     assert_string_equal(ev.in[0].media, "flow");
     assert_string_equal(ev.in[0].text, "Sent");
@@ -325,9 +333,10 @@ static void test_real_shaped_messages(void **unused)
     channel_events_free(&ev);
 
     /* A group chat message: kept, marked as group (never answered privately). */
-    decode_ok(state, WA_VALUE("\"messages\":[{\"from\":\"6281234567890\",\"group_id\":"
-                              "\"120363025246125486\",\"id\":\"wamid.G\",\"type\":\"text\","
-                              "\"text\":{\"body\":\"SALDO\"}}]"),
+    decode_ok(state,
+              WA_VALUE("\"messages\":[{\"from\":\"6281234567890\",\"group_id\":"
+                       "\"120363025246125486\",\"id\":\"wamid.G\",\"type\":\"text\","
+                       "\"text\":{\"body\":\"SALDO\"}}]"),
               &ev);
     assert_int_equal(ev.n_in, 1);
     assert_true(ev.in[0].group);
@@ -335,9 +344,10 @@ static void test_real_shaped_messages(void **unused)
 
     /* Failures the core acts on: 131050 opted out, 131026 undeliverable. */
     decode_ok(state,
-              WA_STATUS("failed", ",\"errors\":[{\"code\":131050,\"title\":\"Unable to "
-                                  "deliver the message. This recipient has chosen to stop "
-                                  "receiving marketing messages on WhatsApp from your business\"}]"),
+              WA_STATUS("failed",
+                        ",\"errors\":[{\"code\":131050,\"title\":\"Unable to "
+                        "deliver the message. This recipient has chosen to stop "
+                        "receiving marketing messages on WhatsApp from your business\"}]"),
               &ev);
     assert_int_equal(ev.statuses[0].failure, CHANNEL_FAILURE_OPTED_OUT);
     channel_events_free(&ev);
@@ -356,7 +366,8 @@ static void test_send_to_user_id_and_errors(void **unused)
     void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
     struct channel_send out;
     char err[256] = "";
-    struct channel_message msg = {.to = "ID.13491208655302741918", .text = "Saldo", .in_window = true};
+    struct channel_message msg = {
+        .to = "ID.13491208655302741918", .text = "Saldo", .in_window = true};
     assert_int_equal(channel_whatsapp.build_send(state, &msg, &out, err, sizeof err), 0);
     assert_non_null(strstr(out.body, "\"recipient\":\"ID.13491208655302741918\""));
     assert_null(strstr(out.body, "\"to\":"));
