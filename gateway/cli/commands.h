@@ -19,6 +19,9 @@ int cmd_config(int argc, char **argv);
 
 /* Finds "-c FILE" / "--config FILE" in argv (removing it) and returns the path, or NULL. */
 const char *commands_config_option(int *argc, char **argv);
+struct config;
+/* Loads the configuration at path (NULL: the default); NULL after printing why. New. */
+struct config *commands_load_config(const char *path);
 /* Parses the value of --now (ISO 8601 with offset) into *now; 0, or -1 after a message. */
 int commands_parse_now(const char *value, int64_t *now);
 

@@ -96,13 +96,12 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         pre = &own;
     }
     struct store_person who;
-    struct domain_effects *fx = malloc(sizeof *fx);
-    if (!fx || store_person_touch_via(s, in->from, channel, in->to, in->user_id, now) != 0 ||
+    if (store_person_touch_via(s, in->from, channel, in->to, in->user_id, now) != 0 ||
         store_person_by_phone(s, in->from, &who) != 1) {
-        free(fx);
         pipeline_prepared_free(&own);
         return -1;
     }
+    struct domain_effects effects, *fx = &effects; /* not zeroed: domain_effects_init */
     domain_effects_init(fx);
     struct domain_ctx ctx;
     domain_ctx_init(&ctx, p->d, s, &who, now, id, fx);
@@ -143,7 +142,6 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
     if (rc == 0 && store_message_set_status(s, id, status, pre->parsed_json) != 0)
         rc = -1;
     domain_effects_free(fx);
-    free(fx);
     pipeline_prepared_free(&own);
     return rc;
 }

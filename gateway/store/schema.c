@@ -123,7 +123,12 @@ const char *const store_migrations[] = {
     " 'CHECK(status = ''reported'' OR status = ''confirmed'' OR status = ''cancelled'')')"
     " WHERE type = 'table' AND name = 'entries';"
     "PRAGMA writable_schema=OFF;",
-    /* 5: channels as providers send them (product.md s. 3). Messages keep the address they
+    /* 5: a queued message has no provider id until it is sent: indexing only those that have
+     * one keeps that index out of the writer's insert (the outbox thread writes it on send).
+     * Lookups by "provider_id = ?" imply NOT NULL, so they still use it. */
+    "DROP INDEX outbox_provider;"
+    "CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;",
+    /* 6: channels as providers send them (product.md s. 3). Messages keep the address they
      * were sent to and what media they carry; people keep the address they last wrote to (the
      * reply goes out from it), a WhatsApp business-scoped user id given beside their number, and
      * why and when they were opted out; the outbox keeps the address it sends from and, for an
