@@ -162,7 +162,11 @@ int64_t reach_failed(const struct reach *r, struct store *s, const struct store_
     if (failure != CHANNEL_FAILURE_UNDELIVERABLE || !r->sms_fallback || row->fallback_of)
         return 0;
     const struct channel_driver *d = channel_find(row->channel);
-    if (!d || d->sms || row->phone[0] != '+') /* already SMS, or a user id: no number to text */
+    /* Sent on WhatsApp: a channel that is not SMS, or Twilio from a whatsapp: sender. */
+    bool whatsapp =
+        d && (!d->sms || (d->window_prefix && row->sender[0] &&
+                          strncmp(row->sender, d->window_prefix, strlen(d->window_prefix)) == 0));
+    if (!whatsapp || row->phone[0] != '+') /* already SMS, or a user id: no number to text */
         return 0;
     int had = store_outbox_has_fallback(s, row->id);
     if (had != 0)

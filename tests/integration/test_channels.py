@@ -258,6 +258,32 @@ def test_twilio_opt_out_21610():
         fake.close()
 
 
+def test_twilio_whatsapp_falls_back_to_twilio_sms():
+    """One Twilio account with an SMS number (from) and a WhatsApp sender: a WhatsApp reply that
+    Twilio refuses as outside the window (63016) goes once by SMS from the SMS number."""
+    fake = tw.TwilioFake()
+    c = tw.start(fake)  # from = +15017122661 (SMS)
+    try:
+        fake.answer_next(400, json.dumps({"code": 63016, "message": "Outside the allowed window",
+                                          "status": 400}).encode())
+        assert tw.post(c, "/webhook/twilio", tw.inbound(
+            "SM" + "5" * 32, "whatsapp:+6281200000041", "SALDO",
+            To="whatsapp:+14155238886"))[0] == 200
+        c.wait_for(lambda: len(fake.received()) == 2, 10, "WhatsApp try and SMS fallback")
+        first, second = [r.form() for r in fake.received()]
+        assert (first["From"], first["To"]) == ("whatsapp:+14155238886",
+                                                "whatsapp:+6281200000041"), first
+        assert (second["From"], second["To"]) == (tw.FROM, "+6281200000041"), second
+        assert second["Body"] == first["Body"]
+        rows = c.sql("SELECT id, status, coalesce(error, ''), coalesce(fallback_of, 0),"
+                     " coalesce(sender, '') FROM outbox ORDER BY id")
+        assert rows[0][1] == "failed" and "63016" in rows[0][2] and "sent by SMS" in rows[0][2]
+        assert rows[1][3] == rows[0][0] and rows[1][4] == "", rows
+    finally:
+        c.stop()
+        fake.close()
+
+
 def test_kannel_callback_url():
     fake = FakeProvider(202, b"0: Accepted for delivery", "text/html")
     c = Catat(ini="[server]\nreplies_per_hour = 0\npublic_url = https://catat.example.org/\n"
@@ -278,4 +304,5 @@ def test_kannel_callback_url():
 if __name__ == "__main__":
     run_tests([test_batch_with_one_bad_event, test_business_scoped_user_ids,
                test_media_flows_and_groups, test_whatsapp_opt_out_and_sms_fallback,
-               test_twilio_opt_out_21610, test_kannel_callback_url])
+               test_twilio_opt_out_21610, test_twilio_whatsapp_falls_back_to_twilio_sms,
+               test_kannel_callback_url])
