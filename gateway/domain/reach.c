@@ -117,25 +117,28 @@ int reach_queue_notices(const struct reach *r, struct store *s, const struct dom
     return queued;
 }
 
-/* Cuts text in place to at most max segments, at a line end where possible, marking the cut
- * with "..." (len is the buffer size). */
+/* Cuts text in place (size is its buffer's size) to at most max segments, at a line end where
+ * possible, marking the cut with "..." on a line of its own. */
 static void cut_segments(char *text, size_t size, int max)
 {
     size_t len = strlen(text);
     if (sms_segments(text, len, NULL) <= max)
         return;
     while (len > 0) {
-        size_t nl = len;
+        size_t end = len;
+        if (text[end - 1] == '\n') /* the line end kept by the previous cut */
+            end--;
+        size_t nl = end;
         while (nl > 0 && text[nl - 1] != '\n')
             nl--;
-        if (nl > 1) {
-            len = nl - 1;
+        if (nl > 0) {
+            len = nl; /* whole lines, with their line end */
         } else {
-            len--; /* one long line: shorten it, never splitting a UTF-8 character */
+            len = end ? end - 1 : 0; /* one long line: shorten it, never splitting a character */
             while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
                 len--;
         }
-        if (len + 4 >= size)
+        if (len + 4 > size)
             continue;
         memcpy(text + len, "...", 4);
         if (sms_segments(text, len + 3, NULL) <= max)
