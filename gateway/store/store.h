@@ -79,9 +79,8 @@ int store_outbox_get(struct store *s, int64_t id, struct store_outbox_row *row);
 /* The outbox message channel sent under provider_id: 1 and *row, 0 when unknown, -1 error. */
 int store_outbox_by_provider(struct store *s, const char *channel, const char *provider_id,
                              struct store_outbox_row *row);
-/* Messages of channel claimed for sending since the time given: sent (sent_at), in flight, or
- * tried and queued again after a failure that may have reached the provider. Returns the count
- * or -1. For a daily cap. */
+/* Messages of channel sent since the time given, or in flight now. Returns the count or -1. For
+ * a daily cap (the outbox counts its claims from there on). */
 int store_outbox_claimed_since(struct store *s, const char *channel, int64_t since);
 /* Whether an SMS fallback was queued for outbox message id: 1 yes, 0 no, -1 error. */
 int store_outbox_has_fallback(struct store *s, int64_t id);
