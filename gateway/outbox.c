@@ -275,6 +275,7 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
             reach_in_window_from(d, t->row.sender, t->row.last_inbound_at, (int64_t)time(NULL)),
         .outbox_id = t->row.id,
         .public_url = config_public_url(ob->rt->cfg),
+        .buttons = t->row.buttons,
         .from = t->row.sender,
     };
     char err[CHANNEL_ERROR_MAX] = "";

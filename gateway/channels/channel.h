@@ -124,6 +124,8 @@ struct channel_message {
     bool in_window;         /* WhatsApp: the person wrote within 24 hours */
     int64_t outbox_id;      /* the core's id for this message (Kannel's dlr-url carries it) */
     const char *public_url; /* base URL at which catat is reached, for callbacks */
+    const char *buttons;    /* NULL or "": none; else reply button titles one a line, each the
+                             * command a press sends (WhatsApp shows them in the window) */
     const char *from;       /* the address to send from (the one she wrote to), "" or NULL for
                              * the driver's configured sender */
 };

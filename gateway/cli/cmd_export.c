@@ -1,4 +1,5 @@
-/* cmd_export.c - `catat export messages|members|ledger|loans|attendance [--format csv|json]`. */
+/* cmd_export.c - `catat export messages|members|ledger|loans|attendance|participants|answers
+ * [--format csv|json]`. */
 #include "commands.h"
 
 #include "config.h"
@@ -244,11 +245,58 @@ static void attendance_row(const struct store_io_attendance_row *r, void *arg)
     emit(o, v, sizeof v / sizeof v[0]);
 }
 
+/* participants: the columns of participants.csv (the CSV imports again); JSON adds the
+ * sessions attended and whether she attended them all. */
+static void participant_row(const struct store_io_participant_row *r, void *arg)
+{
+    struct out *o = arg;
+    struct value v[] = {
+        TEXT("phone", r->phone),
+        TEXT("name", r->name),
+        TEXT("batch", r->batch),
+        OPT_TEXT("sex", r->sex),
+        r->age ? (struct value)INT("age", r->age) : OPT_TEXT("age", ""),
+        OPT_TEXT("district", r->district),
+        o->json ? (struct value)BOOL("disability", r->disability)
+                : (struct value)TEXT("disability", r->disability ? "yes" : "no"),
+        OPT_TEXT("relation", r->relation),
+        OPT_TEXT("channel", r->channel),
+        OPT_TEXT("programme", r->programme),
+        INT("present", r->present),
+        BOOL("completed_all", r->sessions > 0 && r->present >= r->sessions),
+    };
+    emit(o, v, o->json ? sizeof v / sizeof v[0] : sizeof v / sizeof v[0] - 2);
+}
+
+/* answers: one row per participant's latest answer to a question of a session. */
+static void answer_row(const struct store_io_answer_row *r, void *arg)
+{
+    struct out *o = arg;
+    char at[40];
+    format_iso8601(r->at, o->default_tz, at, sizeof at);
+    struct value v[] = {
+        TEXT("batch", r->batch),
+        INT("session", r->session),
+        INT("question", r->question),
+        TEXT("answer", r->answer),
+        TEXT("phone", r->phone),
+        TEXT("name", r->name),
+        OPT_TEXT("sex", r->sex),
+        OPT_TEXT("district", r->district),
+        BOOL("disability", r->disability),
+        OPT_TEXT("programme", r->programme),
+        OPT_TEXT("indicator", r->indicator),
+        r->agrees < 0 ? OPT_TEXT("agrees", "") : (struct value)BOOL("agrees", r->agrees),
+        TEXT("at", at),
+    };
+    emit(o, v, sizeof v / sizeof v[0]);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: catat export messages|members|ledger|loans|attendance [--format csv|json]\n"
-            "                    [-c FILE]\n\n"
+            "usage: catat export messages|members|ledger|loans|attendance|participants|answers\n"
+            "                    [--format csv|json] [-c FILE]\n\n"
             "Writes to standard output: CSV (the default; a header line, RFC 4180 quoting, CRLF)\n"
             "or a JSON array. Times are ISO 8601 in the offset of the person's group ([locale]\n"
             "timezone when she has none).\n\n"
@@ -262,7 +310,13 @@ static void usage(FILE *f)
             "            (next_due: the oldest instalment not fully paid; overdue_days: days\n"
             "            since it fell due, 0 when not yet due)\n"
             "  attendance batch,session,phone,name,district,sex,disability,relation,at\n"
-            "            (one row per participant present at an e-training session)\n");
+            "            (one row per participant present at an e-training session)\n"
+            "  participants phone,name,batch,sex,age,district,disability,relation,channel,\n"
+            "            programme (the CSV imports again); JSON adds present (sessions\n"
+            "            attended) and completed_all\n"
+            "  answers   batch,session,question,answer,phone,name,sex,district,disability,\n"
+            "            programme,indicator,agrees,at (each participant's latest answer to a\n"
+            "            survey question; agrees: it counts toward the indicator)\n");
 }
 
 int cmd_export(int argc, char **argv)
@@ -284,7 +338,8 @@ int cmd_export(int argc, char **argv)
             return 2;
         }
     }
-    static const char *const kinds[] = {"messages", "members", "ledger", "loans", "attendance"};
+    static const char *const kinds[] = {"messages",   "members",      "ledger", "loans",
+                                        "attendance", "participants", "answers"};
     /* CSV header lines: the keys each row function writes, in order. */
     static const char *const csv_headers[] = {
         "direction,channel,provider_id,phone,text,status,at,kind",
@@ -294,6 +349,9 @@ int cmd_export(int argc, char **argv)
         "code,phone,principal,paid,outstanding,next_due,overdue_days,next_amount,name,group,"
         "instalment,instalments,frequency,first_due",
         "batch,session,phone,name,district,sex,disability,relation,at",
+        "phone,name,batch,sex,age,district,disability,relation,channel,programme",
+        "batch,session,question,answer,phone,name,sex,district,disability,programme,indicator,"
+        "agrees,at",
     };
     int k = -1;
     for (int i = 0; what && i < (int)(sizeof kinds / sizeof kinds[0]); i++)
@@ -329,7 +387,9 @@ int cmd_export(int argc, char **argv)
              : k == 1 ? store_io_each_member(s, member_row, &o)
              : k == 2 ? store_io_each_entry(s, entry_row, &o)
              : k == 3 ? store_io_each_loan(s, loan_row, &o)
-                      : store_io_each_attendance(s, attendance_row, &o);
+             : k == 4 ? store_io_each_attendance(s, attendance_row, &o)
+             : k == 5 ? store_io_each_participant(s, participant_row, &o)
+                      : store_io_each_answer(s, answer_row, &o);
     if (o.json)
         fputs(o.rows ? "\n]\n" : "]\n", stdout);
     int status = 0;

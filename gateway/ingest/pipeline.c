@@ -108,7 +108,7 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
     const char *status = "media";
     int rc = 0;
     if (!pre->parse) {
-        domain_reply(&ctx, "media", NULL, 0);
+        rc = domain_media(&ctx, in->media); /* a participant's voice note: the discussion */
     } else {
         const struct parse_result *r = pre->parse;
         for (int i = 0; i < r->n_commands && rc == 0; i++)

@@ -346,3 +346,77 @@ int store_io_each_attendance(struct store *s,
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_attendance");
 }
+
+int store_io_each_participant(struct store *s,
+                              void (*fn)(const struct store_io_participant_row *, void *),
+                              void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT b.code, p.phone, p.name, coalesce(pa.sex, ''), coalesce(pa.age, 0),"
+           " pa.district, pa.disability, pa.relation, coalesce(p.channel, ''), pa.programme,"
+           " (SELECT count(*) FROM attendance a JOIN sessions se ON se.id = a.session_id"
+           "  WHERE a.participant_id = pa.id AND se.batch_id = pa.batch_id),"
+           " (SELECT count(*) FROM sessions se WHERE se.batch_id = pa.batch_id)"
+           " FROM participants pa JOIN batches b ON b.id = pa.batch_id"
+           " JOIN people p ON p.id = pa.person_id ORDER BY b.code, pa.id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_participant_row r = {
+            .batch = col(st, 0),
+            .phone = col(st, 1),
+            .name = col(st, 2),
+            .sex = col(st, 3),
+            .age = sqlite3_column_int(st, 4),
+            .district = col(st, 5),
+            .disability = sqlite3_column_int(st, 6) != 0,
+            .relation = col(st, 7),
+            .channel = col(st, 8),
+            .programme = col(st, 9),
+            .present = sqlite3_column_int(st, 10),
+            .sessions = sqlite3_column_int(st, 11),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_participant");
+}
+
+int store_io_each_answer(struct store *s, void (*fn)(const struct store_io_answer_row *, void *),
+                         void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT b.code, se.n, an.question, an.answer, p.phone, p.name, coalesce(pa.sex, ''),"
+           " pa.district, pa.disability, pa.programme, coalesce(q.indicator, ''),"
+           " CASE WHEN q.id IS NULL OR q.indicator = '' THEN -1"
+           "  WHEN q.kind = 'yesno' THEN an.answer = 'Y' ELSE instr(q.agree, an.answer) > 0 END,"
+           " an.at FROM answers an JOIN sessions se ON se.id = an.session_id"
+           " JOIN batches b ON b.id = se.batch_id JOIN participants pa ON pa.id = an.participant_id"
+           " JOIN people p ON p.id = pa.person_id LEFT JOIN survey_questions q"
+           " ON q.batch_id = se.batch_id AND q.session = se.n AND q.question = an.question"
+           " ORDER BY b.code, se.n, an.question, pa.id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_answer_row r = {
+            .batch = col(st, 0),
+            .session = sqlite3_column_int(st, 1),
+            .question = sqlite3_column_int(st, 2),
+            .phone = col(st, 4),
+            .name = col(st, 5),
+            .sex = col(st, 6),
+            .district = col(st, 7),
+            .disability = sqlite3_column_int(st, 8) != 0,
+            .programme = col(st, 9),
+            .indicator = col(st, 10),
+            .agrees = sqlite3_column_int(st, 11),
+            .at = sqlite3_column_int64(st, 12),
+        };
+        r.answer[0] = col(st, 3)[0];
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_answer");
+}

@@ -47,8 +47,8 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
 {
     sqlite3_stmt *st = store_stmt(
         s, "INSERT INTO outbox(message_id, channel, phone, text, kind, next_at, created_at,"
-           " segments, encoding, dedupe_key, sender, fallback_of)"
-           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+           " segments, encoding, dedupe_key, buttons, sender, fallback_of)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
            " ON CONFLICT(dedupe_key) DO NOTHING");
     if (!st)
         return -1;
@@ -63,9 +63,10 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
     sqlite3_bind_int(st, 8, o->segments > 0 ? o->segments : 1);
     sqlite3_bind_text(st, 9, o->encoding ? o->encoding : "gsm7", -1, SQLITE_STATIC);
     store_bind_text(st, 10, o->dedupe_key);
-    store_bind_text(st, 11, o->sender && o->sender[0] ? o->sender : NULL);
+    sqlite3_bind_text(st, 11, o->buttons ? o->buttons : "", -1, SQLITE_STATIC);
+    store_bind_text(st, 12, o->sender && o->sender[0] ? o->sender : NULL);
     if (o->fallback_of)
-        sqlite3_bind_int64(st, 12, o->fallback_of);
+        sqlite3_bind_int64(st, 13, o->fallback_of);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(s, "outbox_queue");
     if (sqlite3_changes(s->db) == 0)
@@ -92,7 +93,7 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
            " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
            " AND channel = ?3 ORDER BY next_at, id LIMIT ?2)"
            " RETURNING id, channel, phone, kind, text, attempts, coalesce(sender, ''),"
-           " coalesce(message_id, 0), coalesce(fallback_of, 0)");
+           " coalesce(message_id, 0), coalesce(fallback_of, 0), buttons");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, now);
@@ -112,6 +113,7 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         store_column_text(st, 6, r->sender, sizeof r->sender);
         r->message_id = sqlite3_column_int64(st, 7);
         r->fallback_of = sqlite3_column_int64(st, 8);
+        store_column_text(st, 9, r->buttons, sizeof r->buttons);
         if (!r->text)
             break;
         n++;
@@ -151,6 +153,7 @@ static int outbox_row(struct store *s, sqlite3_stmt *st, struct store_outbox_row
         store_column_text(st, 6, row->sender, sizeof row->sender);
         row->message_id = sqlite3_column_int64(st, 7);
         row->fallback_of = sqlite3_column_int64(st, 8);
+        store_column_text(st, 9, row->buttons, sizeof row->buttons);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -162,7 +165,7 @@ static int outbox_row(struct store *s, sqlite3_stmt *st, struct store_outbox_row
 
 #define OUTBOX_ROW_SELECT                                                                          \
     "SELECT id, channel, phone, kind, text, attempts, coalesce(sender, ''),"                       \
-    " coalesce(message_id, 0), coalesce(fallback_of, 0) FROM outbox "
+    " coalesce(message_id, 0), coalesce(fallback_of, 0), buttons FROM outbox "
 
 int store_outbox_get(struct store *s, int64_t id, struct store_outbox_row *row)
 {

@@ -128,7 +128,28 @@ const char *const store_migrations[] = {
      * Lookups by "provider_id = ?" imply NOT NULL, so they still use it. */
     "DROP INDEX outbox_provider;"
     "CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;",
-    /* 6: channels as providers send them (product.md s. 3). Messages keep the address they
+    /* 6: e-training surveys (questions per batch and session, yes/no or choice, an indicator
+     * pairing the same question before and after), each participant's programme, and when a
+     * participant who attended every session was congratulated (once); reply buttons of an
+     * outgoing message (session material on WhatsApp: HADIR, JAWAB 1 YA, JAWAB 1 TIDAK); the
+     * voice notes and media participants send during a session (the discussion). */
+    "CREATE TABLE survey_questions("
+    "  id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES batches(id),"
+    "  session INTEGER NOT NULL, question INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind = 'yesno' OR kind = 'choice'),"
+    "  text TEXT NOT NULL DEFAULT '', indicator TEXT NOT NULL DEFAULT '',"
+    "  agree TEXT NOT NULL DEFAULT '', UNIQUE(batch_id, session, question));"
+    "ALTER TABLE participants ADD COLUMN programme TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE participants ADD COLUMN congratulated_at INTEGER;"
+    /* WhatsApp reply buttons of a queued message: their titles, one a line ("" for none). */
+    "ALTER TABLE outbox ADD COLUMN buttons TEXT NOT NULL DEFAULT '';"
+    /* A participant's voice note or other media during a session: her part in the discussion. */
+    "CREATE TABLE discussion("
+    "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  participant_id INTEGER NOT NULL REFERENCES participants(id),"
+    "  message_id INTEGER REFERENCES messages(id), kind TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX discussion_session ON discussion(session_id, participant_id);",
+    /* 7: channels as providers send them (product.md s. 3). Messages keep the address they
      * were sent to and what media they carry; people keep the address they last wrote to (the
      * reply goes out from it), a WhatsApp business-scoped user id given beside their number, and
      * why and when they were opted out; the outbox keeps the address it sends from and, for an

@@ -46,6 +46,7 @@ int64_t store_message_insert(struct store *s, const struct store_inbound *m);
 int store_message_set_status(struct store *s, int64_t id, const char *status, const char *parsed);
 
 /* ---- outbox ---- */
+#define STORE_BUTTONS_MAX 96 /* three WhatsApp reply buttons of up to 20 characters */
 struct store_outgoing {
     int64_t message_id; /* the inbound it answers, or 0 */
     const char *channel, *phone, *text, *kind;
@@ -53,6 +54,7 @@ struct store_outgoing {
     int64_t at, send_at;
     int segments;
     const char *encoding; /* "gsm7" or "ucs2" */
+    const char *buttons;  /* NULL, or reply button titles one a line (drivers that can show them) */
     const char *sender;   /* NULL, or the address to send from (the one she wrote to) */
     int64_t fallback_of;  /* 0, or the outbox message this one stands in for (SMS fallback) */
 };
@@ -69,9 +71,10 @@ struct store_outbox_row {
     char kind[16];
     char *text; /* malloc'd; store_outbox_rows_free */
     int attempts;
-    int64_t last_inbound_at; /* of the recipient, 0 when never */
-    int64_t message_id;      /* the inbound it answers, 0 when none */
-    int64_t fallback_of;     /* the message it stands in for, 0 when none */
+    int64_t last_inbound_at;         /* of the recipient, 0 when never */
+    char buttons[STORE_BUTTONS_MAX]; /* reply button titles one a line, "" for none */
+    int64_t message_id;              /* the inbound it answers, 0 when none */
+    int64_t fallback_of;             /* the message it stands in for, 0 when none */
 };
 /* Reads outbox message id into row (text malloc'd: store_outbox_rows_free). 1 found, 0 not, -1
  * error. */

@@ -103,4 +103,28 @@ struct store_io_attendance_row {
 int store_io_each_attendance(struct store *s,
                              void (*fn)(const struct store_io_attendance_row *, void *), void *arg);
 
+struct store_io_participant_row {
+    const char *batch, *phone, *name, *sex, *district, *relation, *channel, *programme;
+    int age; /* 0 when unknown */
+    bool disability;
+    int present, sessions; /* sessions attended, sessions the batch has */
+};
+/* Calls fn for every participant of every batch, by batch and import order. */
+int store_io_each_participant(struct store *s,
+                              void (*fn)(const struct store_io_participant_row *, void *),
+                              void *arg);
+
+struct store_io_answer_row {
+    const char *batch, *phone, *name, *sex, *district, *programme, *indicator;
+    int session, question;
+    char answer[2];
+    bool disability;
+    int agrees; /* 1 counts toward the question's indicator, 0 not, -1 no indicator */
+    int64_t at;
+};
+/* Calls fn for every survey answer (each participant's latest per session and question), by
+ * batch, session, question and participant. */
+int store_io_each_answer(struct store *s, void (*fn)(const struct store_io_answer_row *, void *),
+                         void *arg);
+
 #endif
