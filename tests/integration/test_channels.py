@@ -284,6 +284,51 @@ def test_twilio_whatsapp_falls_back_to_twilio_sms():
         fake.close()
 
 
+def test_twilio_reminders_content_template_and_opt_out():
+    """A reminder to a member who last wrote to the Twilio WhatsApp sender two days ago goes from
+    that sender as the Content template (outside the window); a member Twilio reports as
+    unsubscribed (21610) is opted out and gets no more reminders."""
+    import test_reminders as tr
+    fake = tw.TwilioFake()
+    c = tr.setup("[server]\nreplies_per_hour = 0\npublic_url = %s\n[outbox]\nretry_base_ms = 50\n"
+                 "[twilio]\nenabled = true\napi_base = %s\naccount_sid = %s\nauth_token = %s\n"
+                 "from = %s\ncontent_sid = HXb5b62575e6e4ff6129ad7c8efe1f983e\n"
+                 % (tw.PUBLIC, fake.url, tw.SID, tw.TOKEN, tw.FROM))
+    try:
+        long_ago = int(time.time()) - 2 * 86400
+        c.sql("UPDATE people SET last_channel = 'twilio', last_to = 'whatsapp:+14155238886',"
+              " last_inbound_at = ? WHERE phone IN (?, ?)", long_ago, tr.SITI, tr.RINA)
+        c.sql("UPDATE people SET last_channel = 'twilio', last_to = '+6281100000000',"
+              " last_inbound_at = ? WHERE phone = ?", long_ago, tr.DEWI)
+        c.start()
+        # Rina's earlier message was refused by Twilio as unsubscribed: status callback 21610.
+        c.sql("INSERT INTO outbox(channel, phone, text, kind, status, next_at, created_at,"
+              " provider_id) VALUES('twilio', ?, 'x', 'reply', 'sent', 0, 0, 'SMrina')", tr.RINA)
+        cb = tw.form(ErrorCode="21610", MessageSid="SMrina", MessageStatus="failed", To=tr.RINA)
+        assert tw.post(c, "/webhook/twilio/status", cb)[0] == 200
+        assert c.sql("SELECT opted_out FROM people WHERE phone = ?", tr.RINA) == [(1,)]
+        # The day before the due date (in the past, so the outbox sends at once): Siti by the
+        # WhatsApp template, Dewi by SMS from the number she wrote to, Rina not at all.
+        assert sorted(r["to"] for r in tr.dry(c, "2027-03-10T08:00:00+07:00")) == \
+            sorted([tr.SITI, tr.ANI, tr.DEWI])
+        c.sql("UPDATE instalments SET due_date = '2026-03-11'")
+        assert tr.remind(c, "2026-03-10T08:00:00+07:00") == 3  # Siti, Ani (+09:00), Dewi
+        # (Ani has never written: [outbox] default_channel, the console)
+        c.wait_for(lambda: len(fake.received()) == 2, 10, "reminders sent on Twilio")
+        by_to = {r.form()["To"]: r.form() for r in fake.received()}
+        siti = by_to["whatsapp:" + tr.SITI]
+        assert siti["From"] == "whatsapp:+14155238886", siti
+        assert siti["ContentSid"] == "HXb5b62575e6e4ff6129ad7c8efe1f983e" and "Body" not in siti
+        (text,), = c.sql("SELECT text FROM outbox WHERE phone = ? AND kind = 'loan_due'", tr.SITI)
+        assert json.loads(siti["ContentVariables"]) == {"1": text}, siti
+        dewi = by_to[tr.DEWI]
+        assert dewi["From"] == "+6281100000000" and dewi["Body"] and "ContentSid" not in dewi
+        assert set(by_to) == {"whatsapp:" + tr.SITI, tr.DEWI}, by_to  # never Rina
+    finally:
+        c.stop()
+        fake.close()
+
+
 def test_kannel_callback_url():
     fake = FakeProvider(202, b"0: Accepted for delivery", "text/html")
     c = Catat(ini="[server]\nreplies_per_hour = 0\npublic_url = https://catat.example.org/\n"
@@ -305,4 +350,5 @@ if __name__ == "__main__":
     run_tests([test_batch_with_one_bad_event, test_business_scoped_user_ids,
                test_media_flows_and_groups, test_whatsapp_opt_out_and_sms_fallback,
                test_twilio_opt_out_21610, test_twilio_whatsapp_falls_back_to_twilio_sms,
+               test_twilio_reminders_content_template_and_opt_out,
                test_kannel_callback_url])
