@@ -155,7 +155,7 @@ static void member_row(const struct store_io_member_row *r, void *arg)
         OPT_TEXT("group", r->group),       TEXT("role", r->role),
         OPT_TEXT("language", r->language), OPT_TEXT("code", r->code),
         OPT_TEXT("channel", r->channel),   BOOL("opted_out", r->opted_out),
-        OPT_TEXT("last_message_at", last),
+        OPT_TEXT("last_message_at", last), INT("savings", r->savings),
     };
     emit(o, v, sizeof v / sizeof v[0]);
 }
@@ -222,6 +222,10 @@ static void loan_row(const struct store_io_loan_row *r, void *arg)
         INT("instalments", r->instalments),
         TEXT("frequency", r->frequency),
         TEXT("first_due", r->first_due),
+        INT("interest", r->interest),
+        INT("outstanding_principal", r->outstanding - r->outstanding_interest),
+        INT("outstanding_interest", r->outstanding_interest),
+        OPT_TEXT("disbursed", r->disbursed),
     };
     emit(o, v, sizeof v / sizeof v[0]);
 }
@@ -302,13 +306,16 @@ static void usage(FILE *f)
             "timezone when she has none).\n\n"
             "  messages  direction,channel,provider_id,phone,text,status,at,kind\n"
             "  members   phone,name,group,role,language,code,channel (the CSV imports again);\n"
-            "            JSON adds opted_out and last_message_at\n"
+            "            JSON adds opted_out, last_message_at and savings (confirmed savings\n"
+            "            less confirmed withdrawals)\n"
             "  ledger    ref,phone,group,kind,amount,status,at,name,member_code,item,qty,unit,\n"
             "            loan,recorded_by,confirmed_at,cancelled_at (cancelled entries too)\n"
             "  loans     code,phone,principal,paid,outstanding,next_due,overdue_days,\n"
-            "            next_amount,name,group,instalment,instalments,frequency,first_due\n"
+            "            next_amount,name,group,instalment,instalments,frequency,first_due,\n"
+            "            interest,outstanding_principal,outstanding_interest,disbursed\n"
             "            (next_due: the oldest instalment not fully paid; overdue_days: days\n"
-            "            since it fell due, 0 when not yet due)\n"
+            "            since it fell due, 0 when not yet due; outstanding: principal and\n"
+            "            interest still owed; an instalment pays its interest part first)\n"
             "  attendance batch,session,phone,name,district,sex,disability,relation,at\n"
             "            (one row per participant present at an e-training session)\n"
             "  participants phone,name,batch,sex,age,district,disability,relation,channel,\n"
@@ -347,7 +354,8 @@ int cmd_export(int argc, char **argv)
         "ref,phone,group,kind,amount,status,at,name,member_code,item,qty,unit,loan,recorded_by,"
         "confirmed_at,cancelled_at",
         "code,phone,principal,paid,outstanding,next_due,overdue_days,next_amount,name,group,"
-        "instalment,instalments,frequency,first_due",
+        "instalment,instalments,frequency,first_due,interest,outstanding_principal,"
+        "outstanding_interest,disbursed",
         "batch,session,phone,name,district,sex,disability,relation,at",
         "phone,name,batch,sex,age,district,disability,relation,channel,programme",
         "batch,session,question,answer,phone,name,sex,district,disability,programme,indicator,"

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "csv.h"
 #include "format.h"
+#include "books.h"
 #include "loans.h"
 #include "phone.h"
 #include "store.h"
@@ -383,6 +384,7 @@ static int loan_row(struct import *im, const struct csv_record *r)
     char *code = cell(im, r, "code"), *freq = cell(im, r, "frequency");
     const char *principal_s = cell(im, r, "principal"), *instalment_s = cell(im, r, "instalment");
     const char *count_s = cell(im, r, "instalments"), *first_due = cell(im, r, "first_due");
+    const char *disbursed = cell(im, r, "disbursed");
     int bad = im->bad;
     struct store_person who = {0};
     if (!code_ok(code, 23)) {
@@ -436,6 +438,19 @@ static int loan_row(struct import *im, const struct csv_record *r)
         report(im, r->line, "frequency \"%s\" must be weekly or monthly", freq);
     if (!loans_parse_date(first_due, &t.first_y, &t.first_m, &t.first_d))
         report(im, r->line, "first_due \"%s\" must be a date YYYY-MM-DD", first_due);
+    char disbursed_on[16];
+    int dy, dm, dd;
+    if (!disbursed[0]) {
+        if (im->bad == bad)
+            loans_default_disbursed(&t, disbursed_on);
+    } else if (!loans_parse_date(disbursed, &dy, &dm, &dd)) {
+        report(im, r->line, "disbursed \"%s\" must be a date YYYY-MM-DD", disbursed);
+    } else if (im->bad == bad && strcmp(disbursed, first_due) > 0) {
+        report(im, r->line, "disbursed %s is after the first instalment falls due (%s)", disbursed,
+               first_due);
+    } else {
+        snprintf(disbursed_on, sizeof disbursed_on, "%s", disbursed);
+    }
     if (im->bad != bad)
         return 1;
 
@@ -448,14 +463,17 @@ static int loan_row(struct import *im, const struct csv_record *r)
         .frequency = t.monthly ? "monthly" : "weekly",
         .first_due = first_due,
         .person_id = who.id,
+        .disbursed = disbursed_on,
         .principal = principal,
         .instalment = t.instalment,
+        .interest = t.interest,
         .instalments = (int)count,
         .schedule = schedule,
     };
     int rc = store_io_loan_upsert(im->s, &l, im->now);
     free(schedule);
-    if (rc < 0)
+    /* A new schedule under old repayments: spread them again, oldest instalment first. */
+    if (rc < 0 || books_reallocate(im->s, who.id) != 0)
         return -1;
     im->created += rc;
     return 0;
@@ -703,8 +721,9 @@ static const struct column member_columns[] = {
     {"language", false}, {"code", false}, {"channel", false}, {NULL, false},
 };
 static const struct column loan_columns[] = {
-    {"code", true},        {"phone", true},     {"principal", true}, {"instalment", false},
-    {"instalments", true}, {"frequency", true}, {"first_due", true}, {NULL, false},
+    {"code", true},        {"phone", true},       {"principal", true},
+    {"instalment", false}, {"instalments", true}, {"frequency", true},
+    {"first_due", true},   {"disbursed", false},  {NULL, false},
 };
 static const struct column batch_columns[] = {
     {"batch", true},  {"session", true},   {"starts_at", false},
@@ -745,9 +764,12 @@ static void usage(FILE *f)
             "               admins; role member (default), treasurer, facilitator, trainer,\n"
             "               admin; language id or en; a member code like A0007 is made up\n"
             "               when code is left out)\n"
-            "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due\n"
-            "               (the member must exist; frequency weekly or monthly; first_due\n"
-            "               YYYY-MM-DD; instalment defaults to principal / instalments)\n"
+            "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due,\n"
+            "               disbursed (the member must exist; frequency weekly or monthly;\n"
+            "               dates YYYY-MM-DD; instalment defaults to principal / instalments;\n"
+            "               instalment x instalments - principal is the interest, spread\n"
+            "               evenly; disbursed defaults to the day before the first instalment\n"
+            "               period)\n"
             "  batches.csv  batch,session,starts_at,title,material (one row per session;\n"
             "               starts_at ISO 8601 with offset)\n"
             "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel,\n"

@@ -18,7 +18,9 @@ static int usage(bool help)
 {
     fprintf(help ? stdout : stderr,
             "usage: catat report training [--batch CODE] [--programme P] [--format text|csv|json]"
-            " [-c FILE]\n\n"
+            " [-c FILE]\n"
+            "       catat report loans [--period YYYY-MM|YYYYQn] [--format text|csv|json]\n"
+            "                          (see catat report loans --help)\n\n"
             "E-training results per batch and in total: participants by programme, district,\n"
             "sex and disability (and disability by district), attendance per session,\n"
             "participants present at every session, survey answers, and each indicator as\n"
@@ -503,5 +505,7 @@ int cmd_report(int argc, char **argv)
         return usage(true);
     if (argc >= 2 && strcmp(argv[1], "training") == 0)
         return training(argc, argv, config_path);
+    if (argc >= 2 && strcmp(argv[1], "loans") == 0)
+        return report_loans(argc, argv, config_path);
     return usage(false);
 }

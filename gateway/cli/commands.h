@@ -16,6 +16,8 @@ int cmd_remind(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+/* `catat report loans` (report_loans.c); argv as cmd_report's, the -c option already taken. */
+int report_loans(int argc, char **argv, const char *config_path);
 
 /* Finds "-c FILE" / "--config FILE" in argv (removing it) and returns the path, or NULL. */
 const char *commands_config_option(int *argc, char **argv);

@@ -149,7 +149,29 @@ const char *const store_migrations[] = {
     "  participant_id INTEGER NOT NULL REFERENCES participants(id),"
     "  message_id INTEGER REFERENCES messages(id), kind TEXT NOT NULL, at INTEGER NOT NULL);"
     "CREATE INDEX discussion_session ON discussion(session_id, participant_id);",
-    /* 7: channels as providers send them (product.md s. 3). Messages keep the address they
+    /* 7: the books LKPs keep. Withdrawals from savings are entries of their own kind; a loan
+     * carries its interest (instalment x instalments - principal) and the date it was handed
+     * out; each instalment says how much of it is interest (the rest is principal). Loans
+     * imported before have no interest; their disbursement date is the day before their first
+     * instalment period (one week or one month before the first due date, the month's last day
+     * when it is shorter). */
+    "PRAGMA writable_schema=ON;"
+    "UPDATE sqlite_schema SET sql = replace(sql,"
+    " 'CHECK(kind = ''sale'' OR kind = ''expense'' OR kind = ''savings'' OR kind = ''repayment'')',"
+    " 'CHECK(kind = ''sale'' OR kind = ''expense'' OR kind = ''savings'' OR kind = ''repayment''"
+    " OR kind = ''withdrawal'')')"
+    " WHERE type = 'table' AND name = 'entries';"
+    "PRAGMA writable_schema=OFF;"
+    "ALTER TABLE loans ADD COLUMN interest INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE loans ADD COLUMN disbursed TEXT;"
+    "ALTER TABLE instalments ADD COLUMN interest INTEGER NOT NULL DEFAULT 0;"
+    /* A repayment names the loan it pays first when the member named one; else loan_id is the
+     * loan it began on, and it pays her loans oldest instalment first. */
+    "ALTER TABLE entries ADD COLUMN loan_named INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE loans SET disbursed = CASE frequency WHEN 'weekly' THEN date(first_due, '-7 days')"
+    " ELSE min(date(first_due, '-1 month'), date(first_due, 'start of month', '-1 day')) END;"
+    "CREATE INDEX entries_loan ON entries(loan_id);",
+    /* 8: channels as providers send them (product.md s. 3). Messages keep the address they
      * were sent to and what media they carry; people keep the address they last wrote to (the
      * reply goes out from it), a WhatsApp business-scoped user id given beside their number, and
      * why and when they were opted out; the outbox keeps the address it sends from and, for an

@@ -216,10 +216,12 @@ int store_each_network(struct store *s, void (*fn)(int64_t id, const char *code,
 struct store_digest {
     int registrations, reports, repayments_confirmed_n, repayments_waiting_n;
     int64_t sales, expenses, repaid_confirmed, repaid_waiting;
+    int64_t savings_waiting, withdrawals_waiting; /* reported, not yet confirmed */
     int attendance, not_understood, failed;
 };
 /* Figures of the window [from, to) for one group (group_id), or a network's groups (group_id 0,
- * network_id set; then not_understood also counts unregistered senders). */
+ * network_id set). Only the scope's own people count: a sender of no group is in no network's
+ * figures. repaid_waiting is repayments only (savings and withdrawals waiting are apart). */
 int store_digest_figures(struct store *s, int64_t group_id, int64_t network_id, int64_t from,
                          int64_t to, struct store_digest *d);
 /* Members in arrears: fn gets name, code, amount overdue and the oldest due date. today is the
