@@ -171,7 +171,23 @@ const char *const store_migrations[] = {
     "UPDATE loans SET disbursed = CASE frequency WHEN 'weekly' THEN date(first_due, '-7 days')"
     " ELSE min(date(first_due, '-1 month'), date(first_due, 'start of month', '-1 day')) END;"
     "CREATE INDEX entries_loan ON entries(loan_id);",
-    /* 8: a phone may belong to several members (a shared household handset): people.phone is
+    /* 8: channels as providers send them (product.md s. 3). Messages keep the address they
+     * were sent to and what media they carry; people keep the address they last wrote to (the
+     * reply goes out from it), a WhatsApp business-scoped user id given beside their number, and
+     * why and when they were opted out; the outbox keeps the address it sends from and, for an
+     * SMS sent because WhatsApp could not deliver, the message it stands in for. */
+    "ALTER TABLE messages ADD COLUMN to_addr TEXT;"
+    "ALTER TABLE messages ADD COLUMN media_ref TEXT;"
+    "ALTER TABLE messages ADD COLUMN media_mime TEXT;"
+    "ALTER TABLE messages ADD COLUMN meta TEXT;"
+    "ALTER TABLE people ADD COLUMN last_to TEXT;"
+    "ALTER TABLE people ADD COLUMN user_id TEXT;"
+    "ALTER TABLE people ADD COLUMN opted_out_reason TEXT;"
+    "ALTER TABLE people ADD COLUMN opted_out_at INTEGER;"
+    "ALTER TABLE outbox ADD COLUMN sender TEXT;"
+    "ALTER TABLE outbox ADD COLUMN fallback_of INTEGER REFERENCES outbox(id);"
+    "CREATE INDEX outbox_fallback ON outbox(fallback_of) WHERE fallback_of IS NOT NULL;",
+    /* 9: a phone may belong to several members (a shared household handset): people.phone is
      * no longer UNIQUE. SQLite cannot drop a constraint, so the table is rebuilt the documented
      * way (new table, copy, drop, rename; run by store_migrate with foreign keys off, checked
      * with foreign_key_check before the commit; ids are kept, so every reference stays right).
@@ -185,11 +201,14 @@ const char *const store_migrations[] = {
     "    role = 'trainer' OR role = 'admin'),"
     "  language TEXT, code TEXT UNIQUE, channel TEXT, last_channel TEXT,"
     "  last_inbound_at INTEGER, opted_out INTEGER NOT NULL DEFAULT 0,"
-    "  created_at INTEGER NOT NULL);"
+    "  created_at INTEGER NOT NULL, last_to TEXT, user_id TEXT, opted_out_reason TEXT,"
+    "  opted_out_at INTEGER);"
     "INSERT INTO people_new(id, phone, name, group_id, role, language, code, channel,"
-    "  last_channel, last_inbound_at, opted_out, created_at)"
+    "  last_channel, last_inbound_at, opted_out, created_at, last_to, user_id,"
+    "  opted_out_reason, opted_out_at)"
     "  SELECT id, phone, name, group_id, role, language, code, channel, last_channel,"
-    "  last_inbound_at, opted_out, created_at FROM people;"
+    "  last_inbound_at, opted_out, created_at, last_to, user_id, opted_out_reason,"
+    "  opted_out_at FROM people;"
     "DROP TABLE people;"
     "ALTER TABLE people_new RENAME TO people;"
     "CREATE INDEX people_group ON people(group_id);"
