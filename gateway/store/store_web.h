@@ -50,11 +50,10 @@ int store_web_action(struct store *s, int64_t person_id, const char *action, con
 
 /* ---- what the pages list ---- */
 
-/* Calls fn for each registered person of the group (by member code), with the time of her
- * last message in (0 when none). Rows are read first, so fn may query. Returns count or -1. */
+/* Calls fn for each registered person of the group (by member code); her last_inbound_at is
+ * when she last wrote. Rows are read first, so fn may query. Returns count or -1. */
 int store_web_each_member(struct store *s, int64_t group_id,
-                          void (*fn)(const struct store_person *, int64_t last_in, void *),
-                          void *arg);
+                          void (*fn)(const struct store_person *, void *), void *arg);
 
 struct store_web_entry {
     const char *ref, *kind, *status, *item, *name, *code, *group; /* borrowed */

@@ -175,38 +175,15 @@ int store_web_action(struct store *s, int64_t person_id, const char *action, con
     return step_done(s, st, "web_action");
 }
 
-struct member_last {
-    struct store_person p;
-    int64_t last_in;
-};
-
 int store_web_each_member(struct store *s, int64_t group_id,
-                          void (*fn)(const struct store_person *, int64_t last_in, void *),
-                          void *arg)
+                          void (*fn)(const struct store_person *, void *), void *arg)
 {
     sqlite3_stmt *st = store_stmt(
-        s, PERSON_SELECT ", (SELECT coalesce(max(m.received_at), 0) FROM messages m"
-                         " WHERE m.phone = p.phone)"
-                         " WHERE p.group_id = ?1 AND p.role IS NOT NULL ORDER BY p.code, p.name");
+        s, PERSON_SELECT "WHERE p.group_id = ?1 AND p.role IS NOT NULL ORDER BY p.code, p.name");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, group_id);
-    struct member_last *rows = NULL;
-    int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct member_last *grown = realloc(rows, (size_t)(n + 1) * sizeof *rows);
-        if (!grown)
-            break;
-        rows = grown;
-        store_read_person(st, &rows[n].p);
-        rows[n++].last_in = sqlite3_column_int64(st, 13);
-    }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
-        for (int i = 0; i < n; i++)
-            fn(&rows[i].p, rows[i].last_in, arg);
-    free(rows);
-    return rc == SQLITE_DONE ? n : store_fail(s, "web_each_member");
+    return store_each_person_row(s, st, fn, arg, "web_each_member");
 }
 
 int store_web_each_entry(struct store *s, int64_t group_id, int64_t person_id, bool only_waiting,
