@@ -108,15 +108,15 @@ void html_begin(struct page *p, const char *title_key, const char *title_extra)
     if (p->signed_in) {
         html_raw(p, "<a href=\"/app/\">");
         html_word(p, "nav_overview");
-        html_raw(p, "</a><a href=\"/app/loans\">");
+        html_raw(p, "</a> <a href=\"/app/loans\">");
         html_word(p, "nav_loans");
-        html_raw(p, "</a><a href=\"/app/messages\">");
+        html_raw(p, "</a> <a href=\"/app/messages\">");
         html_word(p, "nav_messages");
-        html_raw(p, "</a><a href=\"/app/import\">");
+        html_raw(p, "</a> <a href=\"/app/import\">");
         html_word(p, "nav_import");
-        html_raw(p, "</a><a href=\"/app/broadcast\">");
+        html_raw(p, "</a> <a href=\"/app/broadcast\">");
         html_word(p, "nav_broadcast");
-        html_raw(p, "</a><form method=\"post\" action=\"/app/logout\">");
+        html_raw(p, "</a> <form method=\"post\" action=\"/app/logout\">");
         html_csrf(p);
         html_raw(p, "<button>");
         html_word(p, "nav_logout");
@@ -274,7 +274,7 @@ void web_table_free(struct web_table *t)
 static void download_link(struct page *p, int n, const char *fmt)
 {
     struct form_buf url = {0};
-    form_buf_add(&url, p->rq->path);
+    form_buf_add(&url, p->self_path[0] ? p->self_path : p->rq->path);
     form_buf_add(&url, "?");
     for (size_t i = 0; i < p->rq->n_query; i++)
         if (strcmp(p->rq->query[i].key, "download") != 0 &&

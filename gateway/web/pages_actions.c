@@ -146,6 +146,7 @@ void page_retry(struct page *p)
         return web_fail(p);
     }
     outbox_wake(p->w->ob);
+    snprintf(p->self_path, sizeof p->self_path, "/app/messages");
     messages_page(p, done ? "retry_ok" : "retry_not_failed", done == 1);
 }
 

@@ -355,6 +355,7 @@ void page_confirm(struct page *p, const char *code)
     if (rc == 0)
         return;
     const char *ref = web_form_get(&p->form, "ref");
+    snprintf(p->self_path, sizeof p->self_path, "/app/groups/%s", g.code);
     struct domain_effects *fx = malloc(sizeof *fx);
     if (!fx)
         return web_fail(p);

@@ -44,7 +44,8 @@ void svg_bars(struct page *p, const char *title_key, int n, const char *const la
         format_rupiah(max, max_s, sizeof max_s);
     else
         snprintf(max_s, sizeof max_s, "%lld", (long long)max);
-    html_fmt(p, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#666\">", width - 4, top + 8);
+    /* the scale: the largest value, on the legend's line, above the tallest bar's top */
+    html_fmt(p, "<text x=\"%d\" y=\"13\" text-anchor=\"end\" fill=\"#666\">max ", width - 4);
     html_text(p, max_s);
     html_raw(p, "</text>");
     html_fmt(p, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", left,

@@ -39,6 +39,7 @@ struct page {
     char csrf[65];          /* the session's form token */
     struct web_form form;   /* a POST's fields */
     struct form_buf out;    /* the HTML being written */
+    char self_path[128];    /* the GET page a POST's answer shows ("" = the request's) */
     /* Downloads: ?download=N&format=csv|xlsx keeps table N instead of writing the page. */
     int want_table; /* -1: none */
     const char *want_format;
