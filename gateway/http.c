@@ -478,7 +478,9 @@ struct http_server *http_start(struct runtime *rt, struct ingest *ingest, struct
                          (unsigned)config_get_long(rt->cfg, "server", "max_connections"),
                          MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0U, MHD_OPTION_CONNECTION_TIMEOUT,
                          (unsigned)config_get_long(rt->cfg, "server", "connection_timeout"),
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+                         /* Headers and MHD's read buffer only (bodies are collected apart): MHD
+                          * zeroes the pool for every request, so a bigger one costs per message. */
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errsz, "cannot listen on %s:%ld (in use, or not permitted)", listen, port);
         http_stop(srv);

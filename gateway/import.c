@@ -1,12 +1,13 @@
-/* import.c - CSV files (groups, members, loans, batches, participants) into the store, all of
- * a file or none of it, every bad row reported as FILE:LINE: reason; for `catat import` and the
- * web app's upload. */
+/* import.c - CSV files (groups, members, loans, batches, participants, surveys) into the store,
+ * all of a file or none of it, every bad row reported as FILE:LINE: reason; for `catat import`
+ * and the web app's upload. */
 #include "import.h"
 
 #include "channel.h"
 #include "config.h"
 #include "csv.h"
 #include "format.h"
+#include "books.h"
 #include "loans.h"
 #include "phone.h"
 #include "store.h"
@@ -383,6 +384,7 @@ static int loan_row(struct import *im, const struct csv_record *r)
     char *code = cell(im, r, "code"), *freq = cell(im, r, "frequency");
     const char *principal_s = cell(im, r, "principal"), *instalment_s = cell(im, r, "instalment");
     const char *count_s = cell(im, r, "instalments"), *first_due = cell(im, r, "first_due");
+    const char *disbursed = cell(im, r, "disbursed");
     int bad = im->bad;
     struct store_person who = {0};
     if (!code_ok(code, 23)) {
@@ -436,6 +438,19 @@ static int loan_row(struct import *im, const struct csv_record *r)
         report(im, r->line, "frequency \"%s\" must be weekly or monthly", freq);
     if (!loans_parse_date(first_due, &t.first_y, &t.first_m, &t.first_d))
         report(im, r->line, "first_due \"%s\" must be a date YYYY-MM-DD", first_due);
+    char disbursed_on[16];
+    int dy, dm, dd;
+    if (!disbursed[0]) {
+        if (im->bad == bad)
+            loans_default_disbursed(&t, disbursed_on);
+    } else if (!loans_parse_date(disbursed, &dy, &dm, &dd)) {
+        report(im, r->line, "disbursed \"%s\" must be a date YYYY-MM-DD", disbursed);
+    } else if (im->bad == bad && strcmp(disbursed, first_due) > 0) {
+        report(im, r->line, "disbursed %s is after the first instalment falls due (%s)", disbursed,
+               first_due);
+    } else {
+        snprintf(disbursed_on, sizeof disbursed_on, "%s", disbursed);
+    }
     if (im->bad != bad)
         return 1;
 
@@ -448,14 +463,17 @@ static int loan_row(struct import *im, const struct csv_record *r)
         .frequency = t.monthly ? "monthly" : "weekly",
         .first_due = first_due,
         .person_id = who.id,
+        .disbursed = disbursed_on,
         .principal = principal,
         .instalment = t.instalment,
+        .interest = t.interest,
         .instalments = (int)count,
         .schedule = schedule,
     };
     int rc = store_io_loan_upsert(im->s, &l, im->now);
     free(schedule);
-    if (rc < 0)
+    /* A new schedule under old repayments: spread them again, oldest instalment first. */
+    if (rc < 0 || books_reallocate(im->s, who.id) != 0)
         return -1;
     im->created += rc;
     return 0;
@@ -507,6 +525,12 @@ static int batch_row(struct import *im, const struct csv_record *r)
     return store_session_upsert(im->s, batch_id, (int)n, starts, title, material) == 0 ? 0 : -1;
 }
 
+/* A programme name (WEE, PWD): empty, or a code; upper-cased in place. */
+static bool programme_ok(char *p)
+{
+    return !p[0] || code_ok(p, 23);
+}
+
 /* participants.csv: a person in a batch, found or created in people by phone. */
 static int participant_row(struct import *im, const struct csv_record *r)
 {
@@ -516,6 +540,13 @@ static int participant_row(struct import *im, const struct csv_record *r)
     const char *district = cell(im, r, "district"), *sex = cell(im, r, "sex");
     const char *age_text = cell(im, r, "age"), *dis = cell(im, r, "disability");
     const char *relation = cell(im, r, "relation"), *channel = cell(im, r, "channel");
+    char *programme = cell(im, r, "programme");
+    if (!programme_ok(programme)) {
+        report(im, r->line,
+               "programme \"%s\" must be at most 23 letters, digits, '-' or '_' (such as WEE)",
+               programme);
+        return 1;
+    }
     if (phone_normalize(raw, strlen(raw), im->country, phone) != 0) {
         report(im, r->line, "phone \"%s\" is not a phone number", raw);
         return 1;
@@ -577,8 +608,108 @@ static int participant_row(struct import *im, const struct csv_record *r)
         .district = district,
         .relation = relation,
         .disability = disability,
+        .programme = programme,
     };
     return store_participant_upsert(im->s, &p, im->now) == 0 ? 0 : -1;
+}
+
+/* Letters A-E, each at most once (empty is fine); true when agree is such. */
+static bool agree_letters_ok(const char *agree)
+{
+    if (strlen(agree) > 5)
+        return false;
+    for (const char *p = agree; *p; p++)
+        if (*p < 'A' || *p > 'E' || strchr(p + 1, *p))
+            return false;
+    return true;
+}
+
+/* surveys.csv: one survey question a row, of a batch's session (both imported before). */
+static int survey_row(struct import *im, const struct csv_record *r)
+{
+    char *code = cell(im, r, "batch"), *kind = cell(im, r, "kind"), *agree = cell(im, r, "agree");
+    char *indicator = cell(im, r, "indicator");
+    const char *session = cell(im, r, "session"), *question = cell(im, r, "question");
+    const char *text = cell(im, r, "text");
+    int bad = im->bad;
+    int64_t n = whole_number(session, 99), q = whole_number(question, 20);
+    if (!code_ok(code, 23))
+        report(im, r->line, "batch \"%s\" is not a code", code);
+    if (!n)
+        report(im, r->line, "session \"%s\" is not a number from 1 to 99", session);
+    if (!q)
+        report(im, r->line, "question \"%s\" is not a number from 1 to 20", question);
+    lower(kind);
+    bool yesno = strcmp(kind, "yesno") == 0;
+    if (!yesno && strcmp(kind, "choice") != 0)
+        report(im, r->line, "kind \"%s\" must be yesno or choice", kind);
+    if (strlen(text) > STORE_QUESTION_TEXT_MAX)
+        report(im, r->line, "text is longer than %d bytes", STORE_QUESTION_TEXT_MAX);
+    lower(indicator);
+    bool ind_ok = strlen(indicator) <= 32;
+    for (const char *p = indicator; *p && ind_ok; p++)
+        ind_ok = isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+    if (!ind_ok)
+        report(im, r->line,
+               "indicator \"%s\" must be at most 32 letters, digits, '_' or '-' (such as "
+               "akses_setara)",
+               indicator);
+    upper(agree);
+    if (yesno) {
+        if (agree[0] && strcmp(agree, "Y") != 0 && strcmp(agree, "YA") != 0 &&
+            strcmp(agree, "YES") != 0)
+            report(im, r->line, "agree \"%s\": a yesno question counts Y (leave agree empty)",
+                   agree);
+        snprintf(agree, 2, "Y");
+    } else if (!agree_letters_ok(agree)) {
+        report(im, r->line, "agree \"%s\" must be letters A to E, each once, such as A or AB",
+               agree);
+    } else if (indicator[0] && !agree[0]) {
+        report(im, r->line,
+               "agree is empty: a choice question with an indicator needs the "
+               "letters that count toward it, such as A or AB");
+    }
+    if (im->bad != bad)
+        return 1;
+    char key[40];
+    snprintf(key, sizeof key, "%s:%d:%d", code, (int)n, (int)q);
+    int earlier = seen_before(im, key, r->line);
+    if (earlier) {
+        report(im, r->line, "question %d of %s session %d is also on line %d", (int)q, code, (int)n,
+               earlier);
+        return 1;
+    }
+    if (indicator[0]) {
+        snprintf(key, sizeof key, "%s:%d:%s", code, (int)n, indicator);
+        if ((earlier = seen_before(im, key, r->line))) {
+            report(im, r->line, "indicator %s is on line %d for the same session already",
+                   indicator, earlier);
+            return 1;
+        }
+    }
+    struct store_batch b;
+    int found = store_batch_by_code(im->s, code, &b);
+    if (found < 0)
+        return -1;
+    if (!found) {
+        report(im, r->line, "batch %s is not known: import batches.csv first", code);
+        return 1;
+    }
+    struct store_session se;
+    found = store_session_get(im->s, b.id, (int)n, &se);
+    if (found < 0)
+        return -1;
+    if (!found) {
+        report(im, r->line, "batch %s has no session %d: import batches.csv with it first", code,
+               (int)n);
+        return 1;
+    }
+    struct store_question sq = {
+        .batch_id = b.id, .session = (int)n, .question = (int)q, .yesno = yesno};
+    snprintf(sq.text, sizeof sq.text, "%s", text);
+    snprintf(sq.indicator, sizeof sq.indicator, "%s", indicator);
+    snprintf(sq.agree, sizeof sq.agree, "%s", agree);
+    return store_question_upsert(im->s, &sq) == 0 ? 0 : -1;
 }
 
 static const struct column group_columns[] = {
@@ -590,17 +721,22 @@ static const struct column member_columns[] = {
     {"language", false}, {"code", false}, {"channel", false}, {NULL, false},
 };
 static const struct column loan_columns[] = {
-    {"code", true},        {"phone", true},     {"principal", true}, {"instalment", false},
-    {"instalments", true}, {"frequency", true}, {"first_due", true}, {NULL, false},
+    {"code", true},        {"phone", true},       {"principal", true},
+    {"instalment", false}, {"instalments", true}, {"frequency", true},
+    {"first_due", true},   {"disbursed", false},  {NULL, false},
 };
 static const struct column batch_columns[] = {
     {"batch", true},  {"session", true},   {"starts_at", false},
     {"title", false}, {"material", false}, {NULL, false},
 };
 static const struct column participant_columns[] = {
-    {"phone", true},    {"name", false},     {"batch", true},       {"sex", false},
-    {"age", false},     {"district", false}, {"disability", false}, {"relation", false},
-    {"channel", false}, {NULL, false},
+    {"phone", true},    {"name", false},      {"batch", true},       {"sex", false},
+    {"age", false},     {"district", false},  {"disability", false}, {"relation", false},
+    {"channel", false}, {"programme", false}, {NULL, false},
+};
+static const struct column survey_columns[] = {
+    {"batch", true}, {"session", true},    {"question", true}, {"kind", true},
+    {"text", false}, {"indicator", false}, {"agree", false},   {NULL, false},
 };
 
 static const struct kind kinds[] = {
@@ -609,6 +745,7 @@ static const struct kind kinds[] = {
     {"loans", loan_columns, loan_row, true},
     {"batches", batch_columns, batch_row, false},
     {"participants", participant_columns, participant_row, false},
+    {"surveys", survey_columns, survey_row, false},
 };
 
 /* Reads the header record into im->at. Returns 0, or 1 when it is bad (reported). */

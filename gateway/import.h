@@ -1,5 +1,6 @@
 /* import.h - CSV files into the store for `catat import` and the web app's upload: groups,
- * members, loans, batches and participants (product.md section 4), all of a file or none. */
+ * members, loans, batches, participants and surveys (product.md section 4), all of a file or
+ * none. */
 #ifndef CATAT_IMPORT_H
 #define CATAT_IMPORT_H
 
@@ -13,7 +14,7 @@ struct store;
 #define IMPORT_MAX_BYTES (64L * 1024 * 1024)
 
 /* Imports text[0..len) (borrowed) as kind ("groups", "members", "loans", "batches",
- * "participants") in one transaction of s, which must have none open. Every bad row is written
+ * "participants", "surveys") in one transaction of s, which must have none open. Every bad row is written
  * to errors as "FILE:LINE: reason" (file names the input), followed by how many were bad.
  * On success summary holds "imported N KIND ...". Returns 0 when imported, 1 when the file
  * was refused (nothing imported), -1 on a database error (nothing imported). */

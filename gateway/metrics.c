@@ -34,8 +34,13 @@ static atomic_long requests_by_class[6]; /* 1xx..5xx */
 
 void metrics_count(enum metrics_counter c, size_t channel)
 {
-    if (channel < METRICS_CHANNELS)
-        atomic_fetch_add_explicit(&counters[c][channel], 1, memory_order_relaxed);
+    metrics_add(c, channel, 1);
+}
+
+void metrics_add(enum metrics_counter c, size_t channel, long n)
+{
+    if (channel < METRICS_CHANNELS && n)
+        atomic_fetch_add_explicit(&counters[c][channel], n, memory_order_relaxed);
 }
 
 void metrics_add_global(enum metrics_global g, long n)

@@ -25,6 +25,7 @@ enum metrics_global {
 };
 
 void metrics_count(enum metrics_counter c, size_t channel);
+void metrics_add(enum metrics_counter c, size_t channel, long n);
 void metrics_add_global(enum metrics_global g, long n);
 /* Records one HTTP request: its status and seconds from arrival to answer. */
 void metrics_observe_request(int status, double seconds);

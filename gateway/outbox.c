@@ -223,6 +223,7 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
         .in_window = reach_in_window(d, row->last_inbound_at, (int64_t)time(NULL)),
         .outbox_id = row->id,
         .public_url = config_public_url(ob->rt->cfg),
+        .buttons = row->buttons,
     };
     char err[CHANNEL_ERROR_MAX] = "";
     if (d->build_send(ob->rt->channel_state[ch], &msg, &t->send, err, sizeof err) != 0) {

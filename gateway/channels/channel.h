@@ -88,6 +88,8 @@ struct channel_message {
     bool in_window;         /* WhatsApp: the person wrote within 24 hours */
     int64_t outbox_id;      /* the core's id for this message (Kannel's dlr-url carries it) */
     const char *public_url; /* base URL at which catat is reached, for callbacks */
+    const char *buttons;    /* NULL or "": none; else reply button titles one a line, each the
+                             * command a press sends (WhatsApp shows them in the window) */
 };
 
 /* The HTTP request build_send asks the core to make. Strings are malloc'd; freed by

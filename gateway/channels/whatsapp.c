@@ -462,6 +462,48 @@ static char *template_parameter(const char *text)
     return out;
 }
 
+#define WA_BUTTONS_MAX 3       /* reply buttons Meta allows on one message */
+#define WA_BUTTON_TITLE_MAX 20 /* characters of a button's title */
+#define WA_BODY_MAX 1024       /* characters of an interactive message's body */
+
+/* Characters (not bytes) of UTF-8 text. */
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return n;
+}
+
+/* An interactive message with reply buttons (titles one a line; each button's id is its title,
+ * the command a press sends), or NULL when the text or the titles do not fit Meta's limits:
+ * the message then goes as plain text, which the person answers by typing. */
+static json_t *interactive_body(const char *to, const char *text, const char *buttons)
+{
+    if (utf8_chars(text, strlen(text)) > WA_BODY_MAX || !text[0])
+        return NULL;
+    json_t *list = json_array();
+    const char *p = buttons;
+    while (list && *p && json_array_size(list) < WA_BUTTONS_MAX) {
+        size_t len = strcspn(p, "\n");
+        if (len && utf8_chars(p, len) <= WA_BUTTON_TITLE_MAX) {
+            char title[WA_BUTTON_TITLE_MAX * 4 + 1];
+            snprintf(title, sizeof title, "%.*s", (int)len, p);
+            json_array_append_new(list, json_pack("{s:s, s:{s:s, s:s}}", "type", "reply", "reply",
+                                                  "id", title, "title", title));
+        }
+        p += len + (p[len] == '\n');
+    }
+    if (!list || json_array_size(list) == 0) {
+        json_decref(list);
+        return NULL;
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:{s:s}, s:{s:o}}}", "messaging_product",
+                     "whatsapp", "recipient_type", "individual", "to", to, "type", "interactive",
+                     "interactive", "type", "button", "body", "text", text, "action", "buttons",
+                     list);
+}
+
 static int whatsapp_build_send(void *state, const struct channel_message *msg,
                                struct channel_send *out, char *err, size_t errsz)
 {
@@ -477,8 +519,12 @@ static int whatsapp_build_send(void *state, const struct channel_message *msg,
         return -1;
     }
     const char *text = msg->text ? msg->text : "";
-    json_t *body;
-    if (msg->in_window || !wa->template_name[0]) {
+    json_t *body = NULL;
+    if (msg->in_window && msg->buttons && msg->buttons[0])
+        body = interactive_body(to, text, msg->buttons);
+    if (body) {
+        /* reply buttons: a press comes back as interactive.button_reply with the title */
+    } else if (msg->in_window || !wa->template_name[0]) {
         /* Outside the 24-hour window only a template may go. With no template configured the
          * text is sent anyway: Meta refuses it (131047) and the core records that error, which
          * tells the operator what to configure, rather than dropping the message silently. */

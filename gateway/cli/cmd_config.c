@@ -20,12 +20,9 @@ int cmd_config(int argc, char **argv)
                 "section, key, default and kind (text, number, bool, secret), tab-separated.\n");
         return help ? 0 : 2;
     }
-    char err[512];
-    struct config *cfg = config_load(config_path, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "catat: %s\n", err);
+    struct config *cfg = commands_load_config(config_path);
+    if (!cfg)
         return 1;
-    }
     if (keys)
         config_dump_keys(cfg, stdout);
     else

@@ -21,11 +21,9 @@ int cmd_db(int argc, char **argv)
         return help ? 0 : 2;
     }
     char err[512];
-    struct config *cfg = config_load(config_path, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "catat: %s\n", err);
+    struct config *cfg = commands_load_config(config_path);
+    if (!cfg)
         return 1;
-    }
     struct store *s = store_open(config_get(cfg, "database", "path"), err, sizeof err);
     int status = 0;
     if (!s) {

@@ -1,4 +1,5 @@
-/* cmd_export.c - `catat export messages|members|ledger|loans|attendance [--format csv|json]`. */
+/* cmd_export.c - `catat export messages|members|ledger|loans|attendance|participants|answers
+ * [--format csv|json]`. */
 #include "commands.h"
 
 #include "config.h"
@@ -154,7 +155,7 @@ static void member_row(const struct store_io_member_row *r, void *arg)
         OPT_TEXT("group", r->group),       TEXT("role", r->role),
         OPT_TEXT("language", r->language), OPT_TEXT("code", r->code),
         OPT_TEXT("channel", r->channel),   BOOL("opted_out", r->opted_out),
-        OPT_TEXT("last_message_at", last),
+        OPT_TEXT("last_message_at", last), INT("savings", r->savings),
     };
     emit(o, v, sizeof v / sizeof v[0]);
 }
@@ -221,6 +222,10 @@ static void loan_row(const struct store_io_loan_row *r, void *arg)
         INT("instalments", r->instalments),
         TEXT("frequency", r->frequency),
         TEXT("first_due", r->first_due),
+        INT("interest", r->interest),
+        INT("outstanding_principal", r->outstanding - r->outstanding_interest),
+        INT("outstanding_interest", r->outstanding_interest),
+        OPT_TEXT("disbursed", r->disbursed),
     };
     emit(o, v, sizeof v / sizeof v[0]);
 }
@@ -244,25 +249,81 @@ static void attendance_row(const struct store_io_attendance_row *r, void *arg)
     emit(o, v, sizeof v / sizeof v[0]);
 }
 
+/* participants: the columns of participants.csv (the CSV imports again); JSON adds the
+ * sessions attended and whether she attended them all. */
+static void participant_row(const struct store_io_participant_row *r, void *arg)
+{
+    struct out *o = arg;
+    struct value v[] = {
+        TEXT("phone", r->phone),
+        TEXT("name", r->name),
+        TEXT("batch", r->batch),
+        OPT_TEXT("sex", r->sex),
+        r->age ? (struct value)INT("age", r->age) : OPT_TEXT("age", ""),
+        OPT_TEXT("district", r->district),
+        o->json ? (struct value)BOOL("disability", r->disability)
+                : (struct value)TEXT("disability", r->disability ? "yes" : "no"),
+        OPT_TEXT("relation", r->relation),
+        OPT_TEXT("channel", r->channel),
+        OPT_TEXT("programme", r->programme),
+        INT("present", r->present),
+        BOOL("completed_all", r->sessions > 0 && r->present >= r->sessions),
+    };
+    emit(o, v, o->json ? sizeof v / sizeof v[0] : sizeof v / sizeof v[0] - 2);
+}
+
+/* answers: one row per participant's latest answer to a question of a session. */
+static void answer_row(const struct store_io_answer_row *r, void *arg)
+{
+    struct out *o = arg;
+    char at[40];
+    format_iso8601(r->at, o->default_tz, at, sizeof at);
+    struct value v[] = {
+        TEXT("batch", r->batch),
+        INT("session", r->session),
+        INT("question", r->question),
+        TEXT("answer", r->answer),
+        TEXT("phone", r->phone),
+        TEXT("name", r->name),
+        OPT_TEXT("sex", r->sex),
+        OPT_TEXT("district", r->district),
+        BOOL("disability", r->disability),
+        OPT_TEXT("programme", r->programme),
+        OPT_TEXT("indicator", r->indicator),
+        r->agrees < 0 ? OPT_TEXT("agrees", "") : (struct value)BOOL("agrees", r->agrees),
+        TEXT("at", at),
+    };
+    emit(o, v, sizeof v / sizeof v[0]);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: catat export messages|members|ledger|loans|attendance [--format csv|json]\n"
-            "                    [-c FILE]\n\n"
+            "usage: catat export messages|members|ledger|loans|attendance|participants|answers\n"
+            "                    [--format csv|json] [-c FILE]\n\n"
             "Writes to standard output: CSV (the default; a header line, RFC 4180 quoting, CRLF)\n"
             "or a JSON array. Times are ISO 8601 in the offset of the person's group ([locale]\n"
             "timezone when she has none).\n\n"
             "  messages  direction,channel,provider_id,phone,text,status,at,kind\n"
             "  members   phone,name,group,role,language,code,channel (the CSV imports again);\n"
-            "            JSON adds opted_out and last_message_at\n"
+            "            JSON adds opted_out, last_message_at and savings (confirmed savings\n"
+            "            less confirmed withdrawals)\n"
             "  ledger    ref,phone,group,kind,amount,status,at,name,member_code,item,qty,unit,\n"
             "            loan,recorded_by,confirmed_at,cancelled_at (cancelled entries too)\n"
             "  loans     code,phone,principal,paid,outstanding,next_due,overdue_days,\n"
-            "            next_amount,name,group,instalment,instalments,frequency,first_due\n"
+            "            next_amount,name,group,instalment,instalments,frequency,first_due,\n"
+            "            interest,outstanding_principal,outstanding_interest,disbursed\n"
             "            (next_due: the oldest instalment not fully paid; overdue_days: days\n"
-            "            since it fell due, 0 when not yet due)\n"
+            "            since it fell due, 0 when not yet due; outstanding: principal and\n"
+            "            interest still owed; an instalment pays its interest part first)\n"
             "  attendance batch,session,phone,name,district,sex,disability,relation,at\n"
-            "            (one row per participant present at an e-training session)\n");
+            "            (one row per participant present at an e-training session)\n"
+            "  participants phone,name,batch,sex,age,district,disability,relation,channel,\n"
+            "            programme (the CSV imports again); JSON adds present (sessions\n"
+            "            attended) and completed_all\n"
+            "  answers   batch,session,question,answer,phone,name,sex,district,disability,\n"
+            "            programme,indicator,agrees,at (each participant's latest answer to a\n"
+            "            survey question; agrees: it counts toward the indicator)\n");
 }
 
 int cmd_export(int argc, char **argv)
@@ -284,7 +345,8 @@ int cmd_export(int argc, char **argv)
             return 2;
         }
     }
-    static const char *const kinds[] = {"messages", "members", "ledger", "loans", "attendance"};
+    static const char *const kinds[] = {"messages",   "members",      "ledger", "loans",
+                                        "attendance", "participants", "answers"};
     /* CSV header lines: the keys each row function writes, in order. */
     static const char *const csv_headers[] = {
         "direction,channel,provider_id,phone,text,status,at,kind",
@@ -292,8 +354,12 @@ int cmd_export(int argc, char **argv)
         "ref,phone,group,kind,amount,status,at,name,member_code,item,qty,unit,loan,recorded_by,"
         "confirmed_at,cancelled_at",
         "code,phone,principal,paid,outstanding,next_due,overdue_days,next_amount,name,group,"
-        "instalment,instalments,frequency,first_due",
+        "instalment,instalments,frequency,first_due,interest,outstanding_principal,"
+        "outstanding_interest,disbursed",
         "batch,session,phone,name,district,sex,disability,relation,at",
+        "phone,name,batch,sex,age,district,disability,relation,channel,programme",
+        "batch,session,question,answer,phone,name,sex,district,disability,programme,indicator,"
+        "agrees,at",
     };
     int k = -1;
     for (int i = 0; what && i < (int)(sizeof kinds / sizeof kinds[0]); i++)
@@ -329,7 +395,9 @@ int cmd_export(int argc, char **argv)
              : k == 1 ? store_io_each_member(s, member_row, &o)
              : k == 2 ? store_io_each_entry(s, entry_row, &o)
              : k == 3 ? store_io_each_loan(s, loan_row, &o)
-                      : store_io_each_attendance(s, attendance_row, &o);
+             : k == 4 ? store_io_each_attendance(s, attendance_row, &o)
+             : k == 5 ? store_io_each_participant(s, participant_row, &o)
+                      : store_io_each_answer(s, answer_row, &o);
     if (o.json)
         fputs(o.rows ? "\n]\n" : "]\n", stdout);
     int status = 0;

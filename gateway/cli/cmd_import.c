@@ -1,5 +1,6 @@
-/* cmd_import.c - `catat import groups|members|loans|batches|participants FILE.csv`: reads the
- * file and hands it to import.c, which loads all of it or none, reporting FILE:LINE: reason. */
+/* cmd_import.c - `catat import groups|members|loans|batches|participants|surveys FILE.csv`:
+ * reads the file and hands it to import.c, which loads all of it or none, reporting
+ * FILE:LINE: reason. */
 #include "commands.h"
 
 #include "config.h"
@@ -12,12 +13,14 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const kinds[] = {"groups", "members", "loans", "batches", "participants"};
+static const char *const kinds[] = {"groups",  "members",      "loans",
+                                    "batches", "participants", "surveys"};
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: catat import groups|members|loans|batches|participants FILE.csv [-c FILE]\n\n"
+            "usage: catat import groups|members|loans|batches|participants|surveys FILE.csv"
+            " [-c FILE]\n\n"
             "Loads a CSV file (RFC 4180: a header line, commas, \"quoted, fields\", UTF-8 with or\n"
             "without a BOM, LF or CRLF). Columns may come in any order; optional ones may be\n"
             "left out; an unknown column is an error. FILE - reads standard input.\n\n"
@@ -29,13 +32,22 @@ static void usage(FILE *f)
             "               admins; role member (default), treasurer, facilitator, trainer,\n"
             "               admin; language id or en; a member code like A0007 is made up\n"
             "               when code is left out)\n"
-            "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due\n"
-            "               (the member must exist; frequency weekly or monthly; first_due\n"
-            "               YYYY-MM-DD; instalment defaults to principal / instalments)\n"
+            "  loans.csv    code,phone,principal,instalment,instalments,frequency,first_due,\n"
+            "               disbursed (the member must exist; frequency weekly or monthly;\n"
+            "               dates YYYY-MM-DD; instalment defaults to principal / instalments;\n"
+            "               instalment x instalments - principal is the interest, spread\n"
+            "               evenly; disbursed defaults to the day before the first instalment\n"
+            "               period)\n"
             "  batches.csv  batch,session,starts_at,title,material (one row per session;\n"
             "               starts_at ISO 8601 with offset)\n"
-            "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel\n"
-            "               (batch imported first; sex L or P; disability yes or no)\n\n"
+            "  participants.csv  phone,name,batch,sex,age,district,disability,relation,channel,\n"
+            "               programme (batch imported first; sex L or P; disability yes or no;\n"
+            "               programme such as WEE or PWD)\n"
+            "  surveys.csv  batch,session,question,kind,text,indicator,agree (one question a\n"
+            "               row, of a session imported first; kind yesno or choice; indicator a\n"
+            "               short name such as akses_setara shared by the question asked before\n"
+            "               and after; agree the letters of a choice question that count toward\n"
+            "               it, such as A or AB; a yesno question counts YA)\n\n"
             "Loan schedules: instalments fall due every 7 days (weekly) or on the same day of\n"
             "each month, the month's last day when it is shorter (monthly). They add up to the\n"
             "principal: every instalment is `instalment` and the last takes what is left, so\n"

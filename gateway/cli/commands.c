@@ -1,6 +1,7 @@
 /* commands.c - what the subcommands share: the -c option and --now. */
 #include "commands.h"
 
+#include "config.h"
 #include "format.h"
 
 #include <stdio.h>
@@ -28,4 +29,13 @@ int commands_parse_now(const char *value, int64_t *now)
         return -1;
     }
     return 0;
+}
+
+struct config *commands_load_config(const char *path)
+{
+    char err[512];
+    struct config *cfg = config_load(path, err, sizeof err);
+    if (!cfg)
+        fprintf(stderr, "catat: %s\n", err);
+    return cfg;
 }

@@ -16,9 +16,14 @@ int cmd_remind(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+/* `catat report loans` (report_loans.c); argv as cmd_report's, the -c option already taken. */
+int report_loans(int argc, char **argv, const char *config_path);
 
 /* Finds "-c FILE" / "--config FILE" in argv (removing it) and returns the path, or NULL. */
 const char *commands_config_option(int *argc, char **argv);
+struct config;
+/* Loads the configuration at path (NULL: the default); NULL after printing why. New. */
+struct config *commands_load_config(const char *path);
 /* Parses the value of --now (ISO 8601 with offset) into *now; 0, or -1 after a message. */
 int commands_parse_now(const char *value, int64_t *now);
 

@@ -133,6 +133,12 @@ static int scope_text(const struct domain *dom, struct store *s, const char *lan
                                     {"waiting", format_rupiah(d.repaid_waiting, m2, sizeof m2)},
                                     {"waiting_n", n2}};
     line(t, dom, lang, "digest_repaid", repaid, 4);
+    if (d.savings_waiting || d.withdrawals_waiting) { /* apart from repayments */
+        struct template_var saved[] = {
+            {"savings", format_rupiah(d.savings_waiting, m1, sizeof m1)},
+            {"withdrawals", format_rupiah(d.withdrawals_waiting, m2, sizeof m2)}};
+        line(t, dom, lang, "digest_savings_waiting", saved, 2);
+    }
     /* Arrears: count and total first, then one line per member (the first cut on SMS). */
     struct text *lines = malloc(sizeof *lines);
     if (!lines)

@@ -139,6 +139,7 @@ int domain_notify(struct domain_ctx *ctx, const struct store_person *to, const c
     no->text = text;
     no->kind = kind;
     snprintf(no->dedupe_key, sizeof no->dedupe_key, "%s", dedupe_key ? dedupe_key : "");
+    no->buttons[0] = '\0';
     return 0;
 }
 
@@ -161,11 +162,24 @@ bool domain_runs_trainings(const struct store_person *p)
            strcmp(p->role, "facilitator") == 0;
 }
 
+int domain_media(struct domain_ctx *ctx, const char *kind)
+{
+    int rc = training_media(ctx, kind && kind[0] ? kind : "media");
+    if (rc == 0)
+        domain_reply(ctx, "media", NULL, 0);
+    return rc < 0 ? -1 : 0;
+}
+
 int domain_apply(struct domain_ctx *ctx, const struct parse_command *c)
 {
     if (c->error != PARSE_ERR_OK) {
-        char key[48];
-        snprintf(key, sizeof key, "error_%s", parse_error_name(c->error));
+        /* A command's own error reply (error_missing_target_session: an example of SESI, not
+         * of KIRIM) when it has one. */
+        char key[64];
+        snprintf(key, sizeof key, "error_%s_%s", parse_error_name(c->error),
+                 parse_cmd_name(c->cmd));
+        if (c->cmd == PARSE_CMD_NONE || !templates_get(ctx->d->tpl, ctx->lang, key))
+            snprintf(key, sizeof key, "error_%s", parse_error_name(c->error));
         domain_refuse(ctx, key, NULL, 0);
         return 0;
     }
@@ -173,9 +187,17 @@ int domain_apply(struct domain_ctx *ctx, const struct parse_command *c)
     case PARSE_CMD_ATTENDANCE:
     case PARSE_CMD_ANSWER:
     case PARSE_CMD_SESSION:
+    case PARSE_CMD_SESSION_CANCEL:
         if (!ctx->actor->role[0])
             break;
         return training_apply(ctx, c);
+    case PARSE_CMD_HELP:
+    case PARSE_CMD_BALANCE: {
+        int rc = training_participant_reply(ctx, c);
+        if (rc != 0)
+            return rc < 0 ? -1 : 0;
+        break;
+    }
     default:
         break;
     }

@@ -43,6 +43,8 @@ struct domain_notice {
     char *text;                      /* new, owned by the effects */
     const char *kind;                /* static: "notice", "broadcast", "material" */
     char dedupe_key[DOMAIN_KEY_MAX]; /* "" for none; else queueing twice is a no-op */
+    char buttons[STORE_BUTTONS_MAX]; /* reply button titles one a line ("" none), for drivers
+                                      * that show them (WhatsApp, inside the 24-hour window) */
 };
 
 /* What commands did. domain_effects_init before the first command; domain_effects_free after. */
@@ -91,6 +93,9 @@ int domain_confirm(struct domain_ctx *ctx, const char *ref);
 int domain_cancel(struct domain_ctx *ctx, const char *ref);
 int domain_broadcast(struct domain_ctx *ctx, const char *group_code, const char *body);
 int domain_open_session(struct domain_ctx *ctx, const char *batch_code, const char *session);
+/* A message of media without words (kind "audio", "image", ...): a participant's part in her
+ * session's discussion, else the reply that only text is read. Returns 0 or -1. */
+int domain_media(struct domain_ctx *ctx, const char *kind);
 
 /* For the command modules: appends the template key rendered with vars to the actor's reply,
  * on a new line; counts an error when refused is true. */

@@ -2,8 +2,11 @@
  * confirmations, cancellations, balances and the staff's report and broadcast. */
 #include "ledger.h"
 
+#include "books.h"
 #include "format.h"
+#include "loans.h"
 #include "log.h"
+#include "store_training.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,8 +86,27 @@ static int auto_confirms(struct domain_ctx *ctx, int64_t group_id)
     return has < 0 ? -1 : !has;
 }
 
-/* Savings and repayments: a member reports (confirmed later by staff, or at once in a group
- * without a treasurer); staff naming a member code record on her behalf, confirmed at once. */
+/* Refuses an amount above what may be paid or taken out, with the most that may, and the same
+ * command with that amount as the example. */
+static int refuse_too_much(struct domain_ctx *ctx, const char *key, int64_t amount, int64_t left,
+                           const char *loan, const char *member_code)
+{
+    char amount_s[32], left_s[32], example[96];
+    format_rupiah(left, left_s, sizeof left_s);
+    /* The parser reads "Rp600.000" back as 600000; staff name the member as they did. */
+    snprintf(example, sizeof example, "%s%s%s%s%s", member_code, member_code[0] ? " " : "", left_s,
+             loan[0] ? " " : "", loan);
+    struct template_var v[] = {{"amount", format_rupiah(amount, amount_s, sizeof amount_s)},
+                               {"left", left_s},
+                               {"loan", loan},
+                               {"suggestion", example}};
+    domain_refuse(ctx, key, v, 4);
+    return 0;
+}
+
+/* Savings, withdrawals and repayments: a member reports (confirmed later by staff, or at once in a
+ * group without a treasurer); staff naming a member code record on her behalf, confirmed at once.
+ */
 static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
 {
     struct store_person member = *ctx->actor;
@@ -145,6 +167,35 @@ static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const
             domain_refuse(ctx, on_behalf ? "no_loan_member" : "no_loan", v, 2);
             return 0;
         }
+        /* Never more than she still owes (what waits for confirmation counted as paid): of
+         * the loan she named, and of all her loans. */
+        int64_t owed_all, owed_loan;
+        if (books_owed(ctx->s, member.id, 0, &owed_all) != 0 ||
+            (loan_code && books_owed(ctx->s, member.id, loan.id, &owed_loan) != 0))
+            return -1;
+        int64_t owed = loan_code && owed_loan < owed_all ? owed_loan : owed_all;
+        if (owed <= 0) { /* what she reported already pays everything, once confirmed */
+            struct template_var v[] = {{"loan", loan.code}, {"name", member.name}};
+            domain_refuse(ctx, "repayment_all_waiting", v, 2);
+            return 0;
+        }
+        if (c->amount > owed)
+            return refuse_too_much(ctx, "repayment_too_much", c->amount, owed < 0 ? 0 : owed,
+                                   on_behalf && !loan_code ? "" : loan.code,
+                                   on_behalf && !loan_code ? member.code : "");
+    } else if (strcmp(kind, "withdrawal") == 0) {
+        /* Only confirmed savings count, less withdrawals still waiting. */
+        int64_t saved = store_savings_total(ctx->s, member.id), in = 0, out = 0;
+        if (saved < 0 || store_savings_waiting(ctx->s, member.id, &in, &out) != 0)
+            return -1;
+        if (saved - out <= 0) {
+            struct template_var v[] = {{"name", member.name}};
+            domain_refuse(ctx, on_behalf ? "withdrawal_none_member" : "withdrawal_none", v, 1);
+            return 0;
+        }
+        if (c->amount > saved - out)
+            return refuse_too_much(ctx, "withdrawal_too_much", c->amount, saved - out, "",
+                                   on_behalf ? member.code : "");
     }
     bool confirmed = on_behalf || domain_can_confirm(by);
     if (!confirmed) {
@@ -157,6 +208,7 @@ static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const
         .person_id = member.id,
         .group_id = member.group_id,
         .loan_id = loan.id,
+        .loan_named = loan_code != NULL, /* unnamed: her loans, oldest instalment first */
         .message_id = ctx->message_id,
         .recorded_by = on_behalf ? by->id : 0,
         .amount = c->amount,
@@ -167,11 +219,11 @@ static int do_money(struct domain_ctx *ctx, const struct parse_command *c, const
     if (store_entry_add(ctx->s, &e) < 0)
         return -1;
     if (loan.id && confirmed) {
-        if (store_loan_reallocate(ctx->s, loan.id) != 0 ||
+        if (books_reallocate(ctx->s, member.id) != 0 ||
             store_loan_by_code(ctx->s, loan.code, &loan) != 1)
             return -1;
     }
-    int64_t total = strcmp(kind, "savings") == 0 ? store_savings_total(ctx->s, member.id) : 0;
+    int64_t total = strcmp(kind, "repayment") != 0 ? store_savings_total(ctx->s, member.id) : 0;
     char total_s[32];
     struct template_var v[] = {
         {"cmd", domain_cmd_word(ctx, kind)},
@@ -214,13 +266,36 @@ int domain_confirm(struct domain_ctx *ctx, const char *ref)
         domain_refuse(ctx, "confirm_not_pending", v, 2);
         return 0;
     }
-    if (store_entry_set_status(ctx->s, e.id, "confirmed", ctx->actor->id, ctx->now) != 0)
-        return -1;
-    if (e.loan_id && store_loan_reallocate(ctx->s, e.loan_id) != 0)
-        return -1;
     struct store_person member;
     char amount[32];
     if (store_person_by_id(ctx->s, e.person_id, &member) != 1)
+        return -1;
+    /* What was reported may no longer fit: a withdrawal above the savings confirmed by now, a
+     * repayment above what is still owed (another was confirmed first, the loan re-imported). */
+    int64_t limit = -1;
+    if (strcmp(e.kind, "withdrawal") == 0) {
+        limit = store_savings_total(ctx->s, member.id);
+        if (limit < 0)
+            return -1;
+    } else if (strcmp(e.kind, "repayment") == 0) {
+        int64_t owed;
+        if (books_owed(ctx->s, member.id, e.loan_named ? e.loan_id : 0, &owed) != 0)
+            return -1;
+        limit = owed + e.amount; /* books_owed counted this one as waiting */
+    }
+    if (limit >= 0 && e.amount > limit) {
+        char left[32];
+        struct template_var tv[] = {
+            {"ref", e.ref},
+            {"cmd", domain_cmd_word(ctx, e.kind)},
+            {"amount", format_rupiah(e.amount, amount, sizeof amount)},
+            {"left", format_rupiah(limit > 0 ? limit : 0, left, sizeof left)}};
+        domain_refuse(ctx, "confirm_too_much", tv, 4);
+        return 0;
+    }
+    if (store_entry_set_status(ctx->s, e.id, "confirmed", ctx->actor->id, ctx->now) != 0)
+        return -1;
+    if (strcmp(e.kind, "repayment") == 0 && books_reallocate(ctx->s, e.person_id) != 0)
         return -1;
     struct template_var cv[] = {{"cmd", domain_cmd_word(ctx, e.kind)},
                                 {"amount", format_rupiah(e.amount, amount, sizeof amount)},
@@ -229,6 +304,33 @@ int domain_confirm(struct domain_ctx *ctx, const char *ref)
     domain_reply(ctx, "confirm_ok", cv, 4);
     if (!member.opted_out && member.id != ctx->actor->id &&
         domain_notify(ctx, &member, "notice", NULL, "confirmed_notice", cv, 4) != 0)
+        return -1;
+    return 0;
+}
+
+struct treasurer_notice {
+    struct domain_ctx *ctx;
+    const struct template_var *vars;
+    size_t n;
+    int failed;
+};
+
+static void notify_treasurer(const struct store_person *to, void *arg)
+{
+    struct treasurer_notice *t = arg;
+    if (to->id != t->ctx->actor->id &&
+        domain_notify(t->ctx, to, "notice", NULL, "cancel_notice", t->vars, t->n) != 0)
+        t->failed++;
+}
+
+/* Tells the group's treasurers (who have not sent STOP) with the cancel_notice template. */
+static int tell_treasurers(struct domain_ctx *ctx, int64_t group_id, const struct template_var *v,
+                           size_t n)
+{
+    if (!group_id)
+        return 0;
+    struct treasurer_notice t = {ctx, v, n, 0};
+    if (store_each_staff(ctx->s, group_id, 0, "treasurer", notify_treasurer, &t) < 0 || t.failed)
         return -1;
     return 0;
 }
@@ -263,42 +365,224 @@ int domain_cancel(struct domain_ctx *ctx, const char *ref)
         domain_refuse(ctx, "cancel_too_late", v, 1);
         return 0;
     }
+    /* Savings already taken out stay taken out: cancelling a confirmed saving may not leave
+     * her savings below zero. */
+    if (strcmp(e.kind, "savings") == 0 && strcmp(e.status, "confirmed") == 0) {
+        int64_t saved = store_savings_total(ctx->s, e.person_id);
+        if (saved < 0)
+            return -1;
+        if (saved - e.amount < 0) {
+            domain_refuse(ctx, "cancel_withdrawn", v, 1);
+            return 0;
+        }
+    }
     if (store_entry_set_status(ctx->s, e.id, "cancelled", ctx->actor->id, ctx->now) != 0)
         return -1;
-    if (e.loan_id && store_loan_reallocate(ctx->s, e.loan_id) != 0)
+    if (strcmp(e.kind, "repayment") == 0 && books_reallocate(ctx->s, e.person_id) != 0)
         return -1;
     char amount[32];
     struct template_var cv[] = {{"ref", e.ref},
                                 {"cmd", domain_cmd_word(ctx, e.kind)},
-                                {"amount", format_rupiah(e.amount, amount, sizeof amount)}};
+                                {"amount", format_rupiah(e.amount, amount, sizeof amount)},
+                                {"name", ctx->actor->name},
+                                {"code", ctx->actor->code}};
     domain_reply(ctx, "cancel_ok", cv, 3);
+    /* A report the treasurer was waiting to confirm is gone: she hears of it. */
+    if (!staff && strcmp(e.status, "reported") == 0 && tell_treasurers(ctx, e.group_id, cv, 5) != 0)
+        return -1;
     return 0;
 }
+
+/* A date "YYYY-MM-DD" the way people write it: "26 Nov" (month names from the templates). */
+static const char *short_date(const struct domain_ctx *ctx, const char *date, char *out,
+                              size_t outsz)
+{
+    int y, m, d;
+    char key[16];
+    if (!loans_parse_date(date, &y, &m, &d)) {
+        snprintf(out, outsz, "%s", date);
+        return out;
+    }
+    snprintf(key, sizeof key, "month_%d", m);
+    const char *name = templates_get(ctx->d->tpl, ctx->lang, key);
+    snprintf(out, outsz, "%d %s", d, name ? name : key);
+    return out;
+}
+
+/* Renders key into out (for measuring a reply before choosing it). Returns the length. */
+static size_t render(const struct domain_ctx *ctx, const char *key, const struct template_var *v,
+                     size_t n, char *out, size_t outsz)
+{
+    if (templates_render(ctx->d->tpl, ctx->lang, key, v, n, out, outsz) < 0)
+        out[0] = '\0';
+    return strlen(out);
+}
+
+/* Appends the rendered key after sep to out (a part of a reply that is there or not). */
+static void fragment(const struct domain_ctx *ctx, const char *key, const char *sep,
+                     const struct template_var *v, size_t n, char *out, size_t outsz)
+{
+    size_t used = strlen(out);
+    int len = snprintf(out + used, outsz - used, "%s", sep);
+    if (len < 0 || (size_t)len >= outsz - used)
+        return;
+    used += (size_t)len;
+    render(ctx, key, v, n, out + used, outsz - used);
+}
+
+#define SMS_CHARS 160
 
 static int do_balance(struct domain_ctx *ctx)
 {
     struct store_person *who = ctx->actor;
     int tz = domain_tz(ctx->d, who->group_tz);
     int64_t from = format_week_start(ctx->now, tz), sales = 0, expenses = 0;
-    int64_t savings = store_savings_total(ctx->s, who->id);
+    int64_t savings = store_savings_total(ctx->s, who->id), saving_in = 0, saving_out = 0;
     struct store_loan loan;
     int has_loan = store_loan_for_person(ctx->s, who->id, NULL, &loan);
-    if (savings < 0 || has_loan < 0 ||
+    int64_t repaying = has_loan == 1 ? store_repayments_waiting(ctx->s, who->id, 0) : 0;
+    if (savings < 0 || has_loan < 0 || repaying < 0 ||
+        store_savings_waiting(ctx->s, who->id, &saving_in, &saving_out) != 0 ||
         store_person_week(ctx->s, who->id, from, from + 7 * 86400, &sales, &expenses) != 0)
         return -1;
-    char sv[32], out[32], next[32], sa[32], ex[32], net[32];
+    char sv[32], out[32], next[32], sa[32], ex[32], net[32], a[32], due[24], today[11];
+    char saving_w[64] = "", repay_w[64] = "", late[48] = "", days[16];
+    format_date(ctx->now, tz, today, sizeof today);
+    if (saving_in) {
+        struct template_var w[] = {{"amount", format_rupiah(saving_in, a, sizeof a)}};
+        fragment(ctx, "balance_saving_waiting", " ", w, 1, saving_w, sizeof saving_w);
+    }
+    if (saving_out) {
+        struct template_var w[] = {{"amount", format_rupiah(saving_out, a, sizeof a)}};
+        fragment(ctx, "balance_withdrawal_waiting", " ", w, 1, saving_w, sizeof saving_w);
+    }
+    if (repaying) {
+        struct template_var w[] = {{"amount", format_rupiah(repaying, a, sizeof a)}};
+        fragment(ctx, "balance_repayment_waiting", " ", w, 1, repay_w, sizeof repay_w);
+    }
+    int late_days = has_loan && loan.next_due[0] ? books_days_between(loan.next_due, today) : 0;
+    if (late_days > 0) {
+        snprintf(days, sizeof days, "%d", late_days);
+        struct template_var w[] = {{"days", days}};
+        fragment(ctx, "balance_late", ", ", w, 1, late, sizeof late);
+    }
     struct template_var v[] = {
         {"name", who->name},
         {"savings", format_rupiah(savings, sv, sizeof sv)},
         {"outstanding", format_rupiah(has_loan ? loan.outstanding : 0, out, sizeof out)},
         {"next_amount", format_rupiah(has_loan ? loan.next_due_amount : 0, next, sizeof next)},
-        {"next_due", has_loan ? loan.next_due : ""},
+        {"next_due", has_loan ? short_date(ctx, loan.next_due, due, sizeof due) : ""},
         {"loan", has_loan ? loan.code : ""},
         {"sales", format_rupiah(sales, sa, sizeof sa)},
         {"expenses", format_rupiah(expenses, ex, sizeof ex)},
         {"net", format_rupiah(sales - expenses, net, sizeof net)},
+        {"savings_waiting", saving_w},
+        {"repayment_waiting", repay_w},
+        {"late", late},
     };
-    domain_reply(ctx, has_loan ? "balance" : "balance_no_loan", v, sizeof v / sizeof v[0]);
+    size_t nv = sizeof v / sizeof v[0];
+    /* One SMS with her values: without the week's figures when they do not fit, then without
+     * what waits for confirmation. */
+    const char *full = has_loan ? "balance" : "balance_no_loan";
+    const char *brief = has_loan ? "balance_short" : "balance_no_loan_short";
+    char probe[DOMAIN_REPLY_MAX];
+    const char *key = full;
+    if (render(ctx, full, v, nv, probe, sizeof probe) > SMS_CHARS) {
+        key = brief;
+        if (render(ctx, brief, v, nv, probe, sizeof probe) > SMS_CHARS) {
+            v[9].value = v[10].value = "";
+        }
+    }
+    domain_reply(ctx, key, v, nv);
+    return 0;
+}
+
+struct arrears_list {
+    struct domain_ctx *ctx;
+    const char *today;
+    size_t chars;           /* of the reply so far */
+    int shown, hidden, all; /* members listed, left out, in arrears */
+    int64_t total;
+};
+
+/* Three SMS of 153 characters (concatenated GSM-7), less room for "... dan 999 orang lagi." */
+#define ARREARS_CHARS (3 * 153 - 40)
+
+static void arrears_one(const char *name, const char *code, int64_t amount, const char *oldest_due,
+                        void *arg)
+{
+    struct arrears_list *l = arg;
+    l->all++;
+    l->total += amount;
+    char a[32], days[16], short_name[24], line[160];
+    /* Long names are shortened so more members fit. */
+    snprintf(short_name, sizeof short_name, "%.18s", name);
+    snprintf(days, sizeof days, "%d", books_days_between(oldest_due, l->today));
+    struct template_var v[] = {{"name", short_name},
+                               {"code", code},
+                               {"amount", format_rupiah(amount, a, sizeof a)},
+                               {"days", days}};
+    size_t len = render(l->ctx, "arrears_line", v, 4, line, sizeof line) + 1;
+    if (l->hidden || l->chars + len > ARREARS_CHARS) {
+        l->hidden++;
+        return;
+    }
+    domain_reply(l->ctx, "arrears_line", v, 4);
+    l->chars += len;
+    l->shown++;
+}
+
+/* TUNGGAKAN [GROUP]: the members of a group in arrears, oldest first, amount and days. */
+static int do_arrears(struct domain_ctx *ctx, const struct parse_command *c)
+{
+    if (!domain_is_staff(ctx->actor))
+        return refuse(ctx, "arrears");
+    if (!c->group[0] && !ctx->actor->group_id) {
+        domain_refuse(ctx, "arrears_need_group", NULL, 0);
+        return 0;
+    }
+    struct store_group g;
+    int rc = c->group[0] ? store_group_by_code(ctx->s, c->group, &g)
+                         : store_group_by_id(ctx->s, ctx->actor->group_id, &g);
+    if (rc < 0)
+        return -1;
+    struct template_var gv[] = {{"group", c->group}};
+    if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, g.id)) {
+        domain_refuse(ctx, "group_not_found", gv, 1);
+        return 0;
+    }
+    char today[11];
+    format_date(ctx->now, domain_tz(ctx->d, g.timezone), today, sizeof today);
+    /* The heading carries the totals, so the lines are counted first. */
+    struct domain_effects scratch;
+    domain_effects_init(&scratch);
+    struct domain_ctx dry = *ctx;
+    dry.fx = &scratch;
+    struct arrears_list count = {&dry, today, 0, 0, 0, 0, 0};
+    rc = store_each_arrears(ctx->s, g.id, 0, today, arrears_one, &count);
+    domain_effects_free(&scratch);
+    if (rc < 0)
+        return -1;
+    char n[16], total[32];
+    snprintf(n, sizeof n, "%d", count.all);
+    struct template_var hv[] = {{"group", g.code},
+                                {"count", n},
+                                {"amount", format_rupiah(count.total, total, sizeof total)}};
+    if (!count.all) {
+        domain_reply(ctx, "arrears_none", hv, 1);
+        return 0;
+    }
+    char head[160];
+    struct arrears_list l = {
+        ctx, today, render(ctx, "arrears_head", hv, 3, head, sizeof head), 0, 0, 0, 0};
+    domain_reply(ctx, "arrears_head", hv, 3);
+    if (store_each_arrears(ctx->s, g.id, 0, today, arrears_one, &l) < 0)
+        return -1;
+    if (l.hidden) {
+        snprintf(n, sizeof n, "%d", l.hidden);
+        struct template_var mv[] = {{"count", n}};
+        domain_reply(ctx, "arrears_more", mv, 1);
+    }
     return 0;
 }
 
@@ -327,7 +611,7 @@ static int do_report(struct domain_ctx *ctx, const struct parse_command *c)
     struct store_group_summary sum = {0};
     if (store_group_summary(ctx->s, g.id, from, from + 7 * 86400, today, &sum) != 0)
         return -1;
-    char members[16], arrears_n[16], sa[32], ex[32], sv[32], rp[32], wt[32], ar[32];
+    char members[16], arrears_n[16], sa[32], ex[32], sv[32], rp[32], wt[32], ar[32], sw[32], ww[32];
     snprintf(members, sizeof members, "%d", sum.members);
     snprintf(arrears_n, sizeof arrears_n, "%d", sum.in_arrears);
     struct template_var v[] = {
@@ -340,6 +624,8 @@ static int do_report(struct domain_ctx *ctx, const struct parse_command *c)
         {"waiting", format_rupiah(sum.repaid_waiting, wt, sizeof wt)},
         {"arrears_members", arrears_n},
         {"arrears", format_rupiah(sum.arrears_amount, ar, sizeof ar)},
+        {"saved_waiting", format_rupiah(sum.savings_waiting, sw, sizeof sw)},
+        {"withdrawn_waiting", format_rupiah(sum.withdrawals_waiting, ww, sizeof ww)},
     };
     domain_reply(ctx, "report", v, sizeof v / sizeof v[0]);
     return 0;
@@ -417,6 +703,10 @@ int ledger_apply(struct domain_ctx *ctx, const struct parse_command *c)
         return do_money(ctx, c, "savings");
     case PARSE_CMD_REPAYMENT:
         return do_money(ctx, c, "repayment");
+    case PARSE_CMD_WITHDRAWAL:
+        return do_money(ctx, c, "withdrawal");
+    case PARSE_CMD_ARREARS:
+        return do_arrears(ctx, c);
     case PARSE_CMD_CONFIRM:
         return domain_confirm(ctx, c->ref);
     case PARSE_CMD_CANCEL:

@@ -38,6 +38,7 @@ int loans_check(struct loan_terms *t, char *why, size_t whysz)
                  LOANS_MAX_INSTALMENTS);
         return -1;
     }
+    t->interest = 0;
     if (!t->instalment) {
         t->instalment = t->principal / t->instalments;
         if (!t->instalment) {
@@ -47,21 +48,45 @@ int loans_check(struct loan_terms *t, char *why, size_t whysz)
         }
         return 0;
     }
-    /* The schedule sums to the principal: the last instalment takes what is left. A given
-     * instalment may be rounded (3 x 335000 for 1000000), so instalment x instalments may differ
-     * from the principal by up to half an instalment; more is a mistake in the file, or interest,
-     * which catat does not add (put the whole amount to repay in principal). */
     int64_t total = t->instalment * t->instalments;
-    int64_t diff = total > t->principal ? total - t->principal : t->principal - total;
-    if (diff * 2 > t->instalment) {
+    if (total >= t->principal) {
+        t->interest = total - t->principal;
+        return 0;
+    }
+    /* Short of the principal: a rounded instalment (the last takes the rest) within half an
+     * instalment; more is a mistake in the file. */
+    if ((t->principal - total) * 2 > t->instalment) {
         snprintf(why, whysz,
-                 "instalment %lld x %d instalments = %lld, which differs from principal %lld by "
-                 "more than half an instalment",
+                 "instalment %lld x %d instalments = %lld, less than principal %lld by more than "
+                 "half an instalment",
                  (long long)t->instalment, t->instalments, (long long)total,
                  (long long)t->principal);
         return -1;
     }
     return 0;
+}
+
+static void ymd(int y, int m, int d, char out[16])
+{
+    snprintf(out, 16, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
+}
+
+void loans_default_disbursed(const struct loan_terms *t, char out[16])
+{
+    int y = t->first_y, m = t->first_m, d = t->first_d;
+    if (t->monthly) {
+        if (--m == 0) {
+            m = 12;
+            y--;
+        }
+        ymd(y, m, d < month_days(y, m) ? d : month_days(y, m), out);
+        return;
+    }
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d - 7, .tm_hour = 12};
+    time_t when = timegm(&tm);
+    gmtime_r(&when, &tm);
+    ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, out);
 }
 
 /* The due date of instalment i (from 0). */
@@ -85,10 +110,54 @@ static void due_date(const struct loan_terms *t, int i, char out[16])
 
 void loans_schedule(const struct loan_terms *t, struct store_io_instalment *out)
 {
+    int64_t base = t->principal / t->instalments, extra = t->principal % t->instalments;
     for (int i = 0; i < t->instalments; i++) {
         due_date(t, i, out[i].due);
-        out[i].amount = i + 1 < t->instalments
-                            ? t->instalment
-                            : t->principal - t->instalment * (t->instalments - 1);
+        if (!t->interest) {
+            out[i].amount = i + 1 < t->instalments
+                                ? t->instalment
+                                : t->principal - t->instalment * (t->instalments - 1);
+            out[i].interest = 0;
+            continue;
+        }
+        /* base + 1 <= ceil(principal / n) <= instalment, so no interest part is negative. */
+        int64_t principal_part = base + (i < extra ? 1 : 0);
+        out[i].amount = t->instalment;
+        out[i].interest = t->instalment - principal_part;
+    }
+}
+
+/* Pays up to *left into slot k; returns what it took. */
+static int64_t pay_slot(struct store_instalment *k, int64_t *left)
+{
+    int64_t take = k->amount - k->paid;
+    if (take > *left)
+        take = *left;
+    if (take <= 0)
+        return 0;
+    int64_t interest_due = k->interest - k->paid_interest;
+    int64_t to_interest = take < interest_due ? take : interest_due;
+    k->paid += take;
+    k->paid_interest += to_interest;
+    *left -= take;
+    return to_interest;
+}
+
+void loans_allocate(struct store_instalment *slots, size_t n_slots,
+                    struct store_repayment *payments, size_t n_payments)
+{
+    for (size_t i = 0; i < n_slots; i++)
+        slots[i].paid = slots[i].paid_interest = 0;
+    for (size_t p = 0; p < n_payments; p++) {
+        struct store_repayment *pay = &payments[p];
+        int64_t left = pay->amount, interest = 0;
+        /* The loan she named first, then (or when she named none) all her loans. */
+        for (int pass = pay->loan_id ? 0 : 1; pass < 2 && left > 0; pass++)
+            for (size_t i = 0; i < n_slots && left > 0; i++)
+                if (pass == 1 || slots[i].loan_id == pay->loan_id)
+                    interest += pay_slot(&slots[i], &left);
+        pay->to_interest = interest;
+        pay->to_principal = pay->amount - left - interest;
+        pay->unapplied = left;
     }
 }

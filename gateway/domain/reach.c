@@ -41,9 +41,10 @@ bool reach_in_window(const struct channel_driver *d, int64_t last_inbound_at, in
     return last_inbound_at && now - last_inbound_at < d->window_seconds;
 }
 
-int64_t reach_queue(const struct reach *r, struct store *s, const struct store_person *to,
-                    const char *channel, const char *text, const char *kind, const char *dedupe_key,
-                    int64_t message_id, int64_t now, int64_t send_at)
+static int64_t queue(const struct reach *r, struct store *s, const struct store_person *to,
+                     const char *channel, const char *text, const char *kind,
+                     const char *dedupe_key, const char *buttons, int64_t message_id, int64_t now,
+                     int64_t send_at)
 {
     bool ucs2 = false;
     int segments = sms_segments(text, strlen(text), &ucs2);
@@ -58,8 +59,16 @@ int64_t reach_queue(const struct reach *r, struct store *s, const struct store_p
         .send_at = send_at,
         .segments = segments,
         .encoding = ucs2 ? "ucs2" : "gsm7",
+        .buttons = buttons,
     };
     return store_outbox_queue(s, &o);
+}
+
+int64_t reach_queue(const struct reach *r, struct store *s, const struct store_person *to,
+                    const char *channel, const char *text, const char *kind, const char *dedupe_key,
+                    int64_t message_id, int64_t now, int64_t send_at)
+{
+    return queue(r, s, to, channel, text, kind, dedupe_key, NULL, message_id, now, send_at);
 }
 
 int reach_queue_notices(const struct reach *r, struct store *s, const struct domain_effects *fx,
@@ -70,8 +79,8 @@ int reach_queue_notices(const struct reach *r, struct store *s, const struct dom
     int queued = 0;
     for (size_t i = 0; i < fx->n_notices; i++) {
         const struct domain_notice *no = &fx->notices[i];
-        int64_t id = reach_queue(r, s, &no->to, NULL, no->text, no->kind, no->dedupe_key,
-                                 message_id, now, 0);
+        int64_t id = queue(r, s, &no->to, NULL, no->text, no->kind, no->dedupe_key, no->buttons,
+                           message_id, now, 0);
         if (id < 0)
             return -1;
         queued += id > 0;

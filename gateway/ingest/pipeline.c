@@ -88,20 +88,19 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         pre = &own;
     }
     struct store_person who;
-    struct domain_effects *fx = malloc(sizeof *fx);
-    if (!fx || store_person_touch(s, in->from, channel, now) != 0 ||
+    if (store_person_touch(s, in->from, channel, now) != 0 ||
         store_person_by_phone(s, in->from, &who) != 1) {
-        free(fx);
         pipeline_prepared_free(&own);
         return -1;
     }
+    struct domain_effects effects, *fx = &effects; /* not zeroed: domain_effects_init */
     domain_effects_init(fx);
     struct domain_ctx ctx;
     domain_ctx_init(&ctx, p->d, s, &who, now, id, fx);
     const char *status = "media";
     int rc = 0;
     if (!pre->parse) {
-        domain_reply(&ctx, "media", NULL, 0);
+        rc = domain_media(&ctx, in->media); /* a participant's voice note: the discussion */
     } else {
         const struct parse_result *r = pre->parse;
         for (int i = 0; i < r->n_commands && rc == 0; i++)
@@ -135,7 +134,6 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
     if (rc == 0 && store_message_set_status(s, id, status, pre->parsed_json) != 0)
         rc = -1;
     domain_effects_free(fx);
-    free(fx);
     pipeline_prepared_free(&own);
     return rc;
 }

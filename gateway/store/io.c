@@ -119,11 +119,13 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
         return -1;
     st = store_stmt(
         s, "INSERT INTO loans(code, person_id, principal, instalment, instalments, frequency,"
-           " first_due, created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+           " first_due, created_at, interest, disbursed)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
            " ON CONFLICT(code) DO UPDATE SET person_id = excluded.person_id,"
            " principal = excluded.principal, instalment = excluded.instalment,"
            " instalments = excluded.instalments, frequency = excluded.frequency,"
-           " first_due = excluded.first_due RETURNING id");
+           " first_due = excluded.first_due, interest = excluded.interest,"
+           " disbursed = excluded.disbursed RETURNING id");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, l->code, -1, SQLITE_STATIC);
@@ -134,6 +136,8 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
     sqlite3_bind_text(st, 6, l->frequency, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, l->first_due, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, now);
+    sqlite3_bind_int64(st, 9, l->interest);
+    sqlite3_bind_text(st, 10, l->disbursed, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     int64_t loan_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     if (rc == SQLITE_ROW)
@@ -149,10 +153,10 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
     sqlite3_bind_int(st, 2, l->instalments);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(s, "io_instalments_trim");
-    st =
-        store_stmt(s, "INSERT INTO instalments(loan_id, n, due_date, amount) VALUES(?1, ?2, ?3, ?4)"
-                      " ON CONFLICT(loan_id, n) DO UPDATE SET due_date = excluded.due_date,"
-                      " amount = excluded.amount");
+    st = store_stmt(s, "INSERT INTO instalments(loan_id, n, due_date, amount, interest)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(loan_id, n) DO UPDATE SET"
+                       " due_date = excluded.due_date, amount = excluded.amount,"
+                       " interest = excluded.interest");
     if (!st)
         return -1;
     for (int i = 0; i < l->instalments; i++) {
@@ -161,12 +165,11 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
         sqlite3_bind_int(st, 2, i + 1);
         sqlite3_bind_text(st, 3, l->schedule[i].due, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, l->schedule[i].amount);
+        sqlite3_bind_int64(st, 5, l->schedule[i].interest);
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_fail(s, "io_instalment_upsert");
     }
-    /* A new schedule under old repayments: spread them again, oldest instalment first. */
-    if (store_loan_reallocate(s, loan_id) != 0)
-        return -1;
+    /* The caller spreads old repayments over the new schedule (books_reallocate). */
     return !existed;
 }
 
@@ -211,7 +214,10 @@ int store_io_each_member(struct store *s, void (*fn)(const struct store_io_membe
     sqlite3_stmt *st = store_stmt(
         s, "SELECT p.phone, p.name, coalesce(g.code, ''), p.role, coalesce(p.language, ''),"
            " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(g.timezone, ''),"
-           " p.opted_out, coalesce(p.last_inbound_at, 0)"
+           " p.opted_out, coalesce(p.last_inbound_at, 0),"
+           " (SELECT coalesce(sum(CASE e.kind WHEN 'savings' THEN e.amount ELSE -e.amount END), 0)"
+           "  FROM entries e WHERE e.person_id = p.id AND e.status = 'confirmed'"
+           "  AND (e.kind = 'savings' OR e.kind = 'withdrawal'))"
            " FROM people p LEFT JOIN groups g ON g.id = p.group_id WHERE p.role IS NOT NULL"
            " ORDER BY g.code, p.code, p.id");
     if (!st)
@@ -229,6 +235,7 @@ int store_io_each_member(struct store *s, void (*fn)(const struct store_io_membe
             .timezone = col(st, 7),
             .opted_out = sqlite3_column_int(st, 8) != 0,
             .last_inbound_at = sqlite3_column_int64(st, 9),
+            .savings = sqlite3_column_int64(st, 10),
         };
         fn(&r, arg);
     }
@@ -288,7 +295,9 @@ int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_ro
            " (SELECT coalesce(sum(paid), 0) FROM instalments i WHERE i.loan_id = l.id),"
            " (SELECT coalesce(sum(amount - paid), 0) FROM instalments i WHERE i.loan_id = l.id),"
            " coalesce((SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id"
-           "  AND i.paid < i.amount ORDER BY i.n LIMIT 1), 0), l.instalments"
+           "  AND i.paid < i.amount ORDER BY i.n LIMIT 1), 0), l.instalments, l.interest,"
+           " (SELECT coalesce(sum(i.interest - min(i.paid, i.interest)), 0) FROM instalments i"
+           "  WHERE i.loan_id = l.id), coalesce(l.disbursed, '')"
            " FROM loans l JOIN people p ON p.id = l.person_id"
            " LEFT JOIN groups g ON g.id = p.group_id ORDER BY l.code");
     if (!st)
@@ -310,6 +319,9 @@ int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_ro
             .outstanding = sqlite3_column_int64(st, 11),
             .next_amount = sqlite3_column_int64(st, 12),
             .instalments = sqlite3_column_int(st, 13),
+            .interest = sqlite3_column_int64(st, 14),
+            .outstanding_interest = sqlite3_column_int64(st, 15),
+            .disbursed = col(st, 16),
         };
         fn(&r, arg);
     }
@@ -345,4 +357,78 @@ int store_io_each_attendance(struct store *s,
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_attendance");
+}
+
+int store_io_each_participant(struct store *s,
+                              void (*fn)(const struct store_io_participant_row *, void *),
+                              void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT b.code, p.phone, p.name, coalesce(pa.sex, ''), coalesce(pa.age, 0),"
+           " pa.district, pa.disability, pa.relation, coalesce(p.channel, ''), pa.programme,"
+           " (SELECT count(*) FROM attendance a JOIN sessions se ON se.id = a.session_id"
+           "  WHERE a.participant_id = pa.id AND se.batch_id = pa.batch_id),"
+           " (SELECT count(*) FROM sessions se WHERE se.batch_id = pa.batch_id)"
+           " FROM participants pa JOIN batches b ON b.id = pa.batch_id"
+           " JOIN people p ON p.id = pa.person_id ORDER BY b.code, pa.id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_participant_row r = {
+            .batch = col(st, 0),
+            .phone = col(st, 1),
+            .name = col(st, 2),
+            .sex = col(st, 3),
+            .age = sqlite3_column_int(st, 4),
+            .district = col(st, 5),
+            .disability = sqlite3_column_int(st, 6) != 0,
+            .relation = col(st, 7),
+            .channel = col(st, 8),
+            .programme = col(st, 9),
+            .present = sqlite3_column_int(st, 10),
+            .sessions = sqlite3_column_int(st, 11),
+        };
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_participant");
+}
+
+int store_io_each_answer(struct store *s, void (*fn)(const struct store_io_answer_row *, void *),
+                         void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT b.code, se.n, an.question, an.answer, p.phone, p.name, coalesce(pa.sex, ''),"
+           " pa.district, pa.disability, pa.programme, coalesce(q.indicator, ''),"
+           " CASE WHEN q.id IS NULL OR q.indicator = '' THEN -1"
+           "  WHEN q.kind = 'yesno' THEN an.answer = 'Y' ELSE instr(q.agree, an.answer) > 0 END,"
+           " an.at FROM answers an JOIN sessions se ON se.id = an.session_id"
+           " JOIN batches b ON b.id = se.batch_id JOIN participants pa ON pa.id = an.participant_id"
+           " JOIN people p ON p.id = pa.person_id LEFT JOIN survey_questions q"
+           " ON q.batch_id = se.batch_id AND q.session = se.n AND q.question = an.question"
+           " ORDER BY b.code, se.n, an.question, pa.id");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_io_answer_row r = {
+            .batch = col(st, 0),
+            .session = sqlite3_column_int(st, 1),
+            .question = sqlite3_column_int(st, 2),
+            .phone = col(st, 4),
+            .name = col(st, 5),
+            .sex = col(st, 6),
+            .district = col(st, 7),
+            .disability = sqlite3_column_int(st, 8) != 0,
+            .programme = col(st, 9),
+            .indicator = col(st, 10),
+            .agrees = sqlite3_column_int(st, 11),
+            .at = sqlite3_column_int64(st, 12),
+        };
+        r.answer[0] = col(st, 3)[0];
+        fn(&r, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_answer");
 }

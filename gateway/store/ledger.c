@@ -138,9 +138,9 @@ int64_t store_entry_add(struct store *s, struct store_entry *e)
 {
     sqlite3_stmt *st = store_stmt(
         s, "INSERT INTO entries(ref, person_id, group_id, kind, amount, qty, unit, item, loan_id,"
-           " status, message_id, recorded_by, created_at, confirmed_at)"
+           " status, message_id, recorded_by, created_at, confirmed_at, loan_named)"
            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-           " CASE WHEN ?10 = 'confirmed' THEN ?13 END) ON CONFLICT(ref) DO NOTHING");
+           " CASE WHEN ?10 = 'confirmed' THEN ?13 END, ?14) ON CONFLICT(ref) DO NOTHING");
     if (!st)
         return -1;
     for (int attempt = 0; attempt < 20; attempt++) {
@@ -164,6 +164,7 @@ int64_t store_entry_add(struct store *s, struct store_entry *e)
         if (e->recorded_by)
             sqlite3_bind_int64(st, 12, e->recorded_by);
         sqlite3_bind_int64(st, 13, e->created_at);
+        sqlite3_bind_int(st, 14, e->loan_named);
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_fail(s, "entry_add");
         if (sqlite3_changes(s->db) == 1)
@@ -187,13 +188,14 @@ static void read_entry_cb(sqlite3_stmt *st, void *out)
     e->created_at = sqlite3_column_int64(st, 8);
     e->recorded_by = sqlite3_column_int64(st, 9);
     e->confirmed_by = sqlite3_column_int64(st, 10);
+    e->loan_named = sqlite3_column_int(st, 11) != 0;
 }
 
 int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e)
 {
     sqlite3_stmt *st = store_stmt(
         s, "SELECT id, ref, person_id, coalesce(group_id, 0), kind, amount, coalesce(loan_id, 0),"
-           " status, created_at, coalesce(recorded_by, 0), coalesce(confirmed_by, 0)"
+           " status, created_at, coalesce(recorded_by, 0), coalesce(confirmed_by, 0), loan_named"
            " FROM entries WHERE ref = ?1");
     if (!st)
         return -1;
@@ -226,7 +228,7 @@ int store_entry_set_status(struct store *s, int64_t id, const char *status, int6
     " (SELECT due_date FROM instalments i WHERE i.loan_id = l.id AND paid < amount"                \
     "  ORDER BY n LIMIT 1),"                                                                       \
     " (SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id AND paid < amount"           \
-    "  ORDER BY n LIMIT 1) FROM loans l "
+    "  ORDER BY n LIMIT 1), l.interest FROM loans l "
 
 static void read_loan_cb(sqlite3_stmt *st, void *out)
 {
@@ -241,6 +243,7 @@ static void read_loan_cb(sqlite3_stmt *st, void *out)
     l->outstanding = sqlite3_column_int64(st, 6);
     store_column_text(st, 7, l->next_due, sizeof l->next_due);
     l->next_due_amount = sqlite3_column_int64(st, 8);
+    l->interest = sqlite3_column_int64(st, 9);
 }
 
 int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
@@ -270,30 +273,166 @@ int store_loan_by_code(struct store *s, const char *code, struct store_loan *l)
     return one_row(s, st, read_loan_cb, l, "loan_by_code");
 }
 
-int store_loan_reallocate(struct store *s, int64_t loan_id)
+int store_person_instalments(struct store *s, int64_t person_id, struct store_instalment **out,
+                             size_t *n)
 {
-    /* Each instalment is paid with what is left of the confirmed total after the instalments
-     * before it: min(amount, max(0, total - sum of earlier amounts)). */
-    sqlite3_stmt *st =
-        store_stmt(s, "UPDATE instalments AS i SET paid = max(0, min(i.amount,"
-                      " (SELECT coalesce(sum(amount), 0) FROM entries e WHERE e.loan_id = ?1"
-                      "  AND e.kind = 'repayment' AND e.status = 'confirmed')"
-                      " - (SELECT coalesce(sum(amount), 0) FROM instalments j WHERE j.loan_id = ?1"
-                      "  AND j.n < i.n))) WHERE i.loan_id = ?1");
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT i.id, i.loan_id, i.n, i.due_date, coalesce(l.disbursed, ''), i.amount,"
+           " i.interest, i.paid FROM instalments i JOIN loans l ON l.id = i.loan_id"
+           " WHERE l.person_id = ?1 ORDER BY i.due_date, i.loan_id, i.n");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, loan_id);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(s, "loan_reallocate");
+    sqlite3_bind_int64(st, 1, person_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct store_instalment *grown = realloc(*out, ncap * sizeof *grown);
+            if (!grown) {
+                sqlite3_reset(st);
+                free(*out);
+                *out = NULL;
+                return -1;
+            }
+            *out = grown;
+            cap = ncap;
+        }
+        struct store_instalment *k = &(*out)[(*n)++];
+        memset(k, 0, sizeof *k);
+        k->id = sqlite3_column_int64(st, 0);
+        k->loan_id = sqlite3_column_int64(st, 1);
+        k->n = sqlite3_column_int(st, 2);
+        store_column_text(st, 3, k->due, sizeof k->due);
+        store_column_text(st, 4, k->disbursed, sizeof k->disbursed);
+        k->amount = sqlite3_column_int64(st, 5);
+        k->interest = sqlite3_column_int64(st, 6);
+        k->paid = sqlite3_column_int64(st, 7);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return store_fail(s, "person_instalments");
+    }
+    return 0;
+}
+
+int store_person_repayments(struct store *s, int64_t person_id, int64_t before,
+                            struct store_repayment **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT id, amount, CASE WHEN loan_named THEN loan_id ELSE 0 END, created_at"
+           " FROM entries WHERE"
+           " person_id = ?1 AND kind = 'repayment' AND status = 'confirmed' AND created_at < ?2"
+           " ORDER BY created_at, id");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    sqlite3_bind_int64(st, 2, before);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct store_repayment *grown = realloc(*out, ncap * sizeof *grown);
+            if (!grown) {
+                sqlite3_reset(st);
+                free(*out);
+                *out = NULL;
+                return -1;
+            }
+            *out = grown;
+            cap = ncap;
+        }
+        struct store_repayment *r = &(*out)[(*n)++];
+        memset(r, 0, sizeof *r);
+        r->entry_id = sqlite3_column_int64(st, 0);
+        r->amount = sqlite3_column_int64(st, 1);
+        r->loan_id = sqlite3_column_int64(st, 2);
+        r->created_at = sqlite3_column_int64(st, 3);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return store_fail(s, "person_repayments");
+    }
+    return 0;
+}
+
+int store_instalments_write_paid(struct store *s, const struct store_instalment *slots, size_t n)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE instalments SET paid = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, slots[i].id);
+        sqlite3_bind_int64(st, 2, slots[i].paid);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return store_fail(s, "instalments_write_paid");
+    }
     /* A reminder still waiting to go for an instalment now paid would only confuse her. */
-    return store_reminders_drop_paid(s, loan_id) < 0 ? -1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = slots[j].loan_id == slots[i].loan_id;
+        if (!seen && store_reminders_drop_paid(s, slots[i].loan_id) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int64_t store_repayments_waiting(struct store *s, int64_t person_id, int64_t loan_id)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE person_id = ?1"
+                      " AND kind = 'repayment' AND status = 'reported'"
+                      " AND (?2 = 0 OR (loan_named AND loan_id = ?2))");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    sqlite3_bind_int64(st, 2, loan_id);
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (v < 0)
+        store_fail(s, "repayments_waiting");
+    return v;
+}
+
+int store_savings_waiting(struct store *s, int64_t person_id, int64_t *savings,
+                          int64_t *withdrawals)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT coalesce(sum(CASE WHEN kind = 'savings' THEN amount END), 0),"
+                      " coalesce(sum(CASE WHEN kind = 'withdrawal' THEN amount END), 0)"
+                      " FROM entries WHERE person_id = ?1 AND status = 'reported'"
+                      " AND (kind = 'savings' OR kind = 'withdrawal')");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, person_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *savings = sqlite3_column_int64(st, 0);
+        *withdrawals = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : store_fail(s, "savings_waiting");
 }
 
 int64_t store_savings_total(struct store *s, int64_t person_id)
 {
     sqlite3_stmt *st =
-        store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE"
-                      " person_id = ?1 AND kind = 'savings' AND status = 'confirmed'");
+        store_stmt(s, "SELECT coalesce(sum(CASE kind WHEN 'savings' THEN amount"
+                      " ELSE -amount END), 0) FROM entries WHERE person_id = ?1"
+                      " AND (kind = 'savings' OR kind = 'withdrawal') AND status = 'confirmed'");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, person_id);
@@ -333,10 +472,14 @@ int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t
            "  THEN amount END), 0),"
            " coalesce(sum(CASE WHEN kind = 'expense' AND created_at >= ?2 AND created_at < ?3"
            "  THEN amount END), 0),"
-           " coalesce(sum(CASE WHEN kind = 'savings' AND status = 'confirmed' THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind = 'savings' AND status = 'confirmed' THEN amount"
+           "  WHEN kind = 'withdrawal' AND status = 'confirmed' THEN -amount END), 0),"
            " coalesce(sum(CASE WHEN kind = 'repayment' AND status = 'confirmed'"
            "  AND created_at >= ?2 AND created_at < ?3 THEN amount END), 0),"
-           " coalesce(sum(CASE WHEN kind IN ('repayment', 'savings') AND status = 'reported'"
+           " coalesce(sum(CASE WHEN kind = 'repayment' AND status = 'reported'"
+           "  THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind = 'savings' AND status = 'reported' THEN amount END), 0),"
+           " coalesce(sum(CASE WHEN kind = 'withdrawal' AND status = 'reported'"
            "  THEN amount END), 0),"
            " (SELECT count(DISTINCT l.person_id) FROM loans l JOIN instalments i ON i.loan_id ="
            "  l.id JOIN people p ON p.id = l.person_id WHERE p.group_id = ?1 AND i.paid < i.amount"
@@ -359,8 +502,10 @@ int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t
         g->savings = sqlite3_column_int64(st, 3);
         g->repaid_confirmed = sqlite3_column_int64(st, 4);
         g->repaid_waiting = sqlite3_column_int64(st, 5);
-        g->in_arrears = sqlite3_column_int(st, 6);
-        g->arrears_amount = sqlite3_column_int64(st, 7);
+        g->savings_waiting = sqlite3_column_int64(st, 6);
+        g->withdrawals_waiting = sqlite3_column_int64(st, 7);
+        g->in_arrears = sqlite3_column_int(st, 8);
+        g->arrears_amount = sqlite3_column_int64(st, 9);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : store_fail(s, "group_summary");
@@ -376,4 +521,69 @@ int store_each_reachable_member(struct store *s, int64_t group_id,
         return -1;
     sqlite3_bind_int64(st, 1, group_id);
     return store_each_person_row(s, st, fn, arg, "each_reachable_member");
+}
+
+int store_group_borrowers(struct store *s, int64_t group_id, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_stmt(s, "SELECT DISTINCT l.person_id FROM loans l JOIN people p"
+                                     " ON p.id = l.person_id WHERE p.group_id = ?1 ORDER BY 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, group_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t *grown = realloc(*ids, (*n + 1) * sizeof *grown);
+        if (!grown) {
+            sqlite3_reset(st);
+            free(*ids);
+            *ids = NULL;
+            *n = 0;
+            return -1;
+        }
+        *ids = grown;
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return store_fail(s, "group_borrowers");
+    }
+    return 0;
+}
+
+int store_group_period(struct store *s, int64_t group_id, int64_t from, int64_t to,
+                       const char *from_date, const char *to_date, struct store_group_period *p)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT coalesce(sum(CASE WHEN kind = 'savings' AND created_at >= ?2 THEN amount END),"
+           " 0), coalesce(sum(CASE WHEN kind = 'withdrawal' AND created_at >= ?2 THEN amount END),"
+           " 0), coalesce(sum(CASE kind WHEN 'savings' THEN amount WHEN 'withdrawal' THEN -amount"
+           " END), 0), coalesce(sum(CASE WHEN kind = 'sale' AND created_at >= ?2 THEN amount END),"
+           " 0), coalesce(sum(CASE WHEN kind = 'expense' AND created_at >= ?2 THEN amount END),"
+           " 0), (SELECT coalesce(sum(l.principal), 0) FROM loans l JOIN people pe"
+           "  ON pe.id = l.person_id WHERE pe.group_id = ?1 AND l.disbursed >= ?4"
+           "  AND l.disbursed <= ?5)"
+           " FROM entries WHERE group_id = ?1 AND status = 'confirmed' AND created_at < ?3");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    sqlite3_bind_text(st, 4, from_date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, to_date, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        p->savings_in = sqlite3_column_int64(st, 0);
+        p->savings_out = sqlite3_column_int64(st, 1);
+        p->savings_balance = sqlite3_column_int64(st, 2);
+        p->sales = sqlite3_column_int64(st, 3);
+        p->expenses = sqlite3_column_int64(st, 4);
+        p->disbursed = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : store_fail(s, "group_period");
 }

@@ -42,7 +42,8 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
 {
     sqlite3_stmt *st = store_stmt(
         s, "INSERT INTO outbox(message_id, channel, phone, text, kind, next_at, created_at,"
-           " segments, encoding, dedupe_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+           " segments, encoding, dedupe_key, buttons)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
            " ON CONFLICT(dedupe_key) DO NOTHING");
     if (!st)
         return -1;
@@ -57,6 +58,7 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
     sqlite3_bind_int(st, 8, o->segments > 0 ? o->segments : 1);
     sqlite3_bind_text(st, 9, o->encoding ? o->encoding : "gsm7", -1, SQLITE_STATIC);
     store_bind_text(st, 10, o->dedupe_key);
+    sqlite3_bind_text(st, 11, o->buttons ? o->buttons : "", -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(s, "outbox_queue");
     if (sqlite3_changes(s->db) == 0)
@@ -82,7 +84,7 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
            " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
            " AND channel = ?3 ORDER BY next_at, id LIMIT ?2)"
-           " RETURNING id, channel, phone, kind, text, attempts");
+           " RETURNING id, channel, phone, kind, text, attempts, buttons");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, now);
@@ -99,6 +101,7 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         const unsigned char *t = sqlite3_column_text(st, 4);
         r->text = strdup(t ? (const char *)t : "");
         r->attempts = sqlite3_column_int(st, 5);
+        store_column_text(st, 6, r->buttons, sizeof r->buttons);
         if (!r->text)
             break;
         n++;

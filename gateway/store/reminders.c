@@ -193,11 +193,14 @@ int store_digest_figures(struct store *s, int64_t group_id, int64_t network_id, 
         "  AND kind = 'repayment' AND status = 'reported'),"
         " (SELECT coalesce(sum(amount), 0) FROM entries WHERE group_id IN " SCOPE_GROUPS
         "  AND kind = 'repayment' AND status = 'reported'),"
+        " (SELECT coalesce(sum(amount), 0) FROM entries WHERE group_id IN " SCOPE_GROUPS
+        "  AND kind = 'savings' AND status = 'reported'),"
+        " (SELECT coalesce(sum(amount), 0) FROM entries WHERE group_id IN " SCOPE_GROUPS
+        "  AND kind = 'withdrawal' AND status = 'reported'),"
         " (SELECT count(*) FROM attendance a JOIN participants pa ON pa.id = a.participant_id"
         "  WHERE pa.person_id IN " SCOPE_PEOPLE " AND a.at >= ?3 AND a.at < ?4),"
         " (SELECT count(*) FROM messages WHERE received_at >= ?3 AND received_at < ?4 AND"
-        "  ((status = 'not_understood' AND phone IN " SCOPE_PHONES ")"
-        "   OR (?1 = 0 AND status = 'unregistered'))),"
+        "  status = 'not_understood' AND phone IN " SCOPE_PHONES "),"
         " (SELECT count(*) FROM outbox WHERE status = 'failed' AND created_at >= ?3"
         "  AND created_at < ?4 AND phone IN " SCOPE_PHONES ")");
     if (!st)
@@ -217,9 +220,11 @@ int store_digest_figures(struct store *s, int64_t group_id, int64_t network_id, 
         d->repaid_confirmed = sqlite3_column_int64(st, 5);
         d->repayments_waiting_n = sqlite3_column_int(st, 6);
         d->repaid_waiting = sqlite3_column_int64(st, 7);
-        d->attendance = sqlite3_column_int(st, 8);
-        d->not_understood = sqlite3_column_int(st, 9);
-        d->failed = sqlite3_column_int(st, 10);
+        d->savings_waiting = sqlite3_column_int64(st, 8);
+        d->withdrawals_waiting = sqlite3_column_int64(st, 9);
+        d->attendance = sqlite3_column_int(st, 10);
+        d->not_understood = sqlite3_column_int(st, 11);
+        d->failed = sqlite3_column_int(st, 12);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : store_fail(s, "digest_figures");

@@ -123,7 +123,55 @@ const char *const store_migrations[] = {
     " 'CHECK(status = ''reported'' OR status = ''confirmed'' OR status = ''cancelled'')')"
     " WHERE type = 'table' AND name = 'entries';"
     "PRAGMA writable_schema=OFF;",
-    /* 5: the staff web app. Sign-in codes and sessions are kept only as SHA-256 hashes; the
+    /* 5: a queued message has no provider id until it is sent: indexing only those that have
+     * one keeps that index out of the writer's insert (the outbox thread writes it on send).
+     * Lookups by "provider_id = ?" imply NOT NULL, so they still use it. */
+    "DROP INDEX outbox_provider;"
+    "CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;",
+    /* 6: e-training surveys (questions per batch and session, yes/no or choice, an indicator
+     * pairing the same question before and after), each participant's programme, and when a
+     * participant who attended every session was congratulated (once); reply buttons of an
+     * outgoing message (session material on WhatsApp: HADIR, JAWAB 1 YA, JAWAB 1 TIDAK); the
+     * voice notes and media participants send during a session (the discussion). */
+    "CREATE TABLE survey_questions("
+    "  id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL REFERENCES batches(id),"
+    "  session INTEGER NOT NULL, question INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK(kind = 'yesno' OR kind = 'choice'),"
+    "  text TEXT NOT NULL DEFAULT '', indicator TEXT NOT NULL DEFAULT '',"
+    "  agree TEXT NOT NULL DEFAULT '', UNIQUE(batch_id, session, question));"
+    "ALTER TABLE participants ADD COLUMN programme TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE participants ADD COLUMN congratulated_at INTEGER;"
+    /* WhatsApp reply buttons of a queued message: their titles, one a line ("" for none). */
+    "ALTER TABLE outbox ADD COLUMN buttons TEXT NOT NULL DEFAULT '';"
+    /* A participant's voice note or other media during a session: her part in the discussion. */
+    "CREATE TABLE discussion("
+    "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    "  participant_id INTEGER NOT NULL REFERENCES participants(id),"
+    "  message_id INTEGER REFERENCES messages(id), kind TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX discussion_session ON discussion(session_id, participant_id);",
+    /* 7: the books LKPs keep. Withdrawals from savings are entries of their own kind; a loan
+     * carries its interest (instalment x instalments - principal) and the date it was handed
+     * out; each instalment says how much of it is interest (the rest is principal). Loans
+     * imported before have no interest; their disbursement date is the day before their first
+     * instalment period (one week or one month before the first due date, the month's last day
+     * when it is shorter). */
+    "PRAGMA writable_schema=ON;"
+    "UPDATE sqlite_schema SET sql = replace(sql,"
+    " 'CHECK(kind = ''sale'' OR kind = ''expense'' OR kind = ''savings'' OR kind = ''repayment'')',"
+    " 'CHECK(kind = ''sale'' OR kind = ''expense'' OR kind = ''savings'' OR kind = ''repayment''"
+    " OR kind = ''withdrawal'')')"
+    " WHERE type = 'table' AND name = 'entries';"
+    "PRAGMA writable_schema=OFF;"
+    "ALTER TABLE loans ADD COLUMN interest INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE loans ADD COLUMN disbursed TEXT;"
+    "ALTER TABLE instalments ADD COLUMN interest INTEGER NOT NULL DEFAULT 0;"
+    /* A repayment names the loan it pays first when the member named one; else loan_id is the
+     * loan it began on, and it pays her loans oldest instalment first. */
+    "ALTER TABLE entries ADD COLUMN loan_named INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE loans SET disbursed = CASE frequency WHEN 'weekly' THEN date(first_due, '-7 days')"
+    " ELSE min(date(first_due, '-1 month'), date(first_due, 'start of month', '-1 day')) END;"
+    "CREATE INDEX entries_loan ON entries(loan_id);",
+    /* 8: the staff web app. Sign-in codes and sessions are kept only as SHA-256 hashes; the
      * attempts table bounds sign-in tries per phone and per address; every action taken on a
      * page is recorded with who took it. */
     "CREATE TABLE web_codes("

@@ -43,6 +43,7 @@ int64_t store_message_insert(struct store *s, const struct store_inbound *m);
 int store_message_set_status(struct store *s, int64_t id, const char *status, const char *parsed);
 
 /* ---- outbox ---- */
+#define STORE_BUTTONS_MAX 96 /* three WhatsApp reply buttons of up to 20 characters */
 struct store_outgoing {
     int64_t message_id; /* the inbound it answers, or 0 */
     const char *channel, *phone, *text, *kind;
@@ -50,6 +51,7 @@ struct store_outgoing {
     int64_t at, send_at;
     int segments;
     const char *encoding; /* "gsm7" or "ucs2" */
+    const char *buttons;  /* NULL, or reply button titles one a line (drivers that can show them) */
 };
 /* Queues a message. Returns its id, 0 when dedupe_key was queued before, -1 on error. */
 int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o);
@@ -63,7 +65,8 @@ struct store_outbox_row {
     char kind[16];
     char *text; /* malloc'd; store_outbox_rows_free */
     int attempts;
-    int64_t last_inbound_at; /* of the recipient, 0 when never */
+    int64_t last_inbound_at;         /* of the recipient, 0 when never */
+    char buttons[STORE_BUTTONS_MAX]; /* reply button titles one a line, "" for none */
 };
 /* Claims up to max queued messages of channel due at now for sending (status -> sending,
  * attempts counted). Returns the number written to rows, or -1. */
@@ -151,6 +154,8 @@ struct store_entry {
     const char *unit, *item; /* borrowed on insert */
     int64_t created_at;
     int64_t confirmed_by; /* read back only: who confirmed it, 0 when confirmed as written */
+    bool loan_named;      /* the member named loan_id; else it is the loan the repayment began
+                           * on, and it pays her loans oldest instalment first */
 };
 /* Adds an entry with a fresh reference code (written into e->ref). Returns its id or -1. */
 int64_t store_entry_add(struct store *s, struct store_entry *e);
@@ -163,28 +168,72 @@ struct store_loan {
     int64_t person_id, principal, instalment, paid, outstanding;
     char next_due[11];       /* "" when fully paid */
     int64_t next_due_amount; /* what is left of the next instalment */
+    int64_t interest;        /* instalment x instalments - principal, 0 for none */
 };
 /* The borrower's loan named code, or (code NULL/empty) her oldest loan with money outstanding;
  * 1 found, 0 not, -1 error. */
 int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
                           struct store_loan *l);
 int store_loan_by_code(struct store *s, const char *code, struct store_loan *l);
-/* Spreads the loan's confirmed repayments over its instalments, oldest first; overpayment
- * carries to the next. Call after any repayment is confirmed or cancelled. */
-int store_loan_reallocate(struct store *s, int64_t loan_id);
-/* Sums for balance replies and reports: confirmed savings; sales and expenses (not cancelled)
- * between from and to. */
+/* One instalment of a borrower's loans (store_person_instalments). */
+struct store_instalment {
+    int64_t id, loan_id;
+    int n;
+    char due[11];
+    char disbursed[11];       /* the loan's disbursement date */
+    int64_t amount, interest; /* interest: the interest part of amount */
+    int64_t paid;             /* as stored; loans_allocate recomputes it */
+    int64_t paid_interest;    /* of paid, interest (computed, not stored) */
+};
+/* One confirmed repayment (store_person_repayments). */
+struct store_repayment {
+    int64_t entry_id, amount;
+    int64_t loan_id; /* the loan she named, 0 for none */
+    int64_t created_at;
+    int64_t to_principal, to_interest, unapplied; /* filled by loans_allocate */
+};
+/* Every instalment of the person's loans, by due date, loan and number: *out is new (free()),
+ * *n its length. Returns 0 or -1. */
+int store_person_instalments(struct store *s, int64_t person_id, struct store_instalment **out,
+                             size_t *n);
+/* The person's confirmed repayments made before `before` (INT64_MAX: all), oldest first. *out
+ * is new (free()). Returns 0 or -1. */
+int store_person_repayments(struct store *s, int64_t person_id, int64_t before,
+                            struct store_repayment **out, size_t *n);
+/* Writes the paid amounts of the instalments back, and drops reminders still waiting for the
+ * ones now paid. Returns 0 or -1. */
+int store_instalments_write_paid(struct store *s, const struct store_instalment *slots, size_t n);
+/* Repayments reported and not yet confirmed: of the person (loan_id 0) or naming loan_id. */
+int64_t store_repayments_waiting(struct store *s, int64_t person_id, int64_t loan_id);
+/* Savings and withdrawals reported and not yet confirmed, of the person. 0 or -1. */
+int store_savings_waiting(struct store *s, int64_t person_id, int64_t *savings,
+                          int64_t *withdrawals);
+/* Sums for balance replies and reports: confirmed savings less confirmed withdrawals; sales
+ * and expenses (not cancelled) between from and to. */
 int64_t store_savings_total(struct store *s, int64_t person_id);
 int store_person_week(struct store *s, int64_t person_id, int64_t from, int64_t to, int64_t *sales,
                       int64_t *expenses);
 struct store_group_summary {
     int members;
     int64_t sales, expenses, savings, repaid_confirmed, repaid_waiting;
+    int64_t savings_waiting, withdrawals_waiting; /* reported, not yet confirmed */
     int in_arrears;
     int64_t arrears_amount;
 };
 int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t to,
                         const char *today, struct store_group_summary *g);
+/* ---- the books of a period (domain/books.c) ---- */
+/* The people of the group who have a loan, by id: *ids is new (free()). 0 or -1. */
+int store_group_borrowers(struct store *s, int64_t group_id, int64_t **ids, size_t *n);
+/* Confirmed figures of a group in [from, to) (times), and the loans of its members disbursed
+ * between from_date and to_date ("YYYY-MM-DD", both included). */
+struct store_group_period {
+    int64_t savings_in, savings_out, savings_balance; /* balance: everything before to */
+    int64_t sales, expenses, disbursed;
+};
+int store_group_period(struct store *s, int64_t group_id, int64_t from, int64_t to,
+                       const char *from_date, const char *to_date, struct store_group_period *p);
+
 /* Calls fn for each member of the group who has not sent STOP. Returns how many, or -1. */
 int store_each_reachable_member(struct store *s, int64_t group_id,
                                 void (*fn)(const struct store_person *, void *), void *arg);

@@ -34,21 +34,21 @@ int store_io_member_upsert(struct store *s, const struct store_io_member *m, int
 /* The largest n among member codes "A<digits>" (0 when none), for making up new codes. */
 int64_t store_io_max_member_code(struct store *s);
 
-/* One instalment of a schedule: due date "YYYY-MM-DD" and amount. */
+/* One instalment of a schedule: due date "YYYY-MM-DD", amount, and of it the interest. */
 struct store_io_instalment {
     char due[16];
-    int64_t amount;
+    int64_t amount, interest;
 };
 /* A loan row and its schedule (borrowed; n_schedule == instalments). */
 struct store_io_loan {
-    const char *code, *frequency, *first_due;
-    int64_t person_id, principal, instalment;
+    const char *code, *frequency, *first_due, *disbursed;
+    int64_t person_id, principal, instalment, interest;
     int instalments;
     const struct store_io_instalment *schedule;
 };
 /* Inserts the loan, or updates the one with the same code, and writes its schedule (instalments
- * beyond the new count are removed); confirmed repayments are then spread over the new schedule
- * again. Returns 1 when new, 0 when updated, -1 on error. */
+ * beyond the new count are removed). The caller then spreads the borrower's confirmed repayments
+ * over the new schedule (books_reallocate). Returns 1 when new, 0 when updated, -1 on error. */
 int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t now);
 
 /* ---- export ---- */
@@ -67,6 +67,7 @@ struct store_io_member_row {
     const char *phone, *name, *group, *role, *language, *code, *channel, *timezone;
     bool opted_out;
     int64_t last_inbound_at; /* 0 when she never wrote */
+    int64_t savings;         /* confirmed savings less confirmed withdrawals */
 };
 /* Calls fn for every registered person (role set), by group code then member code. */
 int store_io_each_member(struct store *s, void (*fn)(const struct store_io_member_row *, void *),
@@ -86,7 +87,9 @@ int store_io_each_entry(struct store *s, void (*fn)(const struct store_io_entry_
 struct store_io_loan_row {
     const char *code, *phone, *name, *group, *timezone, *frequency, *first_due;
     const char *next_due; /* the oldest instalment not fully paid, "" when the loan is paid */
+    const char *disbursed;
     int64_t principal, instalment, paid, outstanding, next_amount;
+    int64_t interest, outstanding_interest; /* outstanding less this is principal still owed */
     int instalments;
 };
 /* Calls fn for every loan, by code. */
@@ -102,5 +105,29 @@ struct store_io_attendance_row {
 /* Calls fn for every attendance of every e-training session, by batch, session and time. */
 int store_io_each_attendance(struct store *s,
                              void (*fn)(const struct store_io_attendance_row *, void *), void *arg);
+
+struct store_io_participant_row {
+    const char *batch, *phone, *name, *sex, *district, *relation, *channel, *programme;
+    int age; /* 0 when unknown */
+    bool disability;
+    int present, sessions; /* sessions attended, sessions the batch has */
+};
+/* Calls fn for every participant of every batch, by batch and import order. */
+int store_io_each_participant(struct store *s,
+                              void (*fn)(const struct store_io_participant_row *, void *),
+                              void *arg);
+
+struct store_io_answer_row {
+    const char *batch, *phone, *name, *sex, *district, *programme, *indicator;
+    int session, question;
+    char answer[2];
+    bool disability;
+    int agrees; /* 1 counts toward the question's indicator, 0 not, -1 no indicator */
+    int64_t at;
+};
+/* Calls fn for every survey answer (each participant's latest per session and question), by
+ * batch, session, question and participant. */
+int store_io_each_answer(struct store *s, void (*fn)(const struct store_io_answer_row *, void *),
+                         void *arg);
 
 #endif

@@ -58,6 +58,7 @@ struct store_participant_row {
     char sex;                        /* 'L', 'P' or 0 */
     int age;                         /* 0 when unknown */
     const char *district, *relation; /* borrowed */
+    const char *programme;           /* borrowed; NULL or "" keeps none */
     bool disability;
 };
 /* Adds the person to the batch, or updates their row. Returns 0 or -1. */
@@ -84,6 +85,79 @@ int store_attendance_add(struct store *s, int64_t session_id, int64_t participan
 /* Records (replacing an earlier one) the participant's answer to question q. */
 int store_answer_set(struct store *s, int64_t session_id, int64_t participant_id, int q,
                      char answer, int64_t message_id, int64_t now);
+
+/* ---- surveys, session limits, completion (store/training.c) ---- */
+
+#define STORE_QUESTION_TEXT_MAX 200
+
+/* One survey question of surveys.csv. */
+struct store_question {
+    int64_t batch_id;
+    int session, question;
+    bool yesno; /* else a choice question (letters A-E) */
+    char text[STORE_QUESTION_TEXT_MAX + 1];
+    char indicator[33]; /* "" when none */
+    char agree[8];      /* the letters that count toward the indicator ("Y" for yes/no) */
+};
+/* Inserts or replaces the question (batch, session, question). Returns 0 or -1. */
+int store_question_upsert(struct store *s, const struct store_question *q);
+/* The questions of a batch's session (session 0: every session of the batch; batch_id 0: every
+ * batch), by batch, session and question, into out (at most max). Returns how many (all of them,
+ * even beyond max), or -1. */
+int store_questions(struct store *s, int64_t batch_id, int session, struct store_question *out,
+                    int max);
+/* The numbers of the sessions the batch has (from batches.csv), ascending, into out (at most
+ * max). Returns how many, or -1. */
+int store_session_numbers(struct store *s, int64_t batch_id, int *out, int max);
+/* The batch's session opened last: 1 and *se, 0 when none is open, -1 on error. */
+int store_session_last_opened(struct store *s, int64_t batch_id, struct store_session *se);
+/* How many attendances and answers the session has (0: nobody answered), or -1. */
+int store_session_activity(struct store *s, int64_t session_id);
+/* Undoes the opening of the session: it is closed again (opened_at, opened_by cleared). */
+int store_session_unopen(struct store *s, int64_t session_id);
+/* Withdraws the material queued for a participant under dedupe_key: still queued it is dropped;
+ * the key is renamed so opening the session again sends the material once more. Returns 1 when
+ * the material had gone out (or was being sent), 0 when it had not or there was none, -1. */
+int store_material_withdraw(struct store *s, const char *dedupe_key, int64_t now);
+/* When the participant has attended every session of her batch and was not congratulated yet,
+ * marks her congratulated and returns 1; else 0; -1 on error. *sessions gets the count. */
+int store_participant_completion(struct store *s, int64_t participant_id, int64_t now,
+                                 int *sessions);
+
+/* Records a participant's voice note or other media (kind "audio", "image", ...) during a
+ * session, from message_id (0 none). Returns 0 or -1. */
+int store_discussion_add(struct store *s, int64_t session_id, int64_t participant_id,
+                         int64_t message_id, const char *kind, int64_t now);
+
+/* ---- the raw figures of the training report (store/training.c) ---- */
+
+struct store_report_participant {
+    int64_t id, batch_id;
+    char sex; /* 'L', 'P' or 0 */
+    bool disability;
+    char district[64];
+    char programme[24];
+};
+/* Participants of batch_id (0: all) and programme (NULL or "": any), by batch and id. */
+int store_report_participants(struct store *s, int64_t batch_id, const char *programme,
+                              void (*fn)(const struct store_report_participant *, void *),
+                              void *arg);
+/* Sessions of batch_id (0: all): fn gets batch, number, scheduled start and opening (0 none). */
+int store_report_sessions(struct store *s, int64_t batch_id,
+                          void (*fn)(int64_t batch_id, int n, int64_t starts_at, int64_t opened_at,
+                                     void *),
+                          void *arg);
+/* Attendances of batch_id (0: all): fn gets the participant and the session number. */
+int store_report_attendance(struct store *s, int64_t batch_id,
+                            void (*fn)(int64_t participant_id, int session, void *), void *arg);
+/* Discussion of batch_id (0: all): fn gets the participant and the session, once per pair. */
+int store_report_discussion(struct store *s, int64_t batch_id,
+                            void (*fn)(int64_t participant_id, int session, void *), void *arg);
+/* Answers of batch_id (0: all), one per participant, session and question (the latest). */
+int store_report_answers(struct store *s, int64_t batch_id,
+                         void (*fn)(int64_t participant_id, int session, int question, char answer,
+                                    void *),
+                         void *arg);
 
 /* Report figures for one batch (batch_id 0: all batches). fn gets a key and a count:
  * STORE_TALLY_DISTRICT (key district), _SEX ("L"/"P"), _SESSION (key "<n>"), _ANSWER
@@ -142,10 +216,12 @@ int store_each_network(struct store *s, void (*fn)(int64_t id, const char *code,
 struct store_digest {
     int registrations, reports, repayments_confirmed_n, repayments_waiting_n;
     int64_t sales, expenses, repaid_confirmed, repaid_waiting;
+    int64_t savings_waiting, withdrawals_waiting; /* reported, not yet confirmed */
     int attendance, not_understood, failed;
 };
 /* Figures of the window [from, to) for one group (group_id), or a network's groups (group_id 0,
- * network_id set; then not_understood also counts unregistered senders). */
+ * network_id set). Only the scope's own people count: a sender of no group is in no network's
+ * figures. repaid_waiting is repayments only (savings and withdrawals waiting are apart). */
 int store_digest_figures(struct store *s, int64_t group_id, int64_t network_id, int64_t from,
                          int64_t to, struct store_digest *d);
 /* Members in arrears: fn gets name, code, amount overdue and the oldest due date. today is the

@@ -199,10 +199,11 @@ int store_participant_upsert(struct store *s, const struct store_participant_row
 {
     sqlite3_stmt *st = store_stmt(
         s, "INSERT INTO participants(batch_id, person_id, sex, age, district, disability,"
-           " relation, created_at) VALUES(?1, ?2, ?3, ?4, coalesce(?5, ''), ?6, coalesce(?7, ''),"
-           " ?8) ON CONFLICT(batch_id, person_id) DO UPDATE SET sex = excluded.sex,"
-           " age = excluded.age, district = excluded.district,"
-           " disability = excluded.disability, relation = excluded.relation");
+           " relation, created_at, programme) VALUES(?1, ?2, ?3, ?4, coalesce(?5, ''), ?6,"
+           " coalesce(?7, ''), ?8, coalesce(?9, '')) ON CONFLICT(batch_id, person_id) DO UPDATE"
+           " SET sex = excluded.sex, age = excluded.age, district = excluded.district,"
+           " disability = excluded.disability, relation = excluded.relation,"
+           " programme = coalesce(?9, participants.programme)");
     if (!st)
         return -1;
     char sex[2] = {p->sex, 0};
@@ -215,6 +216,7 @@ int store_participant_upsert(struct store *s, const struct store_participant_row
     sqlite3_bind_int(st, 6, p->disability);
     store_bind_text(st, 7, p->relation);
     sqlite3_bind_int64(st, 8, now);
+    store_bind_text(st, 9, p->programme);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "participant_upsert");
 }
 
@@ -298,6 +300,277 @@ int store_answer_set(struct store *s, int64_t session_id, int64_t participant_id
         sqlite3_bind_int64(st, 5, message_id);
     sqlite3_bind_int64(st, 6, now);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "answer_set");
+}
+
+int store_question_upsert(struct store *s, const struct store_question *q)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "INSERT INTO survey_questions(batch_id, session, question, kind, text, indicator, agree)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(batch_id, session, question) DO UPDATE"
+           " SET kind = excluded.kind, text = excluded.text, indicator = excluded.indicator,"
+           " agree = excluded.agree");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, q->batch_id);
+    sqlite3_bind_int(st, 2, q->session);
+    sqlite3_bind_int(st, 3, q->question);
+    sqlite3_bind_text(st, 4, q->yesno ? "yesno" : "choice", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, q->text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, q->indicator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, q->agree, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "question_upsert");
+}
+
+int store_questions(struct store *s, int64_t batch_id, int session, struct store_question *out,
+                    int max)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT batch_id, session, question, kind, text, indicator, agree FROM survey_questions"
+           " WHERE (?1 = 0 OR batch_id = ?1) AND (?2 = 0 OR session = ?2)"
+           " ORDER BY batch_id, session, question");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    sqlite3_bind_int(st, 2, session);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n < max) {
+            struct store_question *q = &out[n];
+            memset(q, 0, sizeof *q);
+            q->batch_id = sqlite3_column_int64(st, 0);
+            q->session = sqlite3_column_int(st, 1);
+            q->question = sqlite3_column_int(st, 2);
+            const unsigned char *kind = sqlite3_column_text(st, 3);
+            q->yesno = kind && strcmp((const char *)kind, "yesno") == 0;
+            store_column_text(st, 4, q->text, sizeof q->text);
+            store_column_text(st, 5, q->indicator, sizeof q->indicator);
+            store_column_text(st, 6, q->agree, sizeof q->agree);
+        }
+        n++;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? n : store_fail(s, "questions");
+}
+
+int store_session_numbers(struct store *s, int64_t batch_id, int *out, int max)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT n FROM sessions WHERE batch_id = ?1 ORDER BY n");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max)
+        out[n++] = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? n : store_fail(s, "session_numbers");
+}
+
+int store_session_last_opened(struct store *s, int64_t batch_id, struct store_session *se)
+{
+    sqlite3_stmt *st = store_stmt(s, SESSION_SELECT "WHERE se.batch_id = ?1 AND se.opened_at"
+                                                    " IS NOT NULL ORDER BY se.opened_at DESC,"
+                                                    " se.id DESC LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_session(st, se);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "session_last_opened");
+    return rc == SQLITE_ROW;
+}
+
+int store_session_activity(struct store *s, int64_t session_id)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT (SELECT count(*) FROM attendance WHERE session_id = ?1)"
+                      " + (SELECT count(*) FROM answers WHERE session_id = ?1)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, session_id);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    return n < 0 ? store_fail(s, "session_activity") : n;
+}
+
+int store_session_unopen(struct store *s, int64_t session_id)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE sessions SET opened_at = NULL, opened_by = NULL WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, session_id);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "session_unopen");
+}
+
+int store_material_withdraw(struct store *s, const char *dedupe_key, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE outbox SET dedupe_key = dedupe_key || ':withdrawn:' || ?2 || ':' || id,"
+           " status = CASE WHEN status = 'queued' THEN 'dropped' ELSE status END,"
+           " error = CASE WHEN status = 'queued' THEN 'session cancelled' ELSE error END"
+           " WHERE dedupe_key = ?1 RETURNING status = 'dropped'");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, dedupe_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    int rc = sqlite3_step(st), went = 0;
+    if (rc == SQLITE_ROW) {
+        went = !sqlite3_column_int(st, 0);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? went : store_fail(s, "material_withdraw");
+}
+
+int store_participant_completion(struct store *s, int64_t participant_id, int64_t now,
+                                 int *sessions)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT pa.congratulated_at IS NULL,"
+                      " (SELECT count(*) FROM sessions se WHERE se.batch_id = pa.batch_id),"
+                      " (SELECT count(*) FROM attendance a JOIN sessions se ON se.id = a.session_id"
+                      "  WHERE a.participant_id = pa.id AND se.batch_id = pa.batch_id)"
+                      " FROM participants pa WHERE pa.id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, participant_id);
+    int rc = sqlite3_step(st), due = 0;
+    if (rc == SQLITE_ROW) {
+        *sessions = sqlite3_column_int(st, 1);
+        due = sqlite3_column_int(st, 0) && *sessions > 0 && sqlite3_column_int(st, 2) >= *sessions;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "participant_completion");
+    if (!due)
+        return 0;
+    st = store_stmt(s, "UPDATE participants SET congratulated_at = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, participant_id);
+    sqlite3_bind_int64(st, 2, now);
+    return sqlite3_step(st) == SQLITE_DONE ? 1 : store_fail(s, "participant_congratulate");
+}
+
+int store_report_participants(struct store *s, int64_t batch_id, const char *programme,
+                              void (*fn)(const struct store_report_participant *, void *),
+                              void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT id, batch_id, coalesce(sex, ''), disability, district, programme"
+           " FROM participants WHERE (?1 = 0 OR batch_id = ?1) AND (?2 IS NULL OR programme = ?2"
+           " COLLATE NOCASE) ORDER BY batch_id, id");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    store_bind_text(st, 2, programme);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_report_participant p;
+        memset(&p, 0, sizeof p);
+        p.id = sqlite3_column_int64(st, 0);
+        p.batch_id = sqlite3_column_int64(st, 1);
+        const unsigned char *sex = sqlite3_column_text(st, 2);
+        p.sex = sex ? (char)sex[0] : 0;
+        p.disability = sqlite3_column_int(st, 3) != 0;
+        store_column_text(st, 4, p.district, sizeof p.district);
+        store_column_text(st, 5, p.programme, sizeof p.programme);
+        fn(&p, arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_participants");
+}
+
+int store_report_sessions(struct store *s, int64_t batch_id,
+                          void (*fn)(int64_t batch_id, int n, int64_t starts_at, int64_t opened_at,
+                                     void *),
+                          void *arg)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, "SELECT batch_id, n, coalesce(starts_at, 0), coalesce(opened_at, 0) FROM sessions"
+           " WHERE ?1 = 0 OR batch_id = ?1 ORDER BY batch_id, n");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int64(st, 2),
+           sqlite3_column_int64(st, 3), arg);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_sessions");
+}
+
+int store_report_attendance(struct store *s, int64_t batch_id,
+                            void (*fn)(int64_t participant_id, int session, void *), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT a.participant_id, se.n FROM attendance a JOIN sessions se"
+                      " ON se.id = a.session_id WHERE ?1 = 0 OR se.batch_id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), arg);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_attendance");
+}
+
+int store_discussion_add(struct store *s, int64_t session_id, int64_t participant_id,
+                         int64_t message_id, const char *kind, int64_t now)
+{
+    sqlite3_stmt *st = store_stmt(s, "INSERT INTO discussion(session_id, participant_id,"
+                                     " message_id, kind, at) VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, session_id);
+    sqlite3_bind_int64(st, 2, participant_id);
+    if (message_id)
+        sqlite3_bind_int64(st, 3, message_id);
+    sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, now);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "discussion_add");
+}
+
+int store_report_discussion(struct store *s, int64_t batch_id,
+                            void (*fn)(int64_t participant_id, int session, void *), void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT DISTINCT d.participant_id, se.n FROM discussion d JOIN sessions se"
+                      " ON se.id = d.session_id WHERE ?1 = 0 OR se.batch_id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), arg);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_discussion");
+}
+
+int store_report_answers(struct store *s, int64_t batch_id,
+                         void (*fn)(int64_t participant_id, int session, int question, char answer,
+                                    void *),
+                         void *arg)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT an.participant_id, se.n, an.question, an.answer FROM answers an"
+                      " JOIN sessions se ON se.id = an.session_id WHERE ?1 = 0 OR se.batch_id = ?1"
+                      " ORDER BY an.participant_id, se.n, an.question");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *a = sqlite3_column_text(st, 3);
+        fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), sqlite3_column_int(st, 2),
+           a ? (char)a[0] : '?', arg);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_answers");
 }
 
 /* Each tally is one query over the participants of a batch (?1) or of all batches (?1 = 0). */

@@ -152,7 +152,8 @@ void page_retry(struct page *p)
 
 /* ---- import ---- */
 
-static const char *const import_kinds[] = {"groups", "members", "loans", "batches", "participants"};
+static const char *const import_kinds[] = {"groups",  "members",      "loans",
+                                           "batches", "participants", "surveys"};
 
 static void import_form(struct page *p)
 {

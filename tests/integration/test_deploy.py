@@ -3,8 +3,8 @@
 - deploy/catat.service's ExecStart, with the binary and configuration paths swapped for the
   build's binary and a copy of deploy/catat.example.ini, starts a server that answers /healthz
   and exits 0 on SIGTERM (within the unit's TimeoutStopSec);
-- the example ini holds exactly the keys of gateway/config.c's table, each documented with its
-  real default, and the binary accepts it (an unknown key makes it exit with "unknown key");
+- the example ini holds exactly the keys catat knows (`catat config --keys`), each documented
+  with its real default, and the binary accepts it (an unknown key makes it exit with "unknown key");
 - deploy/secrets.env.example names exactly the secret keys;
 - nginx.conf's body limit and upstream, and the Dockerfile's CMD, match the ini and the unit.
 

@@ -184,7 +184,7 @@ def test_loans_schedules_and_mismatch_rule():
                 "P1,081200000001,1000000,100000,10,weekly,2026-01-05\n"              # 2 good
                 "P2,081200000009,1000000,100000,10,weekly,2026-01-05\n"              # 3 no member
                 "P3,081200000001,1.000.000,100000,10,weekly,2026-01-05\n"            # 4 not digits
-                "P4,081200000001,1000000,110000,10,weekly,2026-01-05\n"              # 5 interest
+                "P4,081200000001,1000000,90000,10,weekly,2026-01-05\n"               # 5 short
                 "P5,081200000001,1000000,100000,0,weekly,2026-01-05\n"               # 6 0 instalments
                 "P6,081200000001,1000000,100000,10,daily,2026-01-05\n"               # 7 frequency
                 "P7,081200000001,1000000,100000,10,weekly,2026-02-30\n"              # 8 no such day
@@ -196,7 +196,7 @@ def test_loans_schedules_and_mismatch_rule():
     assert sorted(got) == [3, 4, 5, 6, 7, 8, 9, 10], p.stderr
     assert "no member has phone +6281200000009" in got[3][0]
     assert "principal" in got[4][0] and "digits only" in got[4][0]
-    assert "differs from principal 1000000 by more than half" in got[5][0], got[5]
+    assert "less than principal 1000000 by more than half" in got[5][0], got[5]
     assert "instalments" in got[6][0] and "frequency" in got[7][0] and "first_due" in got[8][0]
     assert "P1 is also on line 2" in got[10][0]
     assert c.sql("SELECT count(*) FROM loans") == [(0,)]
@@ -204,7 +204,7 @@ def test_loans_schedules_and_mismatch_rule():
 
     good = write(c, "loans.csv",
                  "code,phone,principal,instalment,instalments,frequency,first_due\n"
-                 "P1,081200000001,1000000,335000,3,monthly,2024-01-31\n"   # rounded up
+                 "P1,081200000001,1000000,335000,3,monthly,2024-01-31\n"   # 5000 interest
                  "P2,081200000002,1000000,,3,Weekly,2026-12-29\n"          # instalment left out
                  "P3,081200000002,100000,33000,3,monthly,2026-11-30\n")    # rounded down
     assert c.run("import", "loans", good).stdout == "imported 3 loans (3 new, 0 updated)\n"
@@ -212,10 +212,17 @@ def test_loans_schedules_and_mismatch_rule():
     def schedule(code):
         return c.sql("SELECT due_date, amount FROM instalments WHERE loan_id ="
                      " (SELECT id FROM loans WHERE code = ?) ORDER BY n", code)
-    # monthly: the same day each month, clamped to the month's end (leap year); the last
-    # instalment takes what is left so the schedule sums to the principal
+    # monthly: the same day each month, clamped to the month's end (leap year); above the
+    # principal is interest: 3 x 335000 - 1000000 = 5000, spread evenly to the rupiah, the
+    # rupiah of principal that does not divide (1000000 = 3 x 333333 + 1) on the first
     assert schedule("P1") == [("2024-01-31", 335000), ("2024-02-29", 335000),
-                              ("2024-03-31", 330000)]
+                              ("2024-03-31", 335000)]
+    parts = c.sql("SELECT amount - interest, interest FROM instalments WHERE loan_id ="
+                  " (SELECT id FROM loans WHERE code = 'P1') ORDER BY n")
+    assert parts == [(333334, 1666), (333333, 1667), (333333, 1667)], parts
+    assert sum(p for p, _ in parts) == 1000000 and sum(i for _, i in parts) == 3 * 335000 - 1000000
+    # below the principal by less than half an instalment is a rounding: the last takes the
+    # rest (P2, P3) and there is no interest
     assert schedule("P2") == [("2026-12-29", 333333), ("2027-01-05", 333333),
                               ("2027-01-12", 333334)]
     assert schedule("P3") == [("2026-11-30", 33000), ("2026-12-30", 33000),
@@ -238,6 +245,12 @@ def test_loans_schedules_and_mismatch_rule():
                             "overdue_days"], p1
     assert (p1["paid"], p1["outstanding"], p1["next_due"]) == (400000, 600000, "2024-01-08")
     assert p1["overdue_days"] > 700 and p1["phone"] == "+6281200000001", p1
+    assert (p1["interest"], p1["outstanding_principal"], p1["outstanding_interest"]) == \
+        (0, 600000, 0), p1
+    # the default disbursement: one period before the first due date
+    assert p1["disbursed"] == "2023-12-25", p1
+    p2 = [x for x in loans if x["code"] == "P2"][0]
+    assert p2["disbursed"] == "2026-12-22" and p2["interest"] == 0, p2
     # the borrower is not changed by import
     p = c.run("import", "loans", write(c, "l3.csv", "code,phone,principal,instalments,frequency,"
                                        "first_due\nP1,081200000002,1000,1,weekly,2026-01-01\n"),

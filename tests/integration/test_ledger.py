@@ -125,8 +125,10 @@ def test_member_week_treasurer_confirms_and_balance():
         assert p12["overdue_days"] == 7, p12
 
         reply = say(c, SITI, "SLADO")
-        assert reply.startswith("Tabungan Rp10.000. Pinjaman P12 sisa Rp400.000, berikut "
-                                "Rp100.000 tgl " + today(-7)), reply
+        due = datetime.date.fromisoformat(today(-7))
+        month = "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split()[due.month - 1]
+        assert reply.startswith("Tabungan Rp10.000. Pinjaman P12 sisa Rp400.000, angsuran "
+                                "Rp100.000 tgl %d %s, terlambat 7 hari." % (due.day, month)), reply
         assert "jual Rp90.000, beli Rp25.000, selisih Rp65.000" in reply, reply
         assert len(reply) <= 160, reply
 

@@ -128,8 +128,9 @@ def test_three_sessions_attendance_answers_and_report():
     assert b["batch"] == "GT07" and b["participants"] == 5, b
     assert b["by_district"] == {"Blitar": 2, "Gresik": 1, "Trenggalek": 2}, b
     assert b["by_sex"] == {"L": 4, "P": 1} and b["disability"] == 2, b
-    assert b["sessions"] == [{"session": 1, "present": 4}, {"session": 2, "present": 3},
-                             {"session": 3, "present": 4}], b
+    assert b["sessions"] == [{"session": 1, "present": 4, "percent": 80.0, "discussion": 0},
+                             {"session": 2, "present": 3, "percent": 60.0, "discussion": 0},
+                             {"session": 3, "present": 4, "percent": 80.0, "discussion": 0}], b
     assert b["completed_all"] == 3, b
     assert b["answers"] == {"1": {"N": 1, "Y": 3}, "2": {"A": 1, "B": 1, "C": 1}}, b
     assert b["answers_pct"]["1"] == {"N": 25.0, "Y": 75.0}, b
@@ -142,8 +143,9 @@ def test_three_sessions_attendance_answers_and_report():
     assert c.sql("SELECT count(*) FROM outbox WHERE kind = 'material'") == [(12,)]
 
     text = c.run("report", "training", "--batch", "gt07").stdout
-    assert "GT07: 5 participants" in text and "completed all sessions: 3 (60%)" in text, text
-    assert "Y 3 (75.0%)" in text, text
+    assert "GT07: 5 peserta (L 4, P 1)" in text, text
+    assert "hadir di semua sesi: 3 dari 5 (60,0%)" in text, text
+    assert "jawaban sesi 3 pertanyaan 1: N 1, Y 3" in text, text
     csv = c.run("report", "training", "--format", "csv").stdout.splitlines()
     assert csv[0] == "batch,measure,key,answer,count,percent", csv
     assert "GT07,session,2,,3,60.0" in csv and "GT07,answer,1,Y,3,75.0" in csv, csv

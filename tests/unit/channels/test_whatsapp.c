@@ -1,6 +1,7 @@
 /* test_whatsapp.c - the WhatsApp driver: verification, signatures, messages, statuses, sends. */
 #include "channel_test.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -401,6 +402,77 @@ static void test_build_send(void **unused)
     channel_whatsapp.fini(state);
 }
 
+/* Session material with reply buttons: an interactive message inside the window; outside it, or
+ * when the text or a title is too long for Meta, what would have gone without buttons. */
+static void test_build_send_buttons(void **unused)
+{
+    (void)unused;
+    char long_text[1100];
+    memset(long_text, 'a', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    struct {
+        const char *ini, *text, *buttons;
+        bool in_window;
+        const char *type; /* of the body sent */
+        const char *titles[4];
+    } cases[] = {
+        {INI_SIGNED,
+         "Sesi 1 GT07",
+         "HADIR\nJAWAB 1 YA\nJAWAB 1 TIDAK",
+         true,
+         "interactive",
+         {"HADIR", "JAWAB 1 YA", "JAWAB 1 TIDAK"}},
+        {INI_SIGNED, "Sesi 2 GT07", "HADIR", true, "interactive", {"HADIR"}},
+        /* a fourth button and a title over 20 characters are left out */
+        {INI_SIGNED,
+         "x",
+         "A\nthis title is much too long\nB\nC\nD",
+         true,
+         "interactive",
+         {"A", "B", "C"}},
+        {INI_UNSIGNED, "Sesi 1 GT07", "HADIR", false, "template", {NULL}},
+        {INI_SIGNED, long_text, "HADIR", true, "text", {NULL}},
+        {INI_SIGNED, "Sesi 1 GT07", "", true, "text", {NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        void *state = test_driver_state(&channel_whatsapp, cases[i].ini);
+        struct channel_message msg = {.to = "+6281234567890",
+                                      .text = cases[i].text,
+                                      .in_window = cases[i].in_window,
+                                      .buttons = cases[i].buttons};
+        struct channel_send out;
+        char err[256] = "";
+        assert_int_equal(channel_whatsapp.build_send(state, &msg, &out, err, sizeof err), 0);
+        json_t *body = json_loads(out.body, 0, NULL);
+        assert_non_null(body);
+        assert_string_equal(json_string_value(json_object_get(body, "type")), cases[i].type);
+        if (strcmp(cases[i].type, "interactive") == 0) {
+            json_t *ia = json_object_get(body, "interactive");
+            assert_string_equal(json_string_value(json_object_get(ia, "type")), "button");
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(ia, "body"), "text")),
+                cases[i].text);
+            json_t *list = json_object_get(json_object_get(ia, "action"), "buttons");
+            size_t n = 0;
+            while (n < 4 && cases[i].titles[n])
+                n++;
+            assert_int_equal(json_array_size(list), n);
+            for (size_t k = 0; k < n; k++) {
+                json_t *b = json_array_get(list, k), *reply = json_object_get(b, "reply");
+                assert_string_equal(json_string_value(json_object_get(b, "type")), "reply");
+                assert_string_equal(json_string_value(json_object_get(reply, "title")),
+                                    cases[i].titles[k]);
+                /* the id is the command too, so a press reads the same either way */
+                assert_string_equal(json_string_value(json_object_get(reply, "id")),
+                                    cases[i].titles[k]);
+            }
+        }
+        json_decref(body);
+        channel_send_free(&out);
+        channel_whatsapp.fini(state);
+    }
+}
+
 static void test_read_send_response(void **unused)
 {
     void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
@@ -444,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_unsigned_when_no_secret),
         cmocka_unit_test(test_verification),
         cmocka_unit_test(test_build_send),
+        cmocka_unit_test(test_build_send_buttons),
         cmocka_unit_test(test_read_send_response),
         cmocka_unit_test(test_registered),
     };

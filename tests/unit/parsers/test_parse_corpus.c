@@ -12,37 +12,8 @@
 #include <string.h>
 
 #include "parse.h"
+#include "corpus_table.h"
 #include "parse_json.h"
-
-/* Decodes the table's escapes in place: \n \r \t \\ and \xHH. Returns the new length. */
-static size_t unescape(char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] != '\\' || i + 1 >= len) {
-            s[n++] = s[i];
-            continue;
-        }
-        char e = s[++i];
-        if (e == 'n') {
-            s[n++] = '\n';
-        } else if (e == 'r') {
-            s[n++] = '\r';
-        } else if (e == 't') {
-            s[n++] = '\t';
-        } else if (e == '\\') {
-            s[n++] = '\\';
-        } else if (e == 'x' && i + 2 < len) {
-            char hex[3] = {s[i + 1], s[i + 2], '\0'};
-            s[n++] = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else {
-            s[n++] = '\\';
-            s[n++] = e;
-        }
-    }
-    return n;
-}
 
 /* Every key of want is in got with an equal value; a null in want means the key is absent. */
 static int subset_match(json_t *want, json_t *got, char *why, size_t whysz)
@@ -108,7 +79,7 @@ static int run_table(const char *name)
             failures++;
             continue;
         }
-        size_t tlen = unescape(line, (size_t)(tab - line));
+        size_t tlen = corpus_unescape(line, (size_t)(tab - line));
         parse_message(line, tlen, r);
         json_t *got = parse_result_to_json(line, tlen, r);
         assert_non_null(got);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "corpus_table.h"
 #include "parse_json.h"
 
 /* The writer's output for every buffer size from 0 to n + 1 (all of them for short outputs, a
@@ -81,36 +82,6 @@ static void check_message(const char *text, size_t len)
     check_same(text, len, &r);
 }
 
-/* Decodes the table's escapes in place (\n \r \t \\ \xHH, as test_parse_corpus.c reads them). */
-static size_t unescape(char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] != '\\' || i + 1 >= len) {
-            s[n++] = s[i];
-            continue;
-        }
-        char e = s[++i];
-        if (e == 'n') {
-            s[n++] = '\n';
-        } else if (e == 'r') {
-            s[n++] = '\r';
-        } else if (e == 't') {
-            s[n++] = '\t';
-        } else if (e == '\\') {
-            s[n++] = '\\';
-        } else if (e == 'x' && i + 2 < len) {
-            char hex[3] = {s[i + 1], s[i + 2], '\0'};
-            s[n++] = (char)strtol(hex, NULL, 16);
-            i += 2;
-        } else {
-            s[n++] = '\\';
-            s[n++] = e;
-        }
-    }
-    return n;
-}
-
 /* Every message of a table, and every whole line of it as a message too (tabs, quotes,
  * backslashes and JSON in the text). Returns the number of messages checked. */
 static int run_table(const char *name)
@@ -132,7 +103,7 @@ static int run_table(const char *name)
         char *tab = memchr(line, '\t', len);
         if (len == 0 || line[0] == '#' || !tab)
             continue;
-        check_message(line, unescape(line, (size_t)(tab - line)));
+        check_message(line, corpus_unescape(line, (size_t)(tab - line)));
         cases++;
     }
     free(line);

@@ -1,0 +1,200 @@
+/* test_ingest.c - the group-commit writer against a real SQLite file: every job of a batch is
+ * committed at once and answered after the commit; a job the database refuses fails alone,
+ * and the others of its batch are stored once each. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "ingest.h"
+#include "runtime.h"
+#include "store.h"
+
+#define JOBS 12
+#define BAD 5 /* the job the database refuses */
+
+struct fixture {
+    char dir[64], db[128], ini[128];
+    struct runtime rt;
+    struct ingest *ing;
+    struct channel_events ev[JOBS];
+    struct ingest_job job[JOBS];
+    /* the first job's answer holds the writer until every other job is queued */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool release;
+    int answered;
+};
+
+static void on_done(struct ingest_job *job, void *arg)
+{
+    struct fixture *f = arg;
+    pthread_mutex_lock(&f->mu);
+    f->answered++;
+    pthread_cond_broadcast(&f->cv);
+    while (job == &f->job[0] && !f->release)
+        pthread_cond_wait(&f->cv, &f->mu);
+    pthread_mutex_unlock(&f->mu);
+}
+
+static int sql_count(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int n = -1;
+    if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql, -1, &st, NULL) == 0) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return n;
+}
+
+static void sql_exec(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/catat-ingest-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/catat.db", f->dir);
+    snprintf(f->ini, sizeof f->ini, "%s/catat.ini", f->dir);
+    FILE *fp = fopen(f->ini, "w");
+    assert_non_null(fp);
+    fprintf(fp, "[server]\ntemplates = %s/templates\nreplies_per_hour = 0\n[database]\npath = %s\n",
+            CATAT_SOURCE_DIR, f->db);
+    fclose(fp);
+    char err[256];
+    assert_int_equal(runtime_open(&f->rt, f->ini, err, sizeof err), 0);
+    struct store *s = store_open(f->db, err, sizeof err); /* migrates */
+    assert_non_null(s);
+    store_close(s);
+    /* The database refuses one message, as a full disk or a broken constraint would. */
+    sql_exec(f->db, "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.text = 'BOOM'"
+                    " BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    f->ing = ingest_start(&f->rt.pipeline, NULL, f->db, err, sizeof err);
+    assert_non_null(f->ing);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    ingest_stop(f->ing);
+    for (int i = 0; i < JOBS; i++) {
+        ingest_job_free(&f->job[i]);
+        channel_events_free(&f->ev[i]);
+    }
+    runtime_close(&f->rt);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    free(f);
+    return 0;
+}
+
+/* Job i: one console message from its own phone, text "SALDO" (or "BOOM" for the bad one). */
+static void make_job(struct fixture *f, int i)
+{
+    const char *text = i == BAD ? "BOOM" : "SALDO";
+    struct channel_inbound *in = channel_events_add_inbound(&f->ev[i], text, strlen(text));
+    assert_non_null(in);
+    snprintf(in->from, sizeof in->from, "+62812000000%02d", i);
+    snprintf(in->provider_id, sizeof in->provider_id, "t-%d", i);
+    f->job[i] = (struct ingest_job){
+        .channel = 0, /* console */
+        .ev = &f->ev[i],
+        .keep_replies = true,
+        .done = on_done,
+        .arg = f,
+    };
+}
+
+static void test_one_refused_job_fails_alone(void **state)
+{
+    struct fixture *f = *state;
+    assert_string_equal(channel_drivers[0]->name, "console");
+    for (int i = 0; i < JOBS; i++)
+        make_job(f, i);
+    assert_int_equal(ingest_submit(f->ing, &f->job[0]), 0);
+    pthread_mutex_lock(&f->mu);
+    while (f->answered < 1) /* the writer is now held inside job 0's answer */
+        pthread_cond_wait(&f->cv, &f->mu);
+    pthread_mutex_unlock(&f->mu);
+    for (int i = 1; i < JOBS; i++) /* so these are taken as one batch */
+        assert_int_equal(ingest_submit(f->ing, &f->job[i]), 0);
+    pthread_mutex_lock(&f->mu);
+    f->release = true;
+    pthread_cond_broadcast(&f->cv);
+    while (f->answered < JOBS)
+        pthread_cond_wait(&f->cv, &f->mu);
+    pthread_mutex_unlock(&f->mu);
+
+    for (int i = 0; i < JOBS; i++) {
+        assert_int_equal(f->job[i].status, i == BAD ? 500 : 200);
+        if (i == BAD)
+            assert_null(f->job[i].replies[0]);
+        else
+            assert_non_null(f->job[i].replies[0]);
+    }
+    /* Stored once each, the refused one not at all; every stored message got one reply. */
+    assert_int_equal(sql_count(f->db, "SELECT count(*) FROM messages"), JOBS - 1);
+    assert_int_equal(sql_count(f->db, "SELECT count(DISTINCT provider_id) FROM messages"),
+                     JOBS - 1);
+    assert_int_equal(sql_count(f->db, "SELECT count(*) FROM messages WHERE text = 'BOOM'"), 0);
+    assert_int_equal(sql_count(f->db, "SELECT count(*) FROM outbox WHERE kind = 'reply'"),
+                     JOBS - 1);
+}
+
+static void test_retry_is_acknowledged_not_stored_again(void **state)
+{
+    struct fixture *f = *state;
+    for (int round = 0; round < 2; round++) {
+        make_job(f, 0);
+        f->release = true;
+        int before = f->answered;
+        assert_int_equal(ingest_submit(f->ing, &f->job[0]), 0);
+        pthread_mutex_lock(&f->mu);
+        while (f->answered == before)
+            pthread_cond_wait(&f->cv, &f->mu);
+        pthread_mutex_unlock(&f->mu);
+        assert_int_equal(f->job[0].status, 200);
+        assert_int_equal(f->job[0].duplicate, round == 1);
+        ingest_job_free(&f->job[0]);
+        channel_events_free(&f->ev[0]);
+        memset(&f->ev[0], 0, sizeof f->ev[0]);
+    }
+    assert_int_equal(sql_count(f->db, "SELECT count(*) FROM messages"), 1);
+    assert_int_equal(sql_count(f->db, "SELECT count(*) FROM outbox"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_one_refused_job_fails_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_is_acknowledged_not_stored_again, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
