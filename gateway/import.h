@@ -14,8 +14,8 @@ struct store;
 #define IMPORT_MAX_BYTES (64L * 1024 * 1024)
 
 /* Imports text[0..len) (borrowed) as kind ("groups", "members", "loans", "batches",
- * "participants", "surveys") in one transaction of s, which must have none open. Every bad row is written
- * to errors as "FILE:LINE: reason" (file names the input), followed by how many were bad.
+ * "participants", "surveys") in one transaction of s, which must have none open. Every bad row is
+ * written to errors as "FILE:LINE: reason" (file names the input), followed by how many were bad.
  * On success summary holds "imported N KIND ...". Returns 0 when imported, 1 when the file
  * was refused (nothing imported), -1 on a database error (nothing imported). */
 int import_csv(struct store *s, const struct config *cfg, const char *kind, const char *file,

@@ -73,6 +73,10 @@ def setup():
                                            "phone,name,batch,sex,age,district,disability\n"
                                            "081200000021,Putri,GT07,P,30,Blitar,no\n"
                                            "081200000022,Yanti,GT07,P,41,Kediri,yes\n"))
+    c.run("import", "surveys", write(c, "surveys.csv",
+                                      "batch,session,question,kind,text,indicator,agree\n"
+                                      "GT07,1,1,yesno,Punya usaha sendiri?,usaha,\n"
+                                      "GT07,2,1,yesno,Punya usaha sendiri?,usaha,\n"))
     c.start()
     # A week of messages: sales and expenses counted by hand below.
     say(c, SITI, "JUAL 45rb abon")
@@ -86,6 +90,7 @@ def setup():
     say(c, TARI, "SESI GT07 1")
     say(c, PUTRI, "HADIR")
     say(c, YANTI, "HADIR")
+    say(c, PUTRI, "JAWAB YA")  # before the training: one of two participants says yes
     STATE.update(c=c, web_ref=r1, sms_ref=r2)
     return c
 
@@ -347,14 +352,29 @@ def test_figures_equal_the_command_line():
     loans = json.loads(c.run("export", "loans", "--format", "json").stdout)
     assert int(by_code["A0101"][col["Sisa pinjaman"]]) == \
         sum(l["outstanding"] for l in loans if l["phone"] == SITI) == 600000
-    # the loans page: outstanding per group as the export's loans add up
-    rows = csv_table(boss, "/app/loans", 0)
-    col = {name: i for i, name in enumerate(rows[0])}
-    by_group = {r[0]: r for r in rows[1:]}
-    assert int(by_group["KPUK07"][col["Sisa pinjaman"]]) == 600000 + 400000 == \
-        sum(l["outstanding"] for l in loans)
-    # PAR 30: P12 has an instalment 40 days late, P13 none
-    assert int(by_group["KPUK07"][col["PAR 30"]]) == 600000
+    # the loans page: every figure of `catat report loans` for the same period
+    period = datetime.datetime.now(WIB).strftime("%Y-%m")
+    report = json.loads(c.run("report", "loans", "--period", period, "--format", "json").stdout)
+    rows = csv_table(boss, "/app/loans?period=" + period, 0)
+    measures = ["loans_active", "disbursed", "repaid_principal", "repaid_interest",
+                "outstanding", "in_arrears", "par30", "savings_in", "savings_out",
+                "savings_balance", "sales", "expenses"]
+    groups = {g["group"]: g for g in report["groups"]}
+    assert len(rows) == 1 + len(groups) == 3, rows
+    for r in rows[1:]:
+        assert [int(x) for x in r[1:]] == [groups[r[0]][m] for m in measures], (r, groups[r[0]])
+    kpuk07 = groups["KPUK07"]
+    assert kpuk07["outstanding"] == 600000 + 400000 == sum(l["outstanding"] for l in loans)
+    assert kpuk07["par30"] == 600000  # P12 has an instalment 40 days late, P13 none
+    assert kpuk07["sales"] == 45000 + 30000 + 12500 and kpuk07["savings_in"] == 80000
+    # networks and the total are an admin's; a facilitator sees her own group only
+    net = csv_table(boss, "/app/loans?period=" + period, 1)
+    total = [r for r in net[1:] if r[0] == "Jumlah"][0]
+    assert [int(x) for x in total[1:]] == [report["total"][m] for m in measures]
+    rows = csv_table(STATE["fasil"], "/app/loans?period=" + period, 0)
+    assert [r[0] for r in rows[1:]] == ["KPUK20"]
+    assert STATE["fasil"].get("/app/loans?period=" + period + "&download=1&format=csv")[0] == 404
+    assert boss.get("/app/loans?period=2026-13")[0] == 400
     # training: as `catat report training`
     report = json.loads(c.run("report", "training", "--batch", "GT07", "--format",
                               "json").stdout)["batches"][0]
@@ -363,6 +383,12 @@ def test_figures_equal_the_command_line():
     rows = csv_table(boss, "/app/training/GT07", 1)  # attendance per session
     present = {r[0]: int(r[1]) for r in rows[1:]}
     assert present["1"] == report["sessions"][0]["present"] == 2
+    rows = csv_table(boss, "/app/training/GT07", 2)  # indicators, before and after
+    ind = report["indicators"][0]
+    assert rows[1][0] == ind["indicator"] == "usaha"
+    assert int(rows[1][2]) == ind["before"]["yes"] == 1  # Putri, counted by hand
+    assert rows[1][3] == "%.1f%%" % ind["before"]["percent"] == "50.0%"
+    assert int(rows[1][4]) == ind["yes"] == 0 and int(rows[1][6]) == ind["of"] == 2
 
 
 def test_downloads_csv_and_xlsx():
