@@ -82,6 +82,17 @@ int store_web_code_use(struct store *s, int64_t code_id, int64_t now)
     return step_done(s, st, "web_code_use");
 }
 
+int store_web_signin_scrub(struct store *s, const char *phone, const char *placeholder)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET text = ?2 WHERE kind = 'signin' AND"
+                                     " phone = ?1 AND status <> 'queued' AND status <> 'sending'");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, placeholder, -1, SQLITE_STATIC);
+    return step_done(s, st, "web_signin_scrub");
+}
+
 int store_web_attempt_add(struct store *s, const char *scope, const char *key, int64_t now)
 {
     sqlite3_stmt *st = store_stmt(s, "INSERT INTO web_attempts(scope, key, at) VALUES(?1, ?2, ?3)");

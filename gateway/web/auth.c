@@ -211,6 +211,7 @@ void auth_login_post(struct page *p)
     if (store_begin(p->s) != 0)
         return web_fail(p);
     if (store_web_attempt_add(p->s, "phone", e164, p->now) != 0 ||
+        store_web_signin_scrub(p->s, who.phone, web_word(p, "signin_scrubbed")) != 0 ||
         store_web_code_new(p->s, who.id, hash, p->now, p->now + CODE_SECONDS) != 0 ||
         reach_queue(reach, p->s, &who, NULL, text, "signin", NULL, 0, p->now, 0) < 0 ||
         store_commit(p->s) != 0) {
@@ -265,6 +266,7 @@ void auth_code_post(struct page *p)
     if (store_begin(p->s) != 0)
         return web_fail(p);
     if (store_web_code_use(p->s, c.id, p->now) != 0 ||
+        store_web_signin_scrub(p->s, who.phone, web_word(p, "signin_scrubbed")) != 0 ||
         store_web_session_new(p->s, token_hash, who.id, p->now) != 0 ||
         store_web_action(p->s, who.id, "sign_in", "", "", p->now) != 0 || store_commit(p->s) != 0) {
         store_rollback(p->s);

@@ -102,7 +102,11 @@ def test_sign_in_right_code():
     assert s == 303 and h["location"] == "/app/login", (s, h)
     s, _, page = w.get("/app/login")
     assert s == 200 and b'name="phone"' in page
-    h = w.sign_in("0812-0000-0003", RINA)  # typed the local way; stored as E.164
+    s, _, _ = w.post("/app/login", {"phone": "0812-0000-0003"})  # stored as E.164
+    assert s == 200
+    code = w.last_code(RINA)
+    s, h, _ = w.post("/app/login/code", {"phone": RINA, "code": code})
+    assert s == 303 and h["location"] == "/app/" and w.cookie
     cookie = h["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/app" in cookie
     assert "Secure" not in cookie  # public_url is not https here
@@ -113,8 +117,10 @@ def test_sign_in_right_code():
     dump = "\n".join(str(r) for t in ("web_codes", "web_sessions")
                      for r in c.sql("SELECT * FROM " + t))
     assert token not in dump and len(c.sql("SELECT * FROM web_sessions")) >= 1
-    code = w.last_code(RINA)
     assert code not in dump
+    # once used, the code is no longer readable in the outbox either
+    assert w.last_code(RINA) is None
+    assert code not in str(c.sql("SELECT text FROM outbox"))
     # the same code cannot start a second session
     w2 = Web(c)
     s, _, _ = w2.post("/app/login/code", {"phone": RINA, "code": code})

@@ -62,7 +62,8 @@ class Web:
                           " ORDER BY id DESC LIMIT 1", phone)
         if not rows:
             return None
-        return CODE.search(rows[0][0]).group(1)
+        m = CODE.search(rows[0][0])
+        return m.group(1) if m else None  # None: used, and blanked
 
     def sign_in(self, phone, e164=None):
         """Signs in as phone (typed as given; e164 is how it is stored, when different)."""
