@@ -3,6 +3,7 @@
 #include "web_form.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
