@@ -241,6 +241,20 @@ void web_cell_text(struct web_table *t, const char *s)
         t->failed = true;
 }
 
+void web_cell_clip(const struct page *p, struct web_table *t, const char *s)
+{
+    size_t len = strlen(s);
+    if (p->want_table >= 0 || len <= WEB_CLIP_BYTES)
+        return web_cell_text(t, s);
+    size_t cut = WEB_CLIP_BYTES;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+        cut--;
+    char buf[WEB_CLIP_BYTES + 8];
+    memcpy(buf, s, cut);
+    memcpy(buf + cut, "...", 4);
+    web_cell_text(t, buf);
+}
+
 void web_cell_number(struct web_table *t, int64_t n)
 {
     if (!cell_slot(t))

@@ -38,7 +38,7 @@ static void message_row(const struct store_web_message *m, void *arg)
     web_cell_text(l->t, web_word(p, m->direction));
     web_cell_text(l->t, m->phone);
     web_cell_text(l->t, m->name);
-    web_cell_text(l->t, m->text);
+    web_cell_clip(p, l->t, m->text);
     web_cell_text(l->t, m->status);
     web_cell_text(l->t, m->error);
     if (strcmp(m->direction, "out") == 0 && strcmp(m->status, "failed") == 0) {
@@ -99,11 +99,13 @@ static void messages_page(struct page *p, const char *notice, bool ok)
                                          .status = status,
                                          .staff = &p->me,
                                          .staff_network_id = p->my_network,
-                                         .limit = 200};
-    if (!l.t || store_web_each_message(p->s, &f, message_row, &l) < 0) {
+                                         .limit = web_rows(p)};
+    int shown = l.t ? store_web_each_message(p->s, &f, message_row, &l) : -1;
+    if (shown < 0) {
         web_table_free(l.t);
         return web_fail(p);
     }
+    web_rows_note(p, shown);
     web_table_end(p, l.t);
     html_end(p);
     html_respond(p, 200);

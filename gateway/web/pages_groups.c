@@ -254,11 +254,13 @@ static void group_page(struct page *p, const struct store_group *g, const char *
     static const char *const wh[] = {"ref", "date", "code", "name", "kind", "amount"};
     static const enum web_cell wk[] = {WEB_TEXT, WEB_DATE, WEB_TEXT, WEB_TEXT, WEB_TEXT, WEB_MONEY};
     struct waiting w = {p, web_table_new("waiting", 6, wh, wk), g->code, tz};
-    if (!w.t || store_web_each_entry(p->s, g->id, 0, true, 500, waiting_row, &w) < 0) {
+    int shown = w.t ? store_web_each_entry(p->s, g->id, 0, true, web_rows(p), waiting_row, &w) : -1;
+    if (shown < 0) {
         web_table_free(w.t);
         free(a);
         return web_fail(p);
     }
+    web_rows_note(p, shown);
     if (!domain_can_confirm(&p->me))
         for (size_t r = 0; r < w.t->n_rows; r++) {
             free(w.t->action[r]);
@@ -425,7 +427,7 @@ static void message_row(const struct store_web_message *msg, void *arg)
     at[10] = ' ';
     web_cell_text(m->t, at);
     web_cell_text(m->t, web_word(m->p, msg->direction));
-    web_cell_text(m->t, msg->text);
+    web_cell_clip(m->p, m->t, msg->text);
     web_cell_text(m->t, msg->status);
 }
 
@@ -453,10 +455,12 @@ void page_member(struct page *p, const char *code)
     static const char *const eh[] = {"date", "ref", "kind", "item", "amount", "status"};
     static const enum web_cell ek[] = {WEB_DATE, WEB_TEXT, WEB_TEXT, WEB_TEXT, WEB_MONEY, WEB_TEXT};
     struct member_tables m = {p, web_table_new("entries", 6, eh, ek), tz};
-    if (!m.t || store_web_each_entry(p->s, 0, who.id, false, 1000, entry_row, &m) < 0) {
+    int shown = m.t ? store_web_each_entry(p->s, 0, who.id, false, web_rows(p), entry_row, &m) : -1;
+    if (shown < 0) {
         web_table_free(m.t);
         return web_fail(p);
     }
+    web_rows_note(p, shown);
     web_table_end(p, m.t);
 
     html_h2(p, "schedule_title", NULL);
@@ -473,12 +477,16 @@ void page_member(struct page *p, const char *code)
     static const char *const mh[] = {"time", "direction", "text", "status"};
     static const enum web_cell mk[] = {WEB_DATE, WEB_TEXT, WEB_TEXT, WEB_TEXT};
     m.t = web_table_new("messages", 4, mh, mk);
-    struct store_web_message_filter f = {
-        .phone = who.phone, .staff = &p->me, .staff_network_id = p->my_network, .limit = 200};
-    if (!m.t || store_web_each_message(p->s, &f, message_row, &m) < 0) {
+    struct store_web_message_filter f = {.phone = who.phone,
+                                         .staff = &p->me,
+                                         .staff_network_id = p->my_network,
+                                         .limit = web_rows(p)};
+    shown = m.t ? store_web_each_message(p->s, &f, message_row, &m) : -1;
+    if (shown < 0) {
         web_table_free(m.t);
         return web_fail(p);
     }
+    web_rows_note(p, shown);
     web_table_end(p, m.t);
     html_end(p);
     html_respond(p, 200);

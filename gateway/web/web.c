@@ -100,6 +100,21 @@ bool web_covers_batch(struct page *p)
     return strcmp(p->me.role, "admin") == 0 || strcmp(p->me.role, "trainer") == 0;
 }
 
+int web_rows(const struct page *p)
+{
+    return p->want_table >= 0 ? WEB_DOWNLOAD_ROWS : WEB_PAGE_ROWS;
+}
+
+void web_rows_note(struct page *p, int shown)
+{
+    if (p->want_table < 0 && shown >= WEB_PAGE_ROWS) {
+        html_raw(p, "<p class=\"dl\">");
+        html_fmt(p, "%d ", WEB_PAGE_ROWS);
+        html_word(p, "rows_cut");
+        html_raw(p, "</p>");
+    }
+}
+
 int64_t web_day_start(int64_t now, int tz)
 {
     int64_t local = now + tz;

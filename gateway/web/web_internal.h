@@ -98,6 +98,10 @@ struct web_table *web_table_new(const char *name, int n_cols, const char *const 
 /* Cells, row by row, left to right. */
 void web_cell_text(struct web_table *t, const char *s);
 void web_cell_number(struct web_table *t, int64_t n);
+/* A text cell cut to about WEB_CLIP_BYTES on the page (at a character's start, with "..."),
+ * whole in a download: a member's long message must not make a page heavy. */
+#define WEB_CLIP_BYTES 280
+void web_cell_clip(const struct page *p, struct web_table *t, const char *s);
 /* Markup (already escaped) shown after the current row, on the page only. */
 void web_row_action(struct web_table *t, const char *markup);
 /* Writes the table with its download links into the page (or keeps it for the download that
@@ -131,6 +135,13 @@ void auth_logout(struct page *p);
 bool auth_csrf_ok(const struct page *p);
 /* SHA-256 of s[0..len) as 64 hex digits into out[65]. */
 void auth_sha256_hex(const char *s, size_t len, char out[65]);
+
+/* How many rows a long list shows: a page stays under 100 KB on a phone, a download has all. */
+#define WEB_PAGE_ROWS 50
+#define WEB_DOWNLOAD_ROWS 100000
+int web_rows(const struct page *p);
+/* After a list cut at web_rows: a line saying the download holds the rest. */
+void web_rows_note(struct page *p, int shown);
 
 /* ---- scope ---- */
 /* Whether the signed-in person may see the group: store_staff_covers. */

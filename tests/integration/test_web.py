@@ -508,6 +508,31 @@ def test_bad_forms_are_refused():
     assert STATE["c"].get("/healthz")[0] == 200  # still serving
 
 
+def test_long_lists_stay_light():
+    """Many waiting entries and long messages: pages show the newest rows under 100 KB, the
+    downloads hold every row."""
+    c = STATE["c"]
+    boss = STATE["boss"]
+    before = c.sql("SELECT count(*) FROM entries WHERE status = 'reported' AND group_id ="
+                   " (SELECT id FROM groups WHERE code = 'KPUK07') AND kind <> 'sale'"
+                   " AND kind <> 'expense'")[0][0]
+    for i in range(60):
+        say(c, SITI, "TABUNG %d" % (1000 + i))
+        say(c, SITI, ("<b>catatan panjang</b> %d " % i) + "x" * 3000)
+    waiting = before + 60
+    s, _, page = boss.get("/app/groups/KPUK07")
+    assert s == 200 and len(page) < 100 * 1024, len(page)
+    assert page.count(b'name="ref"') == 50
+    rows = csv_table(boss, "/app/groups/KPUK07", 0)
+    assert len(rows) - 1 == waiting, (len(rows), waiting)
+    for path in ("/app/messages", "/app/messages?phone=081200000001", "/app/members/A0101"):
+        s, _, page = boss.get(path)
+        assert s == 200 and len(page) < 100 * 1024, (path, len(page))
+        assert b"&lt;b&gt;catatan panjang&lt;/b&gt;" in page and b"<b>catatan" not in page
+    rows = csv_table(boss, "/app/messages?phone=081200000001", 0)
+    assert sum(1 for r in rows if "x" * 3000 in r[4]) == 60  # whole in the download
+
+
 def main():
     c = setup()
     try:
@@ -519,7 +544,7 @@ def main():
                    test_confirm_through_the_web_equals_konfirm, test_figures_equal_the_command_line,
                    test_downloads_csv_and_xlsx, test_import_upload_all_or_nothing,
                    test_broadcast_preview_and_send, test_retry_a_failed_delivery,
-                   test_bad_forms_are_refused])
+                   test_bad_forms_are_refused, test_long_lists_stay_light])
     finally:
         if c.proc:
             c.stop()
