@@ -35,6 +35,7 @@ static const struct config_key config_keys[] = {
     {"locale", "country_code", "62", CONFIG_NUMBER},
     {"locale", "timezone", "+07:00", CONFIG_TEXT},
     {"outbox", "default_channel", "console", CONFIG_TEXT},
+    {"outbox", "sms_fallback", "auto", CONFIG_TEXT},
     {"outbox", "max_attempts", "8", CONFIG_NUMBER},
     {"outbox", "retry_base_ms", "1000", CONFIG_NUMBER},
     {"outbox", "concurrency", "16", CONFIG_NUMBER},

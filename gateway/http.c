@@ -122,27 +122,65 @@ static bool valid_utf8(const char *s, size_t len)
     return true;
 }
 
-/* Checks and normalises what a driver decoded, so the writer only sees good messages. */
-static int check_events(struct http_server *srv, struct request *r, char *err, size_t errsz)
+/* Moves event i of r->ev.in to the skipped list with reason (the others shift down). */
+static void skip_event(struct request *r, size_t i, const char *reason)
 {
-    for (size_t i = 0; i < r->ev.n_in; i++) {
+    struct channel_inbound *in = &r->ev.in[i];
+    /* On failure (no memory) the event is still dropped; only its log line is lost. */
+    channel_events_add_skip(&r->ev, in->media[0] ? in->media : "message", reason, in->from);
+    free(in->text);
+    free(in->meta);
+    memmove(in, in + 1, (r->ev.n_in - i - 1) * sizeof *in);
+    r->ev.n_in--;
+}
+
+/* Checks and normalises what a driver decoded, event by event, so the writer only sees good
+ * messages: an event catat cannot use is skipped (logged by the caller), the others go on. A
+ * phone number becomes E.164; a WhatsApp business-scoped user id is kept as it is. */
+static void check_events(struct http_server *srv, struct request *r)
+{
+    for (size_t i = 0; i < r->ev.n_in;) {
         struct channel_inbound *in = &r->ev.in[i];
         char e164[PHONE_E164_MAX];
-        if (phone_normalize(in->from, strlen(in->from), srv->country_code, e164) != 0) {
-            /* Not echoed: the refusal is logged, and logs never show numbers unmasked. */
-            snprintf(err, errsz, "the sender is not a phone number");
-            return -1;
+        if (channel_is_user_id(in->from)) {
+            /* kept as given: the address Meta answers to */
+        } else if (phone_normalize(in->from, strlen(in->from), srv->country_code, e164) == 0) {
+            snprintf(in->from, sizeof in->from, "%s", e164);
+        } else {
+            skip_event(r, i, "the sender is neither a phone number nor a WhatsApp user id");
+            continue;
         }
-        snprintf(in->from, sizeof in->from, "%s", e164);
+        if (in->user_id[0] && !channel_is_user_id(in->user_id))
+            in->user_id[0] = '\0';
         if (!valid_utf8(in->text, strlen(in->text))) {
-            snprintf(err, errsz, "message text is not valid UTF-8");
-            return -1;
+            skip_event(r, i, "message text is not valid UTF-8");
+            continue;
         }
+        if (in->meta && !valid_utf8(in->meta, strlen(in->meta))) {
+            free(in->meta);
+            in->meta = NULL;
+        }
+        if (!valid_utf8(in->media_ref, strlen(in->media_ref)))
+            in->media_ref[0] = '\0';
         if (!in->provider_id[0]) /* no id from the sender: nothing to deduplicate on */
             snprintf(in->provider_id, sizeof in->provider_id, "catat-%lld-%ld",
                      (long long)time(NULL), atomic_fetch_add(&srv->id_counter, 1));
+        i++;
     }
-    return 0;
+}
+
+/* Logs each skipped event with its kind, the reason and the sender masked. */
+static void log_skipped(const char *channel, int ch, const struct channel_events *ev)
+{
+    for (size_t i = 0; i < ev->n_skipped; i++) {
+        const struct channel_skip *sk = &ev->skipped[i];
+        char masked[CHANNEL_ADDR_MAX], q[160], k[48];
+        phone_mask(sk->from, masked, sizeof masked);
+        log_event(LOG_WARN, "webhook event skipped", "channel=%s kind=\"%s\" reason=\"%s\" from=%s",
+                  channel, log_quote(sk->kind, k, sizeof k), log_quote(sk->reason, q, sizeof q),
+                  masked[0] ? masked : "-");
+        metrics_count(METRIC_SKIPPED, (size_t)ch);
+    }
 }
 
 static enum MHD_Result answer_webhook(struct http_server *srv, struct MHD_Connection *c,
@@ -163,6 +201,12 @@ static enum MHD_Result answer_webhook(struct http_server *srv, struct MHD_Connec
         json_object_set_new(obj, "replies", replies);
         if (r->job.duplicate)
             json_object_set_new(obj, "duplicate", json_true());
+        if (r->ev.n_skipped) { /* development channels say why nothing was stored */
+            json_t *skipped = json_array();
+            for (size_t i = 0; i < r->ev.n_skipped; i++)
+                json_array_append_new(skipped, json_string(r->ev.skipped[i].reason));
+            json_object_set_new(obj, "skipped", skipped);
+        }
     }
     return send_json(c, r, 200, obj);
 }
@@ -211,8 +255,10 @@ static enum MHD_Result handle_webhook(struct http_server *srv, struct MHD_Connec
     char err[256] = "";
     r->job.channel = ch;
     enum channel_rc rc = d->decode(srv->rt->channel_state[ch], &req, &r->ev, err, sizeof err);
-    if (rc == CHANNEL_OK && check_events(srv, r, err, sizeof err) != 0)
-        rc = CHANNEL_BAD_REQUEST;
+    if (rc == CHANNEL_OK) {
+        check_events(srv, r);
+        log_skipped(name, ch, &r->ev);
+    }
     if (rc != CHANNEL_OK) {
         static const int statuses[] = {
             [CHANNEL_BAD_REQUEST] = 400, [CHANNEL_UNAUTHORIZED] = 401, [CHANNEL_FORBIDDEN] = 403,

@@ -16,6 +16,7 @@ static const char *const counter_names[METRIC_COUNTER_COUNT][2] = {
     {"catat_sent_total", "Messages accepted by the provider"},
     {"catat_send_retries_total", "Sends scheduled to be tried again"},
     {"catat_send_failures_total", "Sends given up on"},
+    {"catat_webhook_events_skipped_total", "Webhook events skipped as unusable"},
 };
 static const char *const global_names[METRIC_GLOBAL_COUNT][2] = {
     {"catat_parse_errors_total", "Commands that could not be understood"},

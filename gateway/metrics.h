@@ -14,6 +14,7 @@ enum metrics_counter {
     METRIC_SENT,          /* messages the provider accepted, per channel */
     METRIC_SEND_RETRIES,  /* sends that will be tried again, per channel */
     METRIC_SEND_FAILURES, /* sends given up on, per channel */
+    METRIC_SKIPPED,       /* webhook events skipped as unusable, per channel */
     METRIC_COUNTER_COUNT,
 };
 

@@ -3,6 +3,7 @@
 #include "outbox.h"
 
 #include "config.h"
+#include "format.h"
 #include "log.h"
 #include "metrics.h"
 #include "phone.h"
@@ -27,6 +28,7 @@ struct transfer {
     int64_t id;
     int channel;
     int attempts;
+    struct store_outbox_row row; /* what was claimed (text owned), for reach_failed */
     CURL *easy;
     struct curl_slist *headers;
     struct channel_send send;
@@ -52,7 +54,36 @@ struct outbox {
         double tokens;
         double last;
     } bucket[METRICS_CHANNELS];
+    /* Daily caps (a driver's daily_limit_key): sends claimed on the current local day. */
+    int tz_seconds;
+    struct {
+        long limit; /* 0: none */
+        int64_t day_start;
+        long claimed;
+    } daily[METRICS_CHANNELS];
 };
+
+/* How many more messages channel ch may claim today (INT_MAX-ish when it has no cap). The
+ * count is read from the database when the local day changes (and at start), then kept. */
+static int daily_room(struct outbox *ob, int ch, int want)
+{
+    if (!ob->daily[ch].limit)
+        return want;
+    int64_t now = (int64_t)time(NULL);
+    int64_t local = now + ob->tz_seconds;
+    int64_t day_start = local - ((local % 86400) + 86400) % 86400 - ob->tz_seconds;
+    if (ob->daily[ch].day_start != day_start) {
+        int n = store_outbox_claimed_since(ob->store, channel_drivers[ch]->name, day_start);
+        if (n < 0)
+            return 0;
+        ob->daily[ch].day_start = day_start;
+        ob->daily[ch].claimed = n;
+    }
+    long left = ob->daily[ch].limit - ob->daily[ch].claimed;
+    if (left <= 0)
+        return 0;
+    return left < want ? (int)left : want;
+}
 
 static double now_seconds(void)
 {
@@ -116,6 +147,7 @@ static void transfer_free(struct transfer *t)
     }
     curl_slist_free_all(t->headers);
     channel_send_free(&t->send);
+    store_outbox_rows_free(&t->row, 1);
     free(t->response);
     free(t);
 }
@@ -187,11 +219,28 @@ static void finish(struct transfer *t, CURLcode code)
             metrics_count(METRIC_SENT, (size_t)t->channel);
         }
     } else {
+        enum channel_failure f =
+            status == 429 || status >= 500 ? CHANNEL_FAILURE_RETRY : CHANNEL_FAILURE_OTHER;
         snprintf(why, sizeof why, "HTTP %ld: %.300s", status, t->response ? t->response : "");
-        if (status == 429 || status >= 500)
+        if (d->read_send_error)
+            f = d->read_send_error(ob->rt->channel_state[t->channel], status,
+                                   t->response ? t->response : "", t->response_len, why,
+                                   sizeof why);
+        if (f == CHANNEL_FAILURE_ALREADY_SENT) {
+            store_outbox_mark_sent(ob->store, t->id,
+                                   t->send.provider_id[0] ? t->send.provider_id : NULL,
+                                   (int64_t)time(NULL));
+            metrics_count(METRIC_SENT, (size_t)t->channel);
+        } else if (f == CHANNEL_FAILURE_RETRY) {
             retry_or_fail(ob, t->id, t->channel, t->attempts, t->retry_after, why);
-        else
+        } else {
             retry_or_fail(ob, t->id, t->channel, ob->max_attempts, 0, why);
+            /* Opted out at the provider, or not reachable there: reach.h decides what follows
+             * (STOP recorded, or the SMS fallback queued in this same transaction). */
+            if (f != CHANNEL_FAILURE_OTHER &&
+                reach_failed(&ob->rt->reach, ob->store, &t->row, f, why, (int64_t)time(NULL)) > 0)
+                outbox_wake(ob);
+        }
     }
     ob->inflight--;
     transfer_free(t);
@@ -217,13 +266,17 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
     t->id = row->id;
     t->channel = ch;
     t->attempts = row->attempts;
+    t->row = *row; /* takes the text: the claim's copy is cleared below */
+    row->text = NULL;
     struct channel_message msg = {
-        .to = row->phone,
-        .text = row->text,
-        .in_window = reach_in_window(d, row->last_inbound_at, (int64_t)time(NULL)),
-        .outbox_id = row->id,
+        .to = t->row.phone,
+        .text = t->row.text,
+        .in_window =
+            reach_in_window_from(d, t->row.sender, t->row.last_inbound_at, (int64_t)time(NULL)),
+        .outbox_id = t->row.id,
         .public_url = config_public_url(ob->rt->cfg),
-        .buttons = row->buttons,
+        .buttons = t->row.buttons,
+        .from = t->row.sender,
     };
     char err[CHANNEL_ERROR_MAX] = "";
     if (d->build_send(ob->rt->channel_state[ch], &msg, &t->send, err, sizeof err) != 0) {
@@ -236,7 +289,7 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
         char masked[32];
         phone_mask(row->phone, masked, sizeof masked);
         if (ob->print_console)
-            printf("%s\n", row->text);
+            printf("%s\n", t->row.text);
         log_event(LOG_INFO, "console message", "id=%lld to=%s", (long long)row->id, masked);
         store_outbox_mark_sent(ob->store, row->id, NULL, (int64_t)time(NULL));
         metrics_count(METRIC_SENT, (size_t)ch);
@@ -308,6 +361,7 @@ static int step(struct outbox *ob, int wait_ms)
         if (!tx || room <= 0 || atomic_load(&ob->stopping) || !ob->rt->channel_enabled[ch])
             continue;
         int want = tokens(ob, (int)ch, room > MAX_INFLIGHT ? MAX_INFLIGHT : room);
+        want = want > 0 ? daily_room(ob, (int)ch, want) : 0;
         if (want <= 0)
             continue;
         struct store_outbox_row rows[MAX_INFLIGHT];
@@ -315,6 +369,8 @@ static int step(struct outbox *ob, int wait_ms)
                                    want);
         for (int i = 0; i < n; i++)
             start(ob, &rows[i]);
+        if (n > 0)
+            ob->daily[ch].claimed += n;
         if (n > 0) {
             store_outbox_rows_free(rows, n);
             if (ob->rate > 0)
@@ -363,6 +419,14 @@ static struct outbox *outbox_new(struct runtime *rt, const char *db_path, char *
     for (int i = 0; i < METRICS_CHANNELS; i++) {
         ob->bucket[i].tokens = ob->rate < 1 ? 1 : ob->rate;
         ob->bucket[i].last = t;
+    }
+    if (format_parse_tz(config_get(rt->cfg, "locale", "timezone"), &ob->tz_seconds) != 0)
+        ob->tz_seconds = 0;
+    for (size_t ch = 0; channel_drivers[ch] && ch < METRICS_CHANNELS; ch++) {
+        const char *key = channel_drivers[ch]->daily_limit_key;
+        long limit = key ? config_get_long(rt->cfg, channel_drivers[ch]->name, key) : 0;
+        ob->daily[ch].limit = limit > 0 ? limit : 0;
+        ob->daily[ch].day_start = -1;
     }
     ob->store = store_open(db_path, err, errsz);
     ob->multi = curl_multi_init();

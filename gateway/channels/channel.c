@@ -46,14 +46,37 @@ struct channel_status *channel_events_add_status(struct channel_events *ev)
     return st;
 }
 
+struct channel_skip *channel_events_add_skip(struct channel_events *ev, const char *kind,
+                                             const char *reason, const char *from)
+{
+    if (grow((void **)&ev->skipped, &ev->cap_skipped, ev->n_skipped, sizeof *ev->skipped) != 0)
+        return NULL;
+    struct channel_skip *sk = &ev->skipped[ev->n_skipped++];
+    memset(sk, 0, sizeof *sk);
+    channel_copy(sk->kind, sizeof sk->kind, kind ? kind : "message");
+    channel_copy(sk->reason, sizeof sk->reason, reason ? reason : "");
+    channel_copy(sk->from, sizeof sk->from, from ? from : "");
+    return sk;
+}
+
+bool channel_inbound_set_meta(struct channel_inbound *in, const char *json)
+{
+    free(in->meta);
+    in->meta = json ? strdup(json) : NULL;
+    return !json || in->meta;
+}
+
 void channel_events_free(struct channel_events *ev)
 {
     if (!ev)
         return;
-    for (size_t i = 0; i < ev->n_in; i++)
+    for (size_t i = 0; i < ev->n_in; i++) {
         free(ev->in[i].text);
+        free(ev->in[i].meta);
+    }
     free(ev->in);
     free(ev->statuses);
+    free(ev->skipped);
     free(ev->response);
     memset(ev, 0, sizeof *ev);
 }
@@ -115,4 +138,19 @@ void channel_strip_slashes(char *url)
     size_t n = strlen(url);
     while (n && url[n - 1] == '/')
         url[--n] = '\0';
+}
+
+bool channel_is_user_id(const char *addr)
+{
+    if (!addr || !(addr[0] >= 'A' && addr[0] <= 'Z') || !(addr[1] >= 'A' && addr[1] <= 'Z') ||
+        addr[2] != '.')
+        return false;
+    size_t n = 0;
+    for (const char *p = addr + 3; *p; p++, n++) {
+        char c = *p;
+        bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        if (!ok)
+            return false;
+    }
+    return n >= 1 && n <= 64;
 }

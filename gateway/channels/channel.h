@@ -43,19 +43,53 @@ enum channel_delivery {
     CHANNEL_DELIVERY_FAILED,
 };
 
+#define CHANNEL_MEDIA_REF_MAX 512 /* a media id or URL */
+
 struct channel_inbound {
-    char from[CHANNEL_ADDR_MAX]; /* as the provider sent it; the core normalises to E.164 */
+    /* As the provider sent it; the core normalises a phone number to E.164 and keeps a
+     * WhatsApp business-scoped user id ("US.13491208655302741918") as it is. */
+    char from[CHANNEL_ADDR_MAX];
+    /* The address the person wrote to, as the provider writes it (Twilio: "whatsapp:+1415...").
+     * The reply goes out from it. */
     char to[CHANNEL_ADDR_MAX];
+    /* A business-scoped user id given beside a phone number in from: remembered for her. */
+    char user_id[CHANNEL_ADDR_MAX];
     char provider_id[CHANNEL_ID_MAX];
     char media[16]; /* "" for text; "image", "audio", "document", "location", ... */
-    int64_t at;     /* Unix seconds the provider gives, 0 when it gives none */
-    char *text;     /* owned by the events struct; "" when a media message has no caption */
+    char media_ref[CHANNEL_MEDIA_REF_MAX]; /* the provider's media id or URL, "" when none */
+    char mime[64];                         /* the media's MIME type, "" when not given */
+    bool group; /* written in a group chat: recorded, never answered privately */
+    int64_t at; /* Unix seconds the provider gives, 0 when it gives none */
+    char *text; /* owned by the events struct; "" when a media message has no caption */
+    char *meta; /* owned; NULL, or a JSON object of what else the message carries: a
+                 * location's latitude, longitude, name and address, a Flows reply's
+                 * response_json, more media items */
+};
+
+/* An event of a request that catat cannot use: logged (kind, reason, masked sender) and
+ * skipped, while the others are stored and the request answered 2xx. */
+struct channel_skip {
+    char kind[24];   /* "message", or the message type ("unsupported", "system") */
+    char reason[96]; /* why it is skipped */
+    char from[CHANNEL_ADDR_MAX];
+};
+
+/* Why a send failed, when it is something the core acts on (outbox.c, pipeline.c). */
+enum channel_failure {
+    CHANNEL_FAILURE_OTHER = 0,
+    CHANNEL_FAILURE_OPTED_OUT,     /* the person told the provider to stop (21610, 131050) */
+    CHANNEL_FAILURE_UNDELIVERABLE, /* not on this channel (131026), or outside the window
+                                    * with no template (131047, 63016) */
+    CHANNEL_FAILURE_RETRY,         /* try again later (a transient provider answer) */
+    CHANNEL_FAILURE_ALREADY_SENT,  /* not a failure: the provider holds this message already
+                                    * (a send repeated after a crash; Android's 409) */
 };
 
 struct channel_status {
     char provider_id[CHANNEL_ID_MAX]; /* the id the provider gave when we sent */
     enum channel_delivery delivery;
     char error[CHANNEL_ERROR_MAX]; /* for FAILED: the provider's code and words */
+    enum channel_failure failure;  /* for FAILED: what the core should make of it */
     int64_t at;
 };
 
@@ -65,6 +99,8 @@ struct channel_events {
     size_t n_in, cap_in;
     struct channel_status *statuses;
     size_t n_statuses, cap_statuses;
+    struct channel_skip *skipped;
+    size_t n_skipped, cap_skipped;
     /* A driver that must answer with a body of its own (WhatsApp's hub.challenge, TwiML) sets
      * these; otherwise the core answers 200 with JSON. response is malloc'd, freed by _free. */
     char *response;
@@ -90,6 +126,8 @@ struct channel_message {
     const char *public_url; /* base URL at which catat is reached, for callbacks */
     const char *buttons;    /* NULL or "": none; else reply button titles one a line, each the
                              * command a press sends (WhatsApp shows them in the window) */
+    const char *from;       /* the address to send from (the one she wrote to), "" or NULL for
+                             * the driver's configured sender */
 };
 
 /* The HTTP request build_send asks the core to make. Strings are malloc'd; freed by
@@ -121,6 +159,12 @@ struct channel_driver {
                              * (WhatsApp's 24 hours; outside it, a template); 0: always */
     bool sms;               /* each 160 GSM-7 characters are paid: long texts are cut short */
     bool replies_in_answer; /* the webhook's answer carries the replies (console, development) */
+    /* With window_seconds: the window applies only to sender addresses starting with this
+     * (Twilio's "whatsapp:"); NULL: to every message of the channel. */
+    const char *window_prefix;
+    /* A number key of the driver's section that caps the messages sent per day (a SIM that
+     * sends in bulk is blocked by its operator); 0 there: no cap. NULL: the driver has none. */
+    const char *daily_limit_key;
     /* Reads the driver's section of cfg into a new state (*state). Returns 0, or -1 with err. */
     int (*init)(void **state, const struct config *cfg, char *err, size_t errsz);
     void (*fini)(void *state);
@@ -135,6 +179,11 @@ struct channel_driver {
      * provider_id holds channel_send.provider_id from build_send ("" when it set none). */
     int (*read_send_response)(void *state, long http_status, const char *body, size_t len,
                               char *provider_id, size_t idsz, char *err, size_t errsz);
+    /* Optional: reads a refused send's answer (HTTP status not 2xx) and says what it means, with
+     * the provider's code and words in err. NULL: the core decides by HTTP status alone (429
+     * and 5xx retried, the rest failed). */
+    enum channel_failure (*read_send_error)(void *state, long http_status, const char *body,
+                                            size_t len, char *err, size_t errsz);
 };
 
 /* registry.c: every driver, NULL-terminated; lookup by name returns NULL when unknown. */
@@ -145,6 +194,12 @@ const struct channel_driver *channel_find(const char *name);
 struct channel_inbound *channel_events_add_inbound(struct channel_events *ev, const char *text,
                                                    size_t text_len);
 struct channel_status *channel_events_add_status(struct channel_events *ev);
+/* Records an unusable event (kind, reason and sender are copied, cut to fit); NULL when out of
+ * memory. */
+struct channel_skip *channel_events_add_skip(struct channel_events *ev, const char *kind,
+                                             const char *reason, const char *from);
+/* Sets in->meta to a copy of json; returns false when out of memory. */
+bool channel_inbound_set_meta(struct channel_inbound *in, const char *json);
 void channel_events_free(struct channel_events *ev);
 void channel_send_free(struct channel_send *s);
 /* Case-insensitive header lookup, query lookup; NULL when absent. */
@@ -153,6 +208,9 @@ const char *channel_query(const struct channel_request *req, const char *key);
 /* Compares a secret given by a request with the configured one in constant time (only the
  * length may leak). */
 bool channel_secret_equal(const char *given, const char *expected);
+/* Whether addr is a WhatsApp business-scoped user id: two capital letters, '.', then up to 64
+ * letters and digits ("US.13491208655302741918"). */
+bool channel_is_user_id(const char *addr);
 /* Drops trailing '/' from a configured base URL, in place. */
 void channel_strip_slashes(char *url);
 /* Wipes a secret (token, password) from memory and frees it; NULL is fine. */

@@ -23,15 +23,16 @@
  *   concatenation = true
  *
  * and in catat.ini: [kannel] enabled = true, sendsms_url = http://127.0.0.1:13013/cgi-bin/sendsms,
- * username, password, secret = SECRET, optionally from (sender id) and smsc (an smsc-id to route
- * through).
+ * username, password, secret = SECRET, optionally from (sender id), smsc (an smsc-id to route
+ * through) and callback_url (where Kannel reaches catat, http://127.0.0.1:8080; default
+ * [server] public_url).
  *
  * Why these escapes: %I (Kannel's message UUID) is the id that makes a retried request a
  * duplicate instead of a second message, so catat refuses a request without id; %b is the text
  * as sent, keeping the newlines that separate commands (%a squeezes them into spaces); %T is the
  * time in Unix seconds; %C lets catat refuse UTF-16 text clearly when mo-recode is off.
  *
- * Delivery reports come back as GET /webhook/kannel/dlr?id=<outbox id>&status=%d&secret=SECRET
+ * Delivery reports come back as GET <callback_url>/webhook/kannel/dlr?id=<outbox id>&status=%d&secret=SECRET
  * (dlr-mask 31: delivered, failed, buffered, SMSC accepted, SMSC rejected). Kannel's answer to
  * sendsms carries no message id, so the outbox id is the provider id of every Kannel message. */
 /* clang-format on */
@@ -52,10 +53,11 @@ struct kannel {
     char *sendsms_url;
     char *username;
     char *password;
-    char *secret; /* "" = requests are not checked */
-    char *from;   /* "" = Kannel's global-sender */
-    char *smsc;   /* "" = Kannel routes */
-    char *public_url;
+    char *secret;       /* "" = requests are not checked */
+    char *from;         /* "" = Kannel's global-sender */
+    char *smsc;         /* "" = Kannel routes */
+    char *public_url;   /* [server] public_url, or where catat listens */
+    char *callback_url; /* [kannel] callback_url: the base of the dlr-url; "" = public_url */
 };
 
 static void kannel_fini(void *state)
@@ -70,6 +72,7 @@ static void kannel_fini(void *state)
     free(k->from);
     free(k->smsc);
     free(k->public_url);
+    free(k->callback_url);
     free(k);
 }
 
@@ -88,8 +91,9 @@ static int kannel_init(void **state, const struct config *cfg, char *err, size_t
     k->from = strdup(config_get(cfg, "kannel", "from"));
     k->smsc = strdup(config_get(cfg, "kannel", "smsc"));
     k->public_url = strdup(config_public_url(cfg));
+    k->callback_url = strdup(config_get(cfg, "kannel", "callback_url"));
     if (!k->sendsms_url || !k->username || !k->password || !k->secret || !k->from || !k->smsc ||
-        !k->public_url) {
+        !k->public_url || !k->callback_url) {
         kannel_fini(k);
         snprintf(err, errsz, "out of memory");
         return -1;
@@ -279,7 +283,11 @@ static int kannel_build_send(void *state, const struct channel_message *msg,
         return -1;
     }
     const char *text = msg->text ? msg->text : "";
-    const char *base = msg->public_url && msg->public_url[0] ? msg->public_url : k->public_url;
+    /* Kannel usually reaches catat on the local network, not through the public URL (which
+     * points at nginx once Twilio is configured): [kannel] callback_url, else public_url. */
+    const char *base = k->callback_url[0]                      ? k->callback_url
+                       : msg->public_url && msg->public_url[0] ? msg->public_url
+                                                               : k->public_url;
     size_t base_len = strlen(base);
     while (base_len && base[base_len - 1] == '/')
         base_len--;
@@ -354,6 +362,7 @@ static const struct config_setting kannel_settings[] = {
     {"secret", "", CONFIG_SECRET},
     {"from", "", CONFIG_TEXT},
     {"smsc", "", CONFIG_TEXT},
+    {"callback_url", "", CONFIG_TEXT},
     {NULL, NULL, CONFIG_TEXT},
 };
 

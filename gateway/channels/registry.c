@@ -7,9 +7,10 @@ extern const struct channel_driver channel_console;
 extern const struct channel_driver channel_whatsapp;
 extern const struct channel_driver channel_twilio;
 extern const struct channel_driver channel_kannel;
+extern const struct channel_driver channel_android;
 
 const struct channel_driver *const channel_drivers[] = {
-    &channel_console, &channel_whatsapp, &channel_twilio, &channel_kannel, NULL,
+    &channel_console, &channel_whatsapp, &channel_twilio, &channel_kannel, &channel_android, NULL,
 };
 
 const struct channel_driver *channel_find(const char *name)

@@ -3,8 +3,11 @@
  * Point the number's "A message comes in" webhook at <public_url>/webhook/twilio (POST, no query
  * string: X-Twilio-Signature covers the URL exactly as Twilio was given it, and catat rebuilds it
  * as [server] public_url + the path). Status callbacks come to /webhook/twilio/status because
- * every send names that URL. A WhatsApp sender is configured as [twilio] from = whatsapp:+1...;
- * replies then go to whatsapp:<number>. */
+ * every send names that URL. A reply goes out from the address the person wrote to: a message
+ * to whatsapp:+1415... is answered on WhatsApp from it, one to an SMS number from that number
+ * (several numbers on one account). [twilio] from is the sender of everything else (reminders to
+ * people who never wrote); from = whatsapp:+1... makes that WhatsApp. Outside WhatsApp's 24-hour
+ * window a text goes as the Content template [twilio] content_sid with the text as variable 1. */
 #include "channel.h"
 #include "config.h"
 #include "form.h"
@@ -25,7 +28,8 @@ struct twilio {
     char *account_sid;
     char *auth_token; /* "" = requests are not signature-checked */
     char *from;
-    char *public_url; /* without a trailing '/' */
+    char *content_sid; /* "" = no Content template for messages outside the window */
+    char *public_url;  /* without a trailing '/' */
 };
 
 static void twilio_fini(void *state)
@@ -37,6 +41,7 @@ static void twilio_fini(void *state)
     free(t->account_sid);
     channel_free_secret(t->auth_token);
     free(t->from);
+    free(t->content_sid);
     free(t->public_url);
     free(t);
 }
@@ -53,8 +58,10 @@ static int twilio_init(void **state, const struct config *cfg, char *err, size_t
     t->account_sid = strdup(config_get(cfg, "twilio", "account_sid"));
     t->auth_token = strdup(config_get(cfg, "twilio", "auth_token"));
     t->from = strdup(config_get(cfg, "twilio", "from"));
+    t->content_sid = strdup(config_get(cfg, "twilio", "content_sid"));
     t->public_url = strdup(config_public_url(cfg));
-    if (!t->api_base || !t->account_sid || !t->auth_token || !t->from || !t->public_url) {
+    if (!t->api_base || !t->account_sid || !t->auth_token || !t->from || !t->content_sid ||
+        !t->public_url) {
         twilio_fini(t);
         snprintf(err, errsz, "out of memory");
         return -1;
@@ -205,50 +212,147 @@ static const char *media_kind(const char *mime)
     return "document";
 }
 
+/* Twilio's error codes that the core acts on (courier handlers/twiml/errors.json; Twilio's
+ * error pages). */
+static enum channel_failure twilio_failure(long code)
+{
+    switch (code) {
+    case 21610: /* the recipient replied STOP */
+        return CHANNEL_FAILURE_OPTED_OUT;
+    case 63016: /* WhatsApp: outside the 24-hour window without a template */
+    case 63003: /* WhatsApp: the channel could not find the To address */
+    case 63024: /* WhatsApp: invalid message recipient */
+    case 21614: /* the To number is not a mobile number */
+        return CHANNEL_FAILURE_UNDELIVERABLE;
+    default:
+        return CHANNEL_FAILURE_OTHER;
+    }
+}
+
+/* Reads a decimal code; 0 when absent or not a number. */
+static long read_code(const char *s)
+{
+    if (!s || !s[0])
+        return 0;
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *end || v < 0 ? 0 : v;
+}
+
+/* The media items as a JSON array [{"url":..., "type":...}], with a WhatsApp location's
+ * Latitude, Longitude, Address and Label, into in->meta. False when out of memory. */
+static bool media_meta(const struct form *params, long n, struct channel_inbound *in)
+{
+    json_t *meta = json_object();
+    if (!meta)
+        return false;
+    if (n > 1) {
+        json_t *items = json_array();
+        for (long i = 0; i < n && i < 10 && items; i++) {
+            char uk[24], tk[32];
+            snprintf(uk, sizeof uk, "MediaUrl%ld", i);
+            snprintf(tk, sizeof tk, "MediaContentType%ld", i);
+            const char *url = form_get(params, uk), *type = form_get(params, tk);
+            json_t *item = json_object();
+            if (url)
+                json_object_set_new(item, "url", json_string(url));
+            if (type)
+                json_object_set_new(item, "type", json_string(type));
+            json_array_append_new(items, item);
+        }
+        json_object_set_new(meta, "media", items);
+    }
+    static const char *const loc[][2] = {{"Latitude", "latitude"},
+                                         {"Longitude", "longitude"},
+                                         {"Address", "address"},
+                                         {"Label", "name"}};
+    for (size_t i = 0; i < sizeof loc / sizeof loc[0]; i++) {
+        const char *v = form_get(params, loc[i][0]);
+        if (!v || !v[0])
+            continue;
+        char *end;
+        double d = strtod(v, &end);
+        if (i < 2 && !*end)
+            json_object_set_new(meta, loc[i][1], json_real(d));
+        else
+            json_object_set_new(meta, loc[i][1], json_string(v));
+    }
+    bool ok = true;
+    if (json_object_size(meta)) {
+        char *text = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        ok = text && channel_inbound_set_meta(in, text);
+        free(text);
+    }
+    json_decref(meta);
+    return ok;
+}
+
 static enum channel_rc decode_message(const struct form *params, struct channel_events *ev,
                                       char *err, size_t errsz)
 {
     const char *sid = form_get(params, "MessageSid"), *from = form_get(params, "From");
     const char *to = form_get(params, "To"), *body = form_get(params, "Body");
     const char *num_media = form_get(params, "NumMedia");
-    if (!sid || !sid[0] || !from || !from[0]) {
-        snprintf(err, errsz, "MessageSid and From are required");
-        return CHANNEL_BAD_REQUEST;
-    }
-    from = bare_address(from);
-    to = to ? bare_address(to) : "";
-    if (!from[0] || strlen(from) >= CHANNEL_ADDR_MAX || strlen(to) >= CHANNEL_ADDR_MAX) {
-        snprintf(err, errsz, "From or To is empty or too long");
-        return CHANNEL_BAD_REQUEST;
-    }
-    if (strlen(sid) >= CHANNEL_ID_MAX) {
-        snprintf(err, errsz, "MessageSid is longer than %d bytes", CHANNEL_ID_MAX - 1);
-        return CHANNEL_BAD_REQUEST;
-    }
-    const char *media = "";
-    if (num_media && num_media[0] && strcmp(num_media, "0") != 0) {
-        if (strspn(num_media, "0123456789") != strlen(num_media)) {
-            snprintf(err, errsz, "NumMedia must be a number");
-            return CHANNEL_BAD_REQUEST;
-        }
-        const char *type = form_get(params, "MediaContentType0");
-        media = media_kind(type ? type : "");
-    }
-    if (!body)
-        body = "";
     ev->response = strdup(TWIML_EMPTY); /* replies go through the API, not in TwiML */
-    struct channel_inbound *in =
-        ev->response ? channel_events_add_inbound(ev, body, strlen(body)) : NULL;
-    if (!in) {
-        channel_events_free(ev);
+    if (!ev->response) {
         snprintf(err, errsz, "out of memory");
         return CHANNEL_BAD_REQUEST;
     }
     ev->response_type = "text/xml";
-    channel_copy(in->from, sizeof in->from, from);
-    channel_copy(in->to, sizeof in->to, to);
+    /* One message per request: one that cannot be used is skipped and answered 200, so that
+     * Twilio does not retry it. */
+    const char *bare_from = from ? bare_address(from) : "";
+    if (!sid || !sid[0] || !bare_from[0])
+        return channel_events_add_skip(ev, "message", "MessageSid and From are required", bare_from)
+                   ? CHANNEL_OK
+                   : CHANNEL_BAD_REQUEST;
+    if (!to)
+        to = "";
+    if (strlen(bare_from) >= CHANNEL_ADDR_MAX || strlen(to) >= CHANNEL_ADDR_MAX ||
+        strlen(sid) >= CHANNEL_ID_MAX)
+        return channel_events_add_skip(ev, "message", "From, To or MessageSid is too long", "")
+                   ? CHANNEL_OK
+                   : CHANNEL_BAD_REQUEST;
+    long n_media = 0;
+    const char *media = "";
+    if (num_media && num_media[0] && strcmp(num_media, "0") != 0) {
+        n_media = read_code(num_media);
+        if (n_media <= 0)
+            return channel_events_add_skip(ev, "message", "NumMedia is not a number", bare_from)
+                       ? CHANNEL_OK
+                       : CHANNEL_BAD_REQUEST;
+        const char *type = form_get(params, "MediaContentType0");
+        media = media_kind(type ? type : "");
+    }
+    const char *lat = form_get(params, "Latitude"), *lon = form_get(params, "Longitude");
+    if (!media[0] && lat && lat[0] && lon && lon[0])
+        media = "location";
+    if (!body)
+        body = "";
+    struct channel_inbound *in = channel_events_add_inbound(ev, body, strlen(body));
+    if (!in) {
+        snprintf(err, errsz, "out of memory");
+        return CHANNEL_BAD_REQUEST;
+    }
+    channel_copy(in->from, sizeof in->from, bare_from);
+    /* With "whatsapp:", the reply goes out on WhatsApp from it. */
+    if (from && strncmp(from, WHATSAPP_PREFIX, strlen(WHATSAPP_PREFIX)) == 0 && to[0] &&
+        strncmp(to, WHATSAPP_PREFIX, strlen(WHATSAPP_PREFIX)) != 0)
+        snprintf(in->to, sizeof in->to, "%s%s", WHATSAPP_PREFIX, to);
+    else
+        channel_copy(in->to, sizeof in->to, to);
     channel_copy(in->provider_id, sizeof in->provider_id, sid);
     channel_copy(in->media, sizeof in->media, media);
+    if (n_media > 0) {
+        const char *url = form_get(params, "MediaUrl0");
+        const char *type = form_get(params, "MediaContentType0");
+        channel_copy(in->media_ref, sizeof in->media_ref, url ? url : "");
+        channel_copy(in->mime, sizeof in->mime, type ? type : "");
+    }
+    if (!media_meta(params, n_media, in)) {
+        snprintf(err, errsz, "out of memory");
+        return CHANNEL_BAD_REQUEST;
+    }
     return CHANNEL_OK;
 }
 
@@ -258,14 +362,11 @@ static enum channel_rc decode_status(const struct form *params, struct channel_e
     const char *sid = form_get(params, "MessageSid");
     const char *status = form_get(params, "MessageStatus");
     const char *code = form_get(params, "ErrorCode");
-    if (!sid || !sid[0] || !status) {
-        snprintf(err, errsz, "MessageSid and MessageStatus are required");
-        return CHANNEL_BAD_REQUEST;
-    }
-    if (strlen(sid) >= CHANNEL_ID_MAX) {
-        snprintf(err, errsz, "MessageSid is longer than %d bytes", CHANNEL_ID_MAX - 1);
-        return CHANNEL_BAD_REQUEST;
-    }
+    if (!sid || !sid[0] || !status || strlen(sid) >= CHANNEL_ID_MAX)
+        return channel_events_add_skip(ev, "status", "MessageSid and MessageStatus are required",
+                                       form_get(params, "To"))
+                   ? CHANNEL_OK
+                   : (snprintf(err, errsz, "out of memory"), CHANNEL_BAD_REQUEST);
     enum channel_delivery delivery;
     if (strcmp(status, "sent") == 0)
         delivery = CHANNEL_DELIVERY_SENT;
@@ -286,6 +387,7 @@ static enum channel_rc decode_status(const struct form *params, struct channel_e
     channel_copy(st->provider_id, sizeof st->provider_id, sid);
     st->delivery = delivery;
     if (delivery == CHANNEL_DELIVERY_FAILED) {
+        st->failure = twilio_failure(read_code(code));
         if (code && code[0])
             snprintf(st->error, sizeof st->error, "%.16s: %s", code, status);
         else
@@ -340,9 +442,13 @@ static int twilio_build_send(void *state, const struct channel_message *msg,
     size_t base_len = strlen(base);
     while (base_len && base[base_len - 1] == '/')
         base_len--;
-    /* A WhatsApp sender can only write to WhatsApp addresses; the core knows only numbers. */
-    bool whatsapp = strncmp(t->from, WHATSAPP_PREFIX, strlen(WHATSAPP_PREFIX)) == 0;
-    size_t to_len = strlen(msg->to) + strlen(WHATSAPP_PREFIX) + 1;
+    /* From the address she wrote to when known; a WhatsApp sender writes to WhatsApp
+     * addresses, and Twilio's addresses say which channel with their prefix. */
+    const char *from = msg->from && msg->from[0] ? msg->from : t->from;
+    size_t pl = strlen(WHATSAPP_PREFIX);
+    bool whatsapp = strncmp(from, WHATSAPP_PREFIX, pl) == 0;
+    bool prefixed = strncmp(msg->to, WHATSAPP_PREFIX, pl) == 0;
+    size_t to_len = strlen(msg->to) + pl + 1;
     size_t cb_len = base_len + 32;
     char *to = malloc(to_len), *callback = malloc(cb_len);
     if (!to || !callback) {
@@ -351,13 +457,25 @@ static int twilio_build_send(void *state, const struct channel_message *msg,
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    snprintf(to, to_len, "%s%s", whatsapp ? WHATSAPP_PREFIX : "", msg->to);
+    snprintf(to, to_len, "%s%s", whatsapp && !prefixed ? WHATSAPP_PREFIX : "", msg->to);
     snprintf(callback, cb_len, "%.*s/webhook/twilio/status", (int)base_len, base);
 
     struct form_buf body = {0}, url = {0}, userpwd = {0};
     form_buf_add_pair(&body, "To", to);
-    form_buf_add_pair(&body, "From", t->from);
-    form_buf_add_pair(&body, "Body", msg->text ? msg->text : "");
+    form_buf_add_pair(&body, "From", from);
+    if (whatsapp && !msg->in_window && t->content_sid[0]) {
+        /* Outside the window WhatsApp takes only a template (else 63016). */
+        json_t *vars = json_pack("{s:s}", "1", msg->text ? msg->text : "");
+        char *vars_text = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
+        json_decref(vars);
+        form_buf_add_pair(&body, "ContentSid", t->content_sid);
+        form_buf_add_pair(&body, "ContentVariables", vars_text ? vars_text : "{}");
+        if (!vars_text)
+            body.failed = true;
+        free(vars_text);
+    } else {
+        form_buf_add_pair(&body, "Body", msg->text ? msg->text : "");
+    }
     form_buf_add_pair(&body, "StatusCallback", callback);
     free(to);
     free(callback);
@@ -406,19 +524,46 @@ static int twilio_read_send_response(void *state, long http_status, const char *
     return rc;
 }
 
+/* Twilio's refusal: {"code":21610,"message":"...","more_info":"...","status":400}. */
+static enum channel_failure twilio_read_send_error(void *state, long http_status, const char *body,
+                                                   size_t len, char *err, size_t errsz)
+{
+    (void)state;
+    json_t *root = json_loadb(body ? body : "", len, 0, NULL);
+    json_t *code = json_object_get(root, "code");
+    json_t *words = json_object_get(root, "message");
+    enum channel_failure f =
+        http_status == 429 || http_status >= 500 ? CHANNEL_FAILURE_RETRY : CHANNEL_FAILURE_OTHER;
+    if (json_is_integer(code)) {
+        long c = (long)json_integer_value(code);
+        if (twilio_failure(c) != CHANNEL_FAILURE_OTHER)
+            f = twilio_failure(c);
+        snprintf(err, errsz, "HTTP %ld: %ld: %.200s", http_status, c,
+                 json_is_string(words) ? json_string_value(words) : "");
+    } else {
+        snprintf(err, errsz, "HTTP %ld: %.300s", http_status, body ? body : "");
+    }
+    json_decref(root);
+    return f;
+}
+
 static const struct config_setting twilio_settings[] = {
     {"enabled", "false", CONFIG_BOOL}, {"api_base", "https://api.twilio.com", CONFIG_TEXT},
     {"account_sid", "", CONFIG_TEXT},  {"auth_token", "", CONFIG_SECRET},
-    {"from", "", CONFIG_TEXT},         {NULL, NULL, CONFIG_TEXT},
+    {"from", "", CONFIG_TEXT},         {"content_sid", "", CONFIG_TEXT},
+    {NULL, NULL, CONFIG_TEXT},
 };
 
 const struct channel_driver channel_twilio = {
     .name = "twilio",
     .settings = twilio_settings,
     .sms = true,
+    .window_seconds = 24 * 3600, /* on WhatsApp senders only: */
+    .window_prefix = WHATSAPP_PREFIX,
     .init = twilio_init,
     .fini = twilio_fini,
     .decode = twilio_decode,
     .build_send = twilio_build_send,
     .read_send_response = twilio_read_send_response,
+    .read_send_error = twilio_read_send_error,
 };

@@ -135,11 +135,6 @@ static enum channel_rc verify_subscription(const struct whatsapp *wa,
     return CHANNEL_OK;
 }
 
-/* Where one decoding step went wrong, for a clear 400. */
-struct place {
-    size_t entry, change, item;
-};
-
 /* "+<digits>" for WhatsApp's bare digits; other shapes are kept as given. False when too long
  * or empty. */
 static bool copy_phone(char *dst, size_t dstsz, const char *digits)
@@ -185,121 +180,219 @@ static const char *str_member(json_t *obj, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* What an error code of Meta's means for the core (providers.md 1d). */
+static enum channel_failure whatsapp_failure(long long code)
+{
+    switch (code) {
+    case 131050: /* the person stopped marketing messages from this business */
+        return CHANNEL_FAILURE_OPTED_OUT;
+    case 131026: /* not on WhatsApp, or cannot receive */
+    case 131047: /* outside the 24-hour window */
+        return CHANNEL_FAILURE_UNDELIVERABLE;
+    case 130429:
+    case 131056:
+    case 131048:
+    case 80007:
+    case 131053:
+        return CHANNEL_FAILURE_RETRY;
+    default:
+        return CHANNEL_FAILURE_OTHER;
+    }
+}
+
+/* What one message carries besides its text. */
+struct message_parts {
+    const char *text;  /* what the parser reads; "" for media without a caption */
+    const char *media; /* "" for words; "image", "location", "flow", ... */
+    json_t *item;      /* the type's own object (image, location, nfm_reply), or NULL */
+};
+
 /* Picks the text a person means by one message: its body, a button's title, a caption. media
- * is set for everything that is not plain words. Returns false (with err) for a message that
- * lacks what its type promises. */
-static bool message_text(json_t *msg, const char *type, const char **text, const char **media,
-                         char *err, size_t errsz)
+ * is set for everything that is not plain words. Returns false (with why) for a message catat
+ * cannot use: one that lacks what its type promises, or a type it does not know. */
+static bool message_text(json_t *msg, const char *type, struct message_parts *p, char *why,
+                         size_t whysz)
 {
     static const char *const media_types[] = {"image",   "audio",    "video",   "document",
                                               "sticker", "location", "contacts"};
-    *media = "";
-    *text = NULL;
+    p->media = "";
+    p->text = NULL;
+    p->item = NULL;
     if (strcmp(type, "text") == 0) {
-        *text = str_member(json_object_get(msg, "text"), "body");
-        if (!*text)
-            snprintf(err, errsz, "text message without text.body");
-        return *text != NULL;
+        p->text = str_member(json_object_get(msg, "text"), "body");
+        if (!p->text)
+            snprintf(why, whysz, "text message without text.body");
+        return p->text != NULL;
     }
     if (strcmp(type, "interactive") == 0) {
         json_t *ia = json_object_get(msg, "interactive");
         const char *kind = str_member(ia, "type");
+        if (kind && strcmp(kind, "nfm_reply") == 0) {
+            /* A WhatsApp Flows form sent back: its body ("Sent") and the answers as JSON. */
+            p->item = json_object_get(ia, "nfm_reply");
+            const char *body = str_member(p->item, "body");
+            p->media = "flow";
+            p->text = body ? body : "";
+            return json_is_object(p->item) || (snprintf(why, whysz, "nfm_reply missing"), false);
+        }
         json_t *reply =
             kind && (strcmp(kind, "button_reply") == 0 || strcmp(kind, "list_reply") == 0)
                 ? json_object_get(ia, kind)
                 : NULL;
         if (!reply) {
-            /* Other interactive answers (flows, forms) carry nothing the parser can read. */
-            *media = "unsupported";
-            *text = "";
-            return true;
+            snprintf(why, whysz, "interactive reply of type %.32s is not supported",
+                     kind ? kind : "(none)");
+            return false;
         }
         const char *title = str_member(reply, "title");
-        *text = title && title[0] ? title : str_member(reply, "id");
-        if (!*text)
-            snprintf(err, errsz, "interactive %s without title or id", kind);
-        return *text != NULL;
+        p->text = title && title[0] ? title : str_member(reply, "id");
+        if (!p->text)
+            snprintf(why, whysz, "interactive %s without title or id", kind);
+        return p->text != NULL;
     }
     if (strcmp(type, "button") == 0) {
         json_t *button = json_object_get(msg, "button");
         const char *label = str_member(button, "text");
-        *text = label && label[0] ? label : str_member(button, "payload");
-        if (!*text)
-            snprintf(err, errsz, "button message without button.text or payload");
-        return *text != NULL;
+        p->text = label && label[0] ? label : str_member(button, "payload");
+        if (!p->text)
+            snprintf(why, whysz, "button message without button.text or payload");
+        return p->text != NULL;
     }
     for (size_t i = 0; i < sizeof media_types / sizeof media_types[0]; i++) {
         if (strcmp(type, media_types[i]) == 0) {
-            *media = media_types[i];
-            const char *caption = str_member(json_object_get(msg, type), "caption");
-            *text = caption ? caption : "";
+            p->media = media_types[i];
+            p->item = json_object_get(msg, type);
+            const char *caption = str_member(p->item, "caption");
+            p->text = caption ? caption : "";
             return true;
         }
     }
-    /* "unsupported" and types newer than this driver: kept so staff see that she wrote. */
-    *media = "unsupported";
-    *text = "";
-    return true;
+    /* "unsupported" (errors 131051), "system", and types newer than this driver. */
+    json_t *e = json_array_get(json_object_get(msg, "errors"), 0);
+    json_t *code = json_object_get(e, "code");
+    if (json_is_integer(code))
+        snprintf(why, whysz, "message type not supported (%lld)",
+                 (long long)json_integer_value(code));
+    else
+        snprintf(why, whysz, "message type not supported");
+    return false;
 }
 
-static enum channel_rc decode_message(json_t *msg, const char *to, struct channel_events *ev,
-                                      char *err, size_t errsz)
+/* Copies what a media message carries into in: the media id (or URL), MIME type, and as meta a
+ * location's coordinates, a document's file name, a Flows reply's answers. False when out of
+ * memory. */
+static bool media_details(struct channel_inbound *in, const struct message_parts *p)
 {
-    if (!json_is_object(msg)) {
-        snprintf(err, errsz, "not an object");
-        return CHANNEL_BAD_REQUEST;
+    if (!json_is_object(p->item))
+        return true;
+    const char *id = str_member(p->item, "id");
+    const char *url = str_member(p->item, "url");
+    const char *mime = str_member(p->item, "mime_type");
+    if (id && id[0])
+        channel_copy(in->media_ref, sizeof in->media_ref, id);
+    else if (url)
+        channel_copy(in->media_ref, sizeof in->media_ref, url);
+    if (mime)
+        channel_copy(in->mime, sizeof in->mime, mime);
+    json_t *meta = json_object();
+    if (!meta)
+        return false;
+    if (strcmp(p->media, "location") == 0) {
+        static const char *const keys[] = {"latitude", "longitude", "name", "address", "url"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            json_t *v = json_object_get(p->item, keys[i]);
+            if (json_is_number(v) || json_is_string(v))
+                json_object_set(meta, keys[i], v);
+        }
+    } else if (strcmp(p->media, "flow") == 0) {
+        json_t *v = json_object_get(p->item, "response_json");
+        if (json_is_string(v))
+            json_object_set(meta, "response_json", v);
+        v = json_object_get(p->item, "name");
+        if (json_is_string(v))
+            json_object_set(meta, "name", v);
+    } else {
+        json_t *v = json_object_get(p->item, "filename");
+        if (json_is_string(v))
+            json_object_set(meta, "filename", v);
+        if (id && url)
+            json_object_set_new(meta, "url", json_string(url));
     }
+    bool ok = true;
+    if (json_object_size(meta)) {
+        char *text = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        ok = text && channel_inbound_set_meta(in, text);
+        free(text);
+    }
+    json_decref(meta);
+    return ok;
+}
+
+/* Decodes one message into ev. A message catat cannot use is recorded as skipped (why says
+ * it); returns false only when out of memory. */
+static bool decode_message(json_t *msg, const char *to, const char *contact_user_id,
+                           struct channel_events *ev)
+{
+    char why[96] = "";
     const char *from = str_member(msg, "from");
+    const char *user_id = str_member(msg, "from_user_id");
     const char *id = str_member(msg, "id");
     const char *type = str_member(msg, "type");
-    if (!from || !id || !id[0] || !type) {
-        snprintf(err, errsz, "a message needs string \"from\", \"id\" and \"type\"");
-        return CHANNEL_BAD_REQUEST;
-    }
+    if (!user_id)
+        user_id = contact_user_id;
+    /* A business-scoped user id instead of the number: the id is her address. */
+    const char *address = from && from[0] ? from : user_id;
+    const char *kind = type ? type : "message";
+    if (!json_is_object(msg))
+        return channel_events_add_skip(ev, "message", "not an object", "") != NULL;
+    if (!address || !address[0])
+        return channel_events_add_skip(ev, kind, "no \"from\" nor \"from_user_id\"", "") != NULL;
+    if (!id || !id[0] || !type)
+        return channel_events_add_skip(ev, kind, "a message needs string \"id\" and \"type\"",
+                                       address) != NULL;
     /* A reaction to one of our replies is not something she asked; answering it with "not
      * understood" would be noise, so it yields nothing. */
     if (strcmp(type, "reaction") == 0)
-        return CHANNEL_OK;
+        return true;
     int64_t at;
-    if (!read_time(json_object_get(msg, "timestamp"), &at)) {
-        snprintf(err, errsz, "\"timestamp\" must be Unix seconds");
-        return CHANNEL_BAD_REQUEST;
-    }
-    const char *text, *media;
-    if (!message_text(msg, type, &text, &media, err, errsz))
-        return CHANNEL_BAD_REQUEST;
-    struct channel_inbound *in = channel_events_add_inbound(ev, text, strlen(text));
-    if (!in) {
-        snprintf(err, errsz, "out of memory");
-        return CHANNEL_BAD_REQUEST;
-    }
-    if (!copy_phone(in->from, sizeof in->from, from)) {
-        snprintf(err, errsz, "\"from\" is empty or too long");
-        return CHANNEL_BAD_REQUEST;
-    }
+    if (!read_time(json_object_get(msg, "timestamp"), &at))
+        return channel_events_add_skip(ev, kind, "\"timestamp\" is not Unix seconds", address) !=
+               NULL;
+    struct message_parts parts;
+    if (!message_text(msg, type, &parts, why, sizeof why))
+        return channel_events_add_skip(ev, kind, why, address) != NULL;
+    char addr[CHANNEL_ADDR_MAX];
+    if (!copy_phone(addr, sizeof addr, address))
+        return channel_events_add_skip(ev, kind, "\"from\" is too long", "") != NULL;
+    if (strlen(id) >= CHANNEL_ID_MAX)
+        return channel_events_add_skip(ev, kind, "\"id\" is too long", address) != NULL;
+    struct channel_inbound *in = channel_events_add_inbound(ev, parts.text, strlen(parts.text));
+    if (!in)
+        return false;
+    memcpy(in->from, addr, sizeof in->from);
     if (to)
         copy_phone(in->to, sizeof in->to, to);
-    if (!channel_copy(in->provider_id, sizeof in->provider_id, id)) {
-        snprintf(err, errsz, "\"id\" is longer than %d bytes", CHANNEL_ID_MAX - 1);
-        return CHANNEL_BAD_REQUEST;
-    }
-    channel_copy(in->media, sizeof in->media, media);
+    if (from && from[0] && user_id && strcmp(from, user_id) != 0)
+        channel_copy(in->user_id, sizeof in->user_id, user_id);
+    channel_copy(in->provider_id, sizeof in->provider_id, id);
+    channel_copy(in->media, sizeof in->media, parts.media);
+    /* A message in a group chat names the group; it is recorded, never answered privately. */
+    json_t *group = json_object_get(msg, "group_id");
+    in->group = json_is_string(group) && json_string_value(group)[0];
     in->at = at;
-    return CHANNEL_OK;
+    return media_details(in, &parts);
 }
 
-static enum channel_rc decode_status(json_t *st, struct channel_events *ev, char *err, size_t errsz)
+/* Decodes one status into ev; an unusable one is recorded as skipped. False when out of
+ * memory. */
+static bool decode_status(json_t *st, struct channel_events *ev)
 {
-    if (!json_is_object(st)) {
-        snprintf(err, errsz, "not an object");
-        return CHANNEL_BAD_REQUEST;
-    }
     const char *id = str_member(st, "id");
     const char *status = str_member(st, "status");
-    if (!id || !id[0] || !status) {
-        snprintf(err, errsz, "a status needs string \"id\" and \"status\"");
-        return CHANNEL_BAD_REQUEST;
-    }
+    const char *recipient = str_member(st, "recipient_id");
+    if (!json_is_object(st) || !id || !id[0] || !status || strlen(id) >= CHANNEL_ID_MAX)
+        return channel_events_add_skip(ev, "status", "a status needs string \"id\" and \"status\"",
+                                       recipient) != NULL;
     enum channel_delivery delivery;
     if (strcmp(status, "sent") == 0)
         delivery = CHANNEL_DELIVERY_SENT;
@@ -310,21 +403,15 @@ static enum channel_rc decode_status(json_t *st, struct channel_events *ev, char
     else if (strcmp(status, "failed") == 0)
         delivery = CHANNEL_DELIVERY_FAILED;
     else
-        return CHANNEL_OK; /* "deleted" and anything newer: nothing we track */
+        return true; /* "deleted" and anything newer: nothing we track */
     int64_t at;
-    if (!read_time(json_object_get(st, "timestamp"), &at)) {
-        snprintf(err, errsz, "\"timestamp\" must be Unix seconds");
-        return CHANNEL_BAD_REQUEST;
-    }
+    if (!read_time(json_object_get(st, "timestamp"), &at))
+        return channel_events_add_skip(ev, "status", "\"timestamp\" is not Unix seconds",
+                                       recipient) != NULL;
     struct channel_status *out = channel_events_add_status(ev);
-    if (!out) {
-        snprintf(err, errsz, "out of memory");
-        return CHANNEL_BAD_REQUEST;
-    }
-    if (!channel_copy(out->provider_id, sizeof out->provider_id, id)) {
-        snprintf(err, errsz, "\"id\" is longer than %d bytes", CHANNEL_ID_MAX - 1);
-        return CHANNEL_BAD_REQUEST;
-    }
+    if (!out)
+        return false;
+    channel_copy(out->provider_id, sizeof out->provider_id, id);
     out->delivery = delivery;
     out->at = at;
     if (delivery == CHANNEL_DELIVERY_FAILED) {
@@ -333,13 +420,15 @@ static enum channel_rc decode_status(json_t *st, struct channel_events *ev, char
         const char *words = str_member(e, "title");
         if (!words)
             words = str_member(e, "message");
-        if (json_is_integer(code))
-            snprintf(out->error, sizeof out->error, "%lld: %s", (long long)json_integer_value(code),
-                     words ? words : "failed");
-        else
+        if (json_is_integer(code)) {
+            long long c = (long long)json_integer_value(code);
+            snprintf(out->error, sizeof out->error, "%lld: %s", c, words ? words : "failed");
+            out->failure = whatsapp_failure(c);
+        } else {
             snprintf(out->error, sizeof out->error, "%s", words ? words : "failed");
+        }
     }
-    return CHANNEL_OK;
+    return true;
 }
 
 /* Writes why a request is refused and returns CHANNEL_BAD_REQUEST. */
@@ -353,11 +442,12 @@ __attribute__((format(printf, 3, 4))) static enum channel_rc bad(char *err, size
     return CHANNEL_BAD_REQUEST;
 }
 
-/* Walks entry[] x changes[] x (messages[], statuses[]). */
+/* Walks entry[] x changes[] x (messages[], statuses[]), event by event: a change or an
+ * event catat cannot use is recorded as skipped, the others are kept. Only a request that is
+ * not a WhatsApp notification at all is refused. */
 static enum channel_rc decode_notification(json_t *root, struct channel_events *ev, char *err,
                                            size_t errsz)
 {
-    char why[CHANNEL_ERROR_MAX] = "";
     const char *object = str_member(root, "object");
     if (json_object_get(root, "object") && (!object || strcmp(object, "whatsapp_business_account")))
         return bad(err, errsz, "\"object\" is not \"whatsapp_business_account\"");
@@ -366,40 +456,43 @@ static enum channel_rc decode_notification(json_t *root, struct channel_events *
         return bad(err, errsz, "\"entry\" must be an array");
     size_t i, j, k;
     json_t *entry, *change, *item;
+    bool ok = true;
     json_array_foreach(entries, i, entry)
     {
         json_t *changes = json_object_get(entry, "changes");
-        if (!json_is_array(changes))
-            return bad(err, errsz, "entry[%zu].changes must be an array", i);
+        if (!json_is_array(changes)) {
+            ok = ok && channel_events_add_skip(ev, "entry", "changes is not an array", "");
+            continue;
+        }
         json_array_foreach(changes, j, change)
         {
             json_t *value = json_object_get(change, "value");
             const char *field = str_member(change, "field");
-            if (!json_is_object(value))
-                return bad(err, errsz, "entry[%zu].changes[%zu].value must be an object", i, j);
             if (field && strcmp(field, "messages") != 0)
                 continue; /* account and template updates: not for us */
+            if (!json_is_object(value)) {
+                ok = ok && channel_events_add_skip(ev, "change", "value is not an object", "");
+                continue;
+            }
             const char *to = str_member(json_object_get(value, "metadata"), "display_phone_number");
             json_t *messages = json_object_get(value, "messages");
             json_t *statuses = json_object_get(value, "statuses");
-            if ((messages && !json_is_array(messages)) || (statuses && !json_is_array(statuses)))
-                return bad(err, errsz,
-                           "entry[%zu].changes[%zu]: messages and statuses must be arrays", i, j);
-            json_array_foreach(messages, k, item)
-            {
-                if (decode_message(item, to, ev, why, sizeof why) != CHANNEL_OK)
-                    return bad(err, errsz, "entry[%zu].changes[%zu].messages[%zu]: %s", i, j, k,
-                               why);
+            if ((messages && !json_is_array(messages)) || (statuses && !json_is_array(statuses))) {
+                ok = ok && channel_events_add_skip(ev, "change",
+                                                   "messages or statuses is not an array", "");
+                continue;
             }
-            json_array_foreach(statuses, k, item)
-            {
-                if (decode_status(item, ev, why, sizeof why) != CHANNEL_OK)
-                    return bad(err, errsz, "entry[%zu].changes[%zu].statuses[%zu]: %s", i, j, k,
-                               why);
-            }
+            /* contacts[] names the senders; with one sender, its user_id is hers. */
+            json_t *contacts = json_object_get(value, "contacts");
+            const char *contact_user_id = json_array_size(contacts) == 1
+                                              ? str_member(json_array_get(contacts, 0), "user_id")
+                                              : NULL;
+            json_array_foreach(messages, k, item) ok =
+                ok && decode_message(item, to, contact_user_id, ev);
+            json_array_foreach(statuses, k, item) ok = ok && decode_status(item, ev);
         }
     }
-    return CHANNEL_OK;
+    return ok ? CHANNEL_OK : bad(err, errsz, "out of memory");
 }
 
 static enum channel_rc whatsapp_decode(void *state, const struct channel_request *req,
@@ -436,7 +529,7 @@ static enum channel_rc whatsapp_decode(void *state, const struct channel_request
     }
     json_decref(root);
     if (rc != CHANNEL_OK)
-        channel_events_free(ev); /* all or nothing: a half-read batch must not be stored */
+        channel_events_free(ev); /* refused: nothing of it is stored */
     return rc;
 }
 
@@ -478,7 +571,8 @@ static size_t utf8_chars(const char *s, size_t len)
 /* An interactive message with reply buttons (titles one a line; each button's id is its title,
  * the command a press sends), or NULL when the text or the titles do not fit Meta's limits:
  * the message then goes as plain text, which the person answers by typing. */
-static json_t *interactive_body(const char *to, const char *text, const char *buttons)
+static json_t *interactive_body(const char *to_key, const char *to, const char *text,
+                                const char *buttons)
 {
     if (utf8_chars(text, strlen(text)) > WA_BODY_MAX || !text[0])
         return NULL;
@@ -499,7 +593,7 @@ static json_t *interactive_body(const char *to, const char *text, const char *bu
         return NULL;
     }
     return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:{s:s}, s:{s:o}}}", "messaging_product",
-                     "whatsapp", "recipient_type", "individual", "to", to, "type", "interactive",
+                     "whatsapp", "recipient_type", "individual", to_key, to, "type", "interactive",
                      "interactive", "type", "button", "body", "text", text, "action", "buttons",
                      list);
 }
@@ -513,15 +607,18 @@ static int whatsapp_build_send(void *state, const struct channel_message *msg,
         snprintf(err, errsz, "[whatsapp] phone_number_id and access_token must be set");
         return -1;
     }
+    /* A business-scoped user id goes in "recipient", a number in "to" (Meta's Cloud API). */
+    bool user_id = channel_is_user_id(msg->to);
     const char *to = msg->to && msg->to[0] == '+' ? msg->to + 1 : msg->to;
-    if (!to || !to[0] || strspn(to, "0123456789") != strlen(to)) {
-        snprintf(err, errsz, "recipient must be an E.164 number");
+    if (!user_id && (!to || !to[0] || strspn(to, "0123456789") != strlen(to))) {
+        snprintf(err, errsz, "recipient must be an E.164 number or a WhatsApp user id");
         return -1;
     }
+    const char *to_key = user_id ? "recipient" : "to";
     const char *text = msg->text ? msg->text : "";
     json_t *body = NULL;
     if (msg->in_window && msg->buttons && msg->buttons[0])
-        body = interactive_body(to, text, msg->buttons);
+        body = interactive_body(to_key, to, text, msg->buttons);
     if (body) {
         /* reply buttons: a press comes back as interactive.button_reply with the title */
     } else if (msg->in_window || !wa->template_name[0]) {
@@ -529,7 +626,7 @@ static int whatsapp_build_send(void *state, const struct channel_message *msg,
          * text is sent anyway: Meta refuses it (131047) and the core records that error, which
          * tells the operator what to configure, rather than dropping the message silently. */
         body = json_pack("{s:s, s:s, s:s, s:s, s:{s:b, s:s}}", "messaging_product", "whatsapp",
-                         "recipient_type", "individual", "to", to, "type", "text", "text",
+                         "recipient_type", "individual", to_key, to, "type", "text", "text",
                          "preview_url", 0, "body", text);
     } else {
         char *param = template_parameter(text);
@@ -538,8 +635,8 @@ static int whatsapp_build_send(void *state, const struct channel_message *msg,
             return -1;
         }
         body = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:{s:s}, s:[{s:s, s:[{s:s, s:s}]}]}}",
-                         "messaging_product", "whatsapp", "recipient_type", "individual", "to", to,
-                         "type", "template", "template", "name", wa->template_name, "language",
+                         "messaging_product", "whatsapp", "recipient_type", "individual", to_key,
+                         to, "type", "template", "template", "name", wa->template_name, "language",
                          "code", wa->template_language, "components", "type", "body", "parameters",
                          "type", "text", "text", param);
         free(param);
@@ -591,6 +688,31 @@ static int whatsapp_read_send_response(void *state, long http_status, const char
     return rc;
 }
 
+/* Graph's refusal: {"error":{"code":131026,"message":"...","error_data":{"details":"..."}}}. */
+static enum channel_failure whatsapp_read_send_error(void *state, long http_status,
+                                                     const char *body, size_t len, char *err,
+                                                     size_t errsz)
+{
+    (void)state;
+    json_t *root = json_loadb(body ? body : "", len, 0, NULL);
+    json_t *e = json_object_get(root, "error");
+    json_t *code = json_object_get(e, "code");
+    enum channel_failure f =
+        http_status == 429 || http_status >= 500 ? CHANNEL_FAILURE_RETRY : CHANNEL_FAILURE_OTHER;
+    const char *words = str_member(e, "message");
+    if (json_is_integer(code)) {
+        long long c = (long long)json_integer_value(code);
+        enum channel_failure by_code = whatsapp_failure(c);
+        if (by_code != CHANNEL_FAILURE_OTHER)
+            f = by_code;
+        snprintf(err, errsz, "HTTP %ld: %lld: %.200s", http_status, c, words ? words : "");
+    } else {
+        snprintf(err, errsz, "HTTP %ld: %.300s", http_status, body ? body : "");
+    }
+    json_decref(root);
+    return f;
+}
+
 static const struct config_setting whatsapp_settings[] = {
     {"enabled", "false", CONFIG_BOOL},
     {"api_base", "https://graph.facebook.com/v21.0", CONFIG_TEXT},
@@ -612,4 +734,5 @@ const struct channel_driver channel_whatsapp = {
     .decode = whatsapp_decode,
     .build_send = whatsapp_build_send,
     .read_send_response = whatsapp_read_send_response,
+    .read_send_error = whatsapp_read_send_error,
 };

@@ -17,7 +17,13 @@ struct store_person;
 
 struct reach {
     const char *default_channel; /* [outbox] default_channel, borrowed from the configuration */
+    /* The SMS channel a WhatsApp message that cannot be delivered goes out on instead, NULL for
+     * none ([outbox] sms_fallback: "auto" = the first enabled SMS channel, "none", or a name). */
+    const char *sms_fallback;
 };
+
+/* An SMS sent instead of an undeliverable WhatsApp message is cut to this many segments. */
+#define REACH_FALLBACK_SEGMENTS 3
 
 /* Fills r from cfg. Returns 0, or -1 with err when the default channel is unknown. */
 int reach_init(struct reach *r, const struct config *cfg, char *err, size_t errsz);
@@ -29,8 +35,14 @@ bool reach_sms_sized(const char *channel);
 /* Whether channel lets a free-form text go now to someone who last wrote at last_inbound_at
  * (0: never); outside the window a provider template is needed. */
 bool reach_in_window(const struct channel_driver *d, int64_t last_inbound_at, int64_t now);
+/* The same for a message sent from the address sender (NULL or "": the configured one): a
+ * driver's window_prefix limits the window to the senders that start with it (Twilio's
+ * "whatsapp:"). */
+bool reach_in_window_from(const struct channel_driver *d, const char *sender,
+                          int64_t last_inbound_at, int64_t now);
 
-/* Queues text to `to` on channel (NULL: reach_channel), counting its SMS segments. kind:
+/* Queues text to `to` on channel (NULL: reach_channel), counting its SMS segments. On the
+ * channel she last wrote on, it goes out from the address she wrote to (to->last_to). kind:
  * "reply", "notice", "broadcast", "reminder", ...; dedupe_key may be NULL or "". message_id is
  * the inbound it answers, or 0; send_at 0 means now. Returns the outbox id, 0 when deduplicated,
  * -1 on error. */
@@ -42,5 +54,16 @@ int64_t reach_queue(const struct reach *r, struct store *s, const struct store_p
  * many were queued, or -1 on error (or when fx ran out of memory). */
 int reach_queue_notices(const struct reach *r, struct store *s, const struct domain_effects *fx,
                         int64_t message_id, int64_t now);
+
+/* A send failed for a reason that says something of the person (channel.h): the outbox message
+ * row failed with error. CHANNEL_FAILURE_OPTED_OUT opts her out as STOP would, recording the
+ * reason; CHANNEL_FAILURE_UNDELIVERABLE on a channel that is not SMS queues the text once on
+ * the SMS fallback channel (cut to REACH_FALLBACK_SEGMENTS), linked to row, and notes it on
+ * row. Other failures change nothing. Returns the fallback's outbox id, 0 when nothing was
+ * queued, -1 on error. */
+enum channel_failure;
+struct store_outbox_row;
+int64_t reach_failed(const struct reach *r, struct store *s, const struct store_outbox_row *row,
+                     enum channel_failure failure, const char *error, int64_t now);
 
 #endif

@@ -79,7 +79,7 @@ static int apply_job(struct ingest *ing, struct ingest_job *job, int64_t now,
             free(res.reply);
     }
     for (size_t i = 0; i < job->ev->n_statuses && rc == 0; i++) {
-        rc = pipeline_status(ing->s, channel, &job->ev->statuses[i]);
+        rc = pipeline_status(ing->p, ing->s, channel, &job->ev->statuses[i], now);
         counts->statuses++;
     }
     return rc;

@@ -26,7 +26,9 @@ int pipeline_prepare(const struct channel_inbound *in, struct pipeline_prepared 
 {
     out->parse = NULL;
     out->parsed_json = NULL;
-    if (in->media[0] && !in->text[0])
+    /* Nothing to parse: media without a caption, a Flows form (its body is the button's word,
+     * "Sent"; the answers are kept as JSON), a group chat (recorded, never answered). */
+    if ((in->media[0] && !in->text[0]) || strcmp(in->media, "flow") == 0 || in->group)
         return 0;
     size_t len = strlen(in->text);
     out->parse = malloc(sizeof *out->parse);
@@ -72,6 +74,10 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         .media = in->media,
         .received_at = now,
         .provider_at = in->at,
+        .to_addr = in->to,
+        .media_ref = in->media_ref,
+        .media_mime = in->mime,
+        .meta = in->meta,
     };
     int64_t id = store_message_insert(s, &m);
     if (id < 0)
@@ -81,6 +87,8 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         return 0;
     }
     out->message_id = id;
+    if (in->group) /* a group chat: kept for staff, never answered in private */
+        return store_message_set_status(s, id, "group", NULL);
     struct pipeline_prepared own = {0};
     if (!pre) {
         if (pipeline_prepare(in, &own) != 0)
@@ -88,7 +96,7 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         pre = &own;
     }
     struct store_person who;
-    if (store_person_touch(s, in->from, channel, now) != 0 ||
+    if (store_person_touch_via(s, in->from, channel, in->to, in->user_id, now) != 0 ||
         store_person_by_phone(s, in->from, &who) != 1) {
         pipeline_prepared_free(&own);
         return -1;
@@ -138,7 +146,8 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
     return rc;
 }
 
-int pipeline_status(struct store *s, const char *channel, const struct channel_status *st)
+int pipeline_status(const struct pipeline *p, struct store *s, const char *channel,
+                    const struct channel_status *st, int64_t now)
 {
     static const char *const names[] = {
         [CHANNEL_DELIVERY_SENT] = "sent",
@@ -151,5 +160,14 @@ int pipeline_status(struct store *s, const char *channel, const struct channel_s
     if (n == 0)
         log_event(LOG_INFO, "status for an unknown message", "channel=%s status=%s", channel,
                   names[st->delivery]);
-    return n < 0 ? -1 : 0;
+    if (n <= 0 || st->delivery != CHANNEL_DELIVERY_FAILED || st->failure == CHANNEL_FAILURE_OTHER)
+        return n < 0 ? -1 : 0;
+    /* A failure that says something of the person (opted out, not on WhatsApp): reach.h. */
+    struct store_outbox_row row;
+    int found = store_outbox_by_provider(s, channel, st->provider_id, &row);
+    if (found <= 0)
+        return found;
+    int rc = reach_failed(p->r, s, &row, st->failure, st->error, now) < 0 ? -1 : 0;
+    store_outbox_rows_free(&row, 1);
+    return rc;
 }

@@ -53,7 +53,9 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
                      const struct channel_inbound *in, const struct pipeline_prepared *pre,
                      int64_t now, bool keep_reply, struct pipeline_result *out);
 
-/* Applies a delivery status reported by channel. Returns 0 or -1. */
-int pipeline_status(struct store *s, const char *channel, const struct channel_status *st);
+/* Applies a delivery status reported by channel; a failure that opts the person out or calls
+ * for the SMS fallback goes to reach_failed. Returns 0 or -1. */
+int pipeline_status(const struct pipeline *p, struct store *s, const char *channel,
+                    const struct channel_status *st, int64_t now);
 
 #endif

@@ -8,7 +8,8 @@ int64_t store_message_insert(struct store *s, const struct store_inbound *m)
 {
     sqlite3_stmt *st =
         store_stmt(s, "INSERT INTO messages(channel, provider_id, phone, text, media, received_at,"
-                      " provider_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                      " provider_at, to_addr, media_ref, media_mime, meta)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                       " ON CONFLICT(channel, provider_id) DO NOTHING");
     if (!st)
         return -1;
@@ -20,6 +21,10 @@ int64_t store_message_insert(struct store *s, const struct store_inbound *m)
     sqlite3_bind_int64(st, 6, m->received_at);
     if (m->provider_at)
         sqlite3_bind_int64(st, 7, m->provider_at);
+    store_bind_text(st, 8, m->to_addr && m->to_addr[0] ? m->to_addr : NULL);
+    store_bind_text(st, 9, m->media_ref && m->media_ref[0] ? m->media_ref : NULL);
+    store_bind_text(st, 10, m->media_mime && m->media_mime[0] ? m->media_mime : NULL);
+    store_bind_text(st, 11, m->meta && m->meta[0] ? m->meta : NULL);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(s, "message_insert");
     if (sqlite3_changes(s->db) == 0)
@@ -42,8 +47,8 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
 {
     sqlite3_stmt *st = store_stmt(
         s, "INSERT INTO outbox(message_id, channel, phone, text, kind, next_at, created_at,"
-           " segments, encoding, dedupe_key, buttons)"
-           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+           " segments, encoding, dedupe_key, buttons, sender, fallback_of)"
+           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
            " ON CONFLICT(dedupe_key) DO NOTHING");
     if (!st)
         return -1;
@@ -59,6 +64,9 @@ int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
     sqlite3_bind_text(st, 9, o->encoding ? o->encoding : "gsm7", -1, SQLITE_STATIC);
     store_bind_text(st, 10, o->dedupe_key);
     sqlite3_bind_text(st, 11, o->buttons ? o->buttons : "", -1, SQLITE_STATIC);
+    store_bind_text(st, 12, o->sender && o->sender[0] ? o->sender : NULL);
+    if (o->fallback_of)
+        sqlite3_bind_int64(st, 13, o->fallback_of);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(s, "outbox_queue");
     if (sqlite3_changes(s->db) == 0)
@@ -84,7 +92,8 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
            " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
            " AND channel = ?3 ORDER BY next_at, id LIMIT ?2)"
-           " RETURNING id, channel, phone, kind, text, attempts, buttons");
+           " RETURNING id, channel, phone, kind, text, attempts, coalesce(sender, ''),"
+           " coalesce(message_id, 0), coalesce(fallback_of, 0), buttons");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, now);
@@ -101,7 +110,10 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
         const unsigned char *t = sqlite3_column_text(st, 4);
         r->text = strdup(t ? (const char *)t : "");
         r->attempts = sqlite3_column_int(st, 5);
-        store_column_text(st, 6, r->buttons, sizeof r->buttons);
+        store_column_text(st, 6, r->sender, sizeof r->sender);
+        r->message_id = sqlite3_column_int64(st, 7);
+        r->fallback_of = sqlite3_column_int64(st, 8);
+        store_column_text(st, 9, r->buttons, sizeof r->buttons);
         if (!r->text)
             break;
         n++;
@@ -122,6 +134,96 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
     if (last)
         sqlite3_reset(last);
     return n;
+}
+
+/* Reads one outbox row selected by st (bound) into row. 1, 0 or -1. */
+static int outbox_row(struct store *s, sqlite3_stmt *st, struct store_outbox_row *row,
+                      const char *what)
+{
+    memset(row, 0, sizeof *row);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        row->id = sqlite3_column_int64(st, 0);
+        store_column_text(st, 1, row->channel, sizeof row->channel);
+        store_column_text(st, 2, row->phone, sizeof row->phone);
+        store_column_text(st, 3, row->kind, sizeof row->kind);
+        const unsigned char *t = sqlite3_column_text(st, 4);
+        row->text = strdup(t ? (const char *)t : "");
+        row->attempts = sqlite3_column_int(st, 5);
+        store_column_text(st, 6, row->sender, sizeof row->sender);
+        row->message_id = sqlite3_column_int64(st, 7);
+        row->fallback_of = sqlite3_column_int64(st, 8);
+        store_column_text(st, 9, row->buttons, sizeof row->buttons);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, what);
+    if (rc == SQLITE_ROW && !row->text)
+        return -1;
+    return rc == SQLITE_ROW;
+}
+
+#define OUTBOX_ROW_SELECT                                                                          \
+    "SELECT id, channel, phone, kind, text, attempts, coalesce(sender, ''),"                       \
+    " coalesce(message_id, 0), coalesce(fallback_of, 0), buttons FROM outbox "
+
+int store_outbox_get(struct store *s, int64_t id, struct store_outbox_row *row)
+{
+    sqlite3_stmt *st = store_stmt(s, OUTBOX_ROW_SELECT "WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    return outbox_row(s, st, row, "outbox_get");
+}
+
+int store_outbox_by_provider(struct store *s, const char *channel, const char *provider_id,
+                             struct store_outbox_row *row)
+{
+    sqlite3_stmt *st = store_stmt(
+        s, OUTBOX_ROW_SELECT "WHERE channel = ?1 AND provider_id = ?2 ORDER BY id DESC LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, provider_id, -1, SQLITE_STATIC);
+    return outbox_row(s, st, row, "outbox_by_provider");
+}
+
+int store_outbox_claimed_since(struct store *s, const char *channel, int64_t since)
+{
+    sqlite3_stmt *st = store_stmt(
+        s,
+        "SELECT count(*) FROM outbox WHERE channel = ?1 AND (sent_at >= ?2"
+        " OR (status = 'sending') OR (status = 'failed' AND attempts > 0 AND created_at >= ?2))");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    return n < 0 ? store_fail(s, "outbox_claimed_since") : n;
+}
+
+int store_outbox_has_fallback(struct store *s, int64_t id)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE fallback_of = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    return n < 0 ? store_fail(s, "outbox_has_fallback") : n > 0;
+}
+
+int store_outbox_note(struct store *s, int64_t id, const char *words)
+{
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE outbox SET error = CASE WHEN error IS NULL OR error = '' THEN ?2"
+                      " ELSE error || '; ' || ?2 END WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, words, -1, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_note");
 }
 
 void store_outbox_rows_free(struct store_outbox_row *rows, int n)
@@ -273,6 +375,8 @@ void store_read_person(sqlite3_stmt *st, struct store_person *p)
     p->group_id = sqlite3_column_int64(st, 10);
     store_column_text(st, 11, p->group_code, sizeof p->group_code);
     store_column_text(st, 12, p->group_tz, sizeof p->group_tz);
+    store_column_text(st, 13, p->last_to, sizeof p->last_to);
+    store_column_text(st, 14, p->user_id, sizeof p->user_id);
 }
 
 static int person_row(struct store *s, sqlite3_stmt *st, struct store_person *p)
@@ -306,16 +410,40 @@ int store_person_by_id(struct store *s, int64_t id, struct store_person *p)
 
 int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at)
 {
+    return store_person_touch_via(s, phone, channel, NULL, NULL, at);
+}
+
+int store_person_touch_via(struct store *s, const char *phone, const char *channel,
+                           const char *to_addr, const char *user_id, int64_t at)
+{
     sqlite3_stmt *st = store_stmt(
-        s, "INSERT INTO people(phone, last_channel, last_inbound_at, created_at)"
-           " VALUES(?1, ?2, ?3, ?3) ON CONFLICT(phone) DO UPDATE SET"
-           " last_channel = excluded.last_channel, last_inbound_at = excluded.last_inbound_at");
+        s, "INSERT INTO people(phone, last_channel, last_inbound_at, created_at, last_to, user_id)"
+           " VALUES(?1, ?2, ?3, ?3, ?4, ?5) ON CONFLICT(phone) DO UPDATE SET"
+           " last_channel = excluded.last_channel, last_inbound_at = excluded.last_inbound_at,"
+           " last_to = coalesce(excluded.last_to, last_to),"
+           " user_id = coalesce(excluded.user_id, user_id)");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at);
+    store_bind_text(st, 4, to_addr && to_addr[0] ? to_addr : NULL);
+    store_bind_text(st, 5, user_id && user_id[0] ? user_id : NULL);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_touch");
+}
+
+int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason, int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE people SET opted_out = 1, opted_out_reason = ?2,"
+                                     " opted_out_at = ?3 WHERE phone = ?1 OR user_id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "person_opt_out_phone");
+    return sqlite3_changes(s->db);
 }
 
 int store_person_set_language(struct store *s, int64_t person_id, const char *lang)
@@ -330,7 +458,9 @@ int store_person_set_language(struct store *s, int64_t person_id, const char *la
 
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE people SET opted_out = ?2 WHERE id = ?1");
+    sqlite3_stmt *st =
+        store_stmt(s, "UPDATE people SET opted_out = ?2,"
+                      " opted_out_reason = CASE WHEN ?2 THEN 'stop' ELSE NULL END WHERE id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, person_id);

@@ -171,7 +171,23 @@ const char *const store_migrations[] = {
     "UPDATE loans SET disbursed = CASE frequency WHEN 'weekly' THEN date(first_due, '-7 days')"
     " ELSE min(date(first_due, '-1 month'), date(first_due, 'start of month', '-1 day')) END;"
     "CREATE INDEX entries_loan ON entries(loan_id);",
-    /* 8: the staff web app. Sign-in codes and sessions are kept only as SHA-256 hashes; the
+    /* 8: channels as providers send them (product.md s. 3). Messages keep the address they
+     * were sent to and what media they carry; people keep the address they last wrote to (the
+     * reply goes out from it), a WhatsApp business-scoped user id given beside their number, and
+     * why and when they were opted out; the outbox keeps the address it sends from and, for an
+     * SMS sent because WhatsApp could not deliver, the message it stands in for. */
+    "ALTER TABLE messages ADD COLUMN to_addr TEXT;"
+    "ALTER TABLE messages ADD COLUMN media_ref TEXT;"
+    "ALTER TABLE messages ADD COLUMN media_mime TEXT;"
+    "ALTER TABLE messages ADD COLUMN meta TEXT;"
+    "ALTER TABLE people ADD COLUMN last_to TEXT;"
+    "ALTER TABLE people ADD COLUMN user_id TEXT;"
+    "ALTER TABLE people ADD COLUMN opted_out_reason TEXT;"
+    "ALTER TABLE people ADD COLUMN opted_out_at INTEGER;"
+    "ALTER TABLE outbox ADD COLUMN sender TEXT;"
+    "ALTER TABLE outbox ADD COLUMN fallback_of INTEGER REFERENCES outbox(id);"
+    "CREATE INDEX outbox_fallback ON outbox(fallback_of) WHERE fallback_of IS NOT NULL;",
+    /* 9: the staff web app. Sign-in codes and sessions are kept only as SHA-256 hashes; the
      * attempts table bounds sign-in tries per phone and per address; every action taken on a
      * page is recorded with who took it. */
     "CREATE TABLE web_codes("

@@ -35,6 +35,9 @@ int store_rollback_savepoint(struct store *s);
 struct store_inbound {
     const char *channel, *provider_id, *phone, *text, *media;
     int64_t received_at, provider_at;
+    /* May be NULL: the address written to, the media id or URL, its MIME type, a JSON object of
+     * what else the message carries (location, Flows answers). */
+    const char *to_addr, *media_ref, *media_mime, *meta;
 };
 /* Stores an inbound message. Returns its id, 0 when (channel, provider_id) was stored before
  * (a provider retry), or -1 on error. */
@@ -52,6 +55,8 @@ struct store_outgoing {
     int segments;
     const char *encoding; /* "gsm7" or "ucs2" */
     const char *buttons;  /* NULL, or reply button titles one a line (drivers that can show them) */
+    const char *sender;   /* NULL, or the address to send from (the one she wrote to) */
+    int64_t fallback_of;  /* 0, or the outbox message this one stands in for (SMS fallback) */
 };
 /* Queues a message. Returns its id, 0 when dedupe_key was queued before, -1 on error. */
 int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o);
@@ -61,13 +66,29 @@ int store_outbox_key_queued(struct store *s, const char *dedupe_key);
 struct store_outbox_row {
     int64_t id;
     char channel[16];
-    char phone[24];
+    char phone[48];
+    char sender[48]; /* "" for the channel's configured sender */
     char kind[16];
     char *text; /* malloc'd; store_outbox_rows_free */
     int attempts;
     int64_t last_inbound_at;         /* of the recipient, 0 when never */
     char buttons[STORE_BUTTONS_MAX]; /* reply button titles one a line, "" for none */
+    int64_t message_id;              /* the inbound it answers, 0 when none */
+    int64_t fallback_of;             /* the message it stands in for, 0 when none */
 };
+/* Reads outbox message id into row (text malloc'd: store_outbox_rows_free). 1 found, 0 not, -1
+ * error. */
+int store_outbox_get(struct store *s, int64_t id, struct store_outbox_row *row);
+/* The outbox message channel sent under provider_id: 1 and *row, 0 when unknown, -1 error. */
+int store_outbox_by_provider(struct store *s, const char *channel, const char *provider_id,
+                             struct store_outbox_row *row);
+/* Messages of channel sent since the time given, or in flight now. Returns the count or -1. For
+ * a daily cap (the outbox counts its claims from there on). */
+int store_outbox_claimed_since(struct store *s, const char *channel, int64_t since);
+/* Whether an SMS fallback was queued for outbox message id: 1 yes, 0 no, -1 error. */
+int store_outbox_has_fallback(struct store *s, int64_t id);
+/* Appends words to the error recorded for outbox message id ("...; sent by SMS: 42"). */
+int store_outbox_note(struct store *s, int64_t id, const char *words);
 /* Claims up to max queued messages of channel due at now for sending (status -> sending,
  * attempts counted). Returns the number written to rows, or -1. */
 int store_outbox_claim(struct store *s, int64_t now, const char *channel,
@@ -103,7 +124,7 @@ int store_each_message(struct store *s, void (*fn)(const struct store_message_ro
 /* ---- people ---- */
 struct store_person {
     int64_t id;
-    char phone[24];
+    char phone[48]; /* E.164, or a WhatsApp business-scoped user id */
     char name[64];
     char role[16];    /* "" for someone who has not registered */
     char language[4]; /* "" for the default */
@@ -115,6 +136,8 @@ struct store_person {
     int64_t group_id; /* 0 when none */
     char group_code[24];
     char group_tz[8];
+    char last_to[48]; /* the address she last wrote to ("whatsapp:+1415..."), "" when none */
+    char user_id[48]; /* a WhatsApp business-scoped user id, "" when none */
 };
 /* 1 and *p when found, 0 when not, -1 on error. */
 int store_person_by_phone(struct store *s, const char *phone, struct store_person *p);
@@ -123,6 +146,13 @@ int store_person_by_id(struct store *s, int64_t id, struct store_person *p);
 int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at);
 int store_person_set_language(struct store *s, int64_t person_id, const char *lang);
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out);
+/* Like store_person_touch, also remembering the address she wrote to and a business-scoped
+ * user id given beside her number (each may be NULL or "": left as it was). */
+int store_person_touch_via(struct store *s, const char *phone, const char *channel,
+                           const char *to_addr, const char *user_id, int64_t at);
+/* Opts out whoever has phone, as STOP would, recording why ("twilio 21610: ...") and when.
+ * Returns the number of people changed (0 when unknown), or -1. */
+int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason, int64_t at);
 
 /* ---- groups and the ledger (store/ledger.c) ---- */
 struct store_group {

@@ -36,11 +36,13 @@ void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
     "SELECT p.id, p.phone, p.name, coalesce(p.role, ''), coalesce(p.language, ''),"                \
     " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(p.last_channel, ''),"                \
     " coalesce(p.last_inbound_at, 0), p.opted_out, coalesce(p.group_id, 0),"                       \
-    " coalesce(g.code, ''), coalesce(g.timezone, '')"                                              \
+    " coalesce(g.code, ''), coalesce(g.timezone, ''), coalesce(p.last_to, ''),"                    \
+    " coalesce(p.user_id, '')"                                                                     \
     " FROM people p LEFT JOIN groups g ON g.id = p.group_id "
 
 /* Reads a row of the people columns (id, phone, name, role, language, code, channel,
- * last_channel, last_inbound_at, opted_out, group_id, group code, group timezone) into p. */
+ * last_channel, last_inbound_at, opted_out, group_id, group code, group timezone, last_to,
+ * user_id) into p. */
 void store_read_person(sqlite3_stmt *st, struct store_person *p);
 /* Steps st (a PERSON_SELECT query, bound) to the end, reading every person first and only then
  * calling fn on each, so fn may write through the same connection. Returns how many, or -1

@@ -55,7 +55,6 @@ def test_healthz_metrics_and_bad_input():
         assert s == 200 and json.loads(b)["status"] == "ok"
         cases = [
             ('{"from":"081234567890","text":', 400),                   # malformed JSON
-            ('{"from":"not a phone","text":"JUAL 1rb"}', 400),          # bad sender
             ('{"from":"081234567890"}', 400),                           # no text
             ('[1,2]', 400),                                             # not an object
             (b'{"from":"081234567890","text":"\xff\xfe"}', 400),        # invalid UTF-8
@@ -65,13 +64,20 @@ def test_healthz_metrics_and_bad_input():
             s, h, b = c.request("POST", "/webhook/console", body)
             assert s == want, (body[:40], s, b)
             assert "error" in json.loads(b), b
+        # A sender that is not a phone: the event is skipped and the request answered 200, so
+        # that a provider does not retry it (product.md s. 3); the answer says why.
+        s, h, b = c.request("POST", "/webhook/console", '{"from":"not a phone","text":"JUAL 1rb"}')
+        assert s == 200 and json.loads(b)["replies"] == [], (s, b)
+        assert "phone number" in json.loads(b)["skipped"][0], b
+        assert "webhook event skipped" in c.read_log()
         assert c.sql("SELECT count(*) FROM messages") == [(0,)]
         assert c.request("POST", "/webhook/nosuch", "{}")[0] == 404
         assert c.get("/nosuch")[0] == 404
         s, b = c.get("/metrics")
         text = b.decode()
         assert s == 200
-        assert 'catat_webhook_rejected_total{channel="console"} 6' in text, text
+        assert 'catat_webhook_rejected_total{channel="console"} 5' in text, text
+        assert 'catat_webhook_events_skipped_total{channel="console"} 1' in text, text
         assert "catat_http_request_seconds_bucket" in text
         # still serving
         assert c.console("081234567890", "SALDO", "after")[0] == 200

@@ -247,6 +247,12 @@ static void test_build_send(void **unused)
          "http://kannel:13013/cgi-bin/sendsms?x=1&username=u&password=p&to=%2B62812&text=Saldo+"
          "%E2%82%AC+5&dlr-mask=31&dlr-url=http%3A%2F%2F127.0.0.1%3A8080%2Fwebhook%2Fkannel%2Fdlr%"
          "3Fid%3D9000000000%26status%3D%25d"},
+        /* [kannel] callback_url wins over public_url (which points at nginx for Twilio) */
+        {INI_SECRET "callback_url = http://127.0.0.1:8080/\n", "+6281234567890", "SALDO",
+         "https://catat.example.org", 5,
+         "http://127.0.0.1:13013/cgi-bin/sendsms?username=catat&password=p%40ss+word&to="
+         "%2B6281234567890&text=SALDO&from=1234&smsc=FAKE&dlr-mask=31&dlr-url=http%3A%2F%2F127.0."
+         "0.1%3A8080%2Fwebhook%2Fkannel%2Fdlr%3Fid%3D5%26status%3D%25d%26secret%3Ds3cr3t"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         void *state = test_driver_state(&channel_kannel, cases[i].ini);

@@ -40,30 +40,31 @@ static void test_signature_vectors(void **unused)
 {
     struct {
         const char *ini, *body, *sig;
-        enum channel_rc rc; /* BAD_REQUEST: the signature passed, MessageSid is missing */
+        enum channel_rc
+            rc; /* OK: the signature passed; the event, without MessageSid, is skipped */
     } cases[] = {
         {INI("https://mycompany.com", "12345", "+1"), vector_body,
-         "RSOYDt4T1cUTdK1PDd93/VVr8B8=", CHANNEL_BAD_REQUEST},
+         "RSOYDt4T1cUTdK1PDd93/VVr8B8=", CHANNEL_OK},
         {INI("https://mycompany.com", "12345", "+1"), vector_body,
-         "kvajT1Ptam85bY51eRf/AJRuM3w=", CHANNEL_BAD_REQUEST},
+         "kvajT1Ptam85bY51eRf/AJRuM3w=", CHANNEL_OK},
         {INI("https://mycompany.com:443", "12345", "+1"), vector_body,
-         "RSOYDt4T1cUTdK1PDd93/VVr8B8=", CHANNEL_BAD_REQUEST},
+         "RSOYDt4T1cUTdK1PDd93/VVr8B8=", CHANNEL_OK},
         {INI("http://mycompany.com", "12345", "+1"), vector_body,
-         "0ZXoZLH/DfblKGATFgpif+LLRf4=", CHANNEL_BAD_REQUEST},
+         "0ZXoZLH/DfblKGATFgpif+LLRf4=", CHANNEL_OK},
         {INI("http://mycompany.com:1234", "12345", "+1"), vector_body,
-         "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=", CHANNEL_BAD_REQUEST},
+         "Zmvh+3yNM1Phv2jhDCwEM3q5ebU=", CHANNEL_OK},
         {INI("https://MyCompany.com", "12345", "+1"), vector_body,
-         "g9IN/x4Cft2g517EjYvEvM/W7LU=", CHANNEL_BAD_REQUEST},
+         "g9IN/x4Cft2g517EjYvEvM/W7LU=", CHANNEL_OK},
         {INI("https://mycompany.com", "12345", "+1"), vector_body,
          "g9IN/x4Cft2g517EjYvEvM/W7LU=", CHANNEL_UNAUTHORIZED},
         {INI("https://mycompany.com", "12345", "+1"),
          "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234",
-         "IK+Dwps556ElfBT0I3Rgjkr1wJU=", CHANNEL_BAD_REQUEST},
+         "IK+Dwps556ElfBT0I3Rgjkr1wJU=", CHANNEL_OK},
         {INI("https://mycompany.com", "12345", "+1"),
          "Digits=1234&Sid=CA123&Digits=5678&SidAccount=AC123&Digits=1234",
-         "IK+Dwps556ElfBT0I3Rgjkr1wJU=", CHANNEL_BAD_REQUEST},
+         "IK+Dwps556ElfBT0I3Rgjkr1wJU=", CHANNEL_OK},
         {INI("https://user:pass@mycompany.com", "12345", "+1"), vector_body,
-         "CukzLTc1tT5dXEDIHm/tKBanW10=", CHANNEL_BAD_REQUEST},
+         "CukzLTc1tT5dXEDIHm/tKBanW10=", CHANNEL_OK},
         {INI("https://mycompany.com", "12346", "+1"), vector_body,
          "RSOYDt4T1cUTdK1PDd93/VVr8B8=", CHANNEL_UNAUTHORIZED},
         {INI("https://mycompany.com", "12345", "+1"), vector_body, "RSOYDt4T1cUTdK1PDd93/VVr8B8",
@@ -78,6 +79,7 @@ static void test_signature_vectors(void **unused)
         print_message("vector %zu -> %d %s\n", i, rc, err);
         assert_int_equal(rc, cases[i].rc);
         assert_int_equal(ev.n_in, 0);
+        assert_int_equal(ev.n_skipped, rc == CHANNEL_OK);
         channel_events_free(&ev);
     }
 }
@@ -143,7 +145,7 @@ static void test_decode_table(void **unused)
         const char *name, *sub, *body;
         bool sign;
         enum channel_rc rc;
-        size_t n_in, n_statuses;
+        size_t n_in, n_statuses, n_skipped;
         const char *from, *text, *media;
         enum channel_delivery delivery;
         const char *error;
@@ -181,15 +183,18 @@ static void test_decode_table(void **unused)
         {.name = "missing MessageSid",
          .body = "From=%2B6281&Body=x",
          .sign = true,
-         .rc = CHANNEL_BAD_REQUEST},
+         .rc = CHANNEL_OK,
+         .n_skipped = 1},
         {.name = "missing From",
          .body = "Body=x&MessageSid=SM5",
          .sign = true,
-         .rc = CHANNEL_BAD_REQUEST},
+         .rc = CHANNEL_OK,
+         .n_skipped = 1},
         {.name = "bad NumMedia",
          .body = "From=%2B6281&MessageSid=SM6&NumMedia=x",
          .sign = true,
-         .rc = CHANNEL_BAD_REQUEST},
+         .rc = CHANNEL_OK,
+         .n_skipped = 1},
         {.name = "malformed form",
          .body = "From=%2B6281&Body=100%&MessageSid=SM7",
          .sign = false,
@@ -249,7 +254,8 @@ static void test_decode_table(void **unused)
          .sub = "status",
          .body = "MessageSid=SMe08a",
          .sign = true,
-         .rc = CHANNEL_BAD_REQUEST},
+         .rc = CHANNEL_OK,
+         .n_skipped = 1},
         {.name = "status unsigned",
          .sub = "status",
          .body = "MessageSid=SMe08a&MessageStatus=delivered",
@@ -273,6 +279,7 @@ static void test_decode_table(void **unused)
         assert_int_equal(rc, cases[i].rc);
         assert_int_equal(ev.n_in, cases[i].n_in);
         assert_int_equal(ev.n_statuses, cases[i].n_statuses);
+        assert_int_equal(ev.n_skipped, cases[i].n_skipped);
         if (cases[i].n_in) {
             assert_string_equal(ev.in[0].from, cases[i].from);
             assert_string_equal(ev.in[0].text, cases[i].text);
@@ -344,6 +351,140 @@ static void test_build_send(void **unused)
     }
 }
 
+/* Replies go out from the address she wrote to; outside WhatsApp's window a Content template;
+ * Twilio's refusals classified by code. */
+static void test_reply_address_template_and_errors(void **unused)
+{
+    void *state = test_driver_state(&channel_twilio, INI("https://catat.example.org", "6789",
+                                                         "+15017122661") "content_sid = HX0123\n");
+    struct channel_send out;
+    char err[256] = "";
+    struct channel_message msg = {.to = "+6281234567890",
+                                  .text = "Saldo Rp1.000",
+                                  .in_window = true,
+                                  .from = "whatsapp:+14155238886"};
+    assert_int_equal(channel_twilio.build_send(state, &msg, &out, err, sizeof err), 0);
+    assert_string_equal(out.body, "To=whatsapp%3A%2B6281234567890&From=whatsapp%3A%2B14155238886&"
+                                  "Body=Saldo+Rp1.000&StatusCallback=https%3A%2F%2Fcatat.example."
+                                  "org%2Fwebhook%2Ftwilio%2Fstatus");
+    channel_send_free(&out);
+    /* Outside the window on WhatsApp: the template, the text as its variable 1. */
+    msg.in_window = false;
+    assert_int_equal(channel_twilio.build_send(state, &msg, &out, err, sizeof err), 0);
+    assert_string_equal(out.body, "To=whatsapp%3A%2B6281234567890&From=whatsapp%3A%2B14155238886&"
+                                  "ContentSid=HX0123&ContentVariables=%7B%221%22%3A%22Saldo+Rp1."
+                                  "000%22%7D&StatusCallback=https%3A%2F%2Fcatat.example.org%2F"
+                                  "webhook%2Ftwilio%2Fstatus");
+    channel_send_free(&out);
+    /* SMS has no window: text, from the SMS number she wrote to. */
+    msg.from = "+6281100000000";
+    assert_int_equal(channel_twilio.build_send(state, &msg, &out, err, sizeof err), 0);
+    assert_non_null(strstr(out.body, "To=%2B6281234567890&From=%2B6281100000000&Body=Saldo"));
+    channel_send_free(&out);
+    /* A business-scoped user id on WhatsApp. */
+    msg.from = "whatsapp:+14155238886";
+    msg.to = "US.1234";
+    msg.in_window = true;
+    assert_int_equal(channel_twilio.build_send(state, &msg, &out, err, sizeof err), 0);
+    assert_non_null(strstr(out.body, "To=whatsapp%3AUS.1234&"));
+    channel_send_free(&out);
+    struct {
+        long http;
+        const char *body;
+        enum channel_failure want;
+    } cases[] = {
+        {400,
+         "{\"code\":21610,\"message\":\"Attempt to send to unsubscribed recipient\","
+         "\"status\":400}",
+         CHANNEL_FAILURE_OPTED_OUT},
+        {400, "{\"code\":63016,\"message\":\"Outside messaging window\",\"status\":400}",
+         CHANNEL_FAILURE_UNDELIVERABLE},
+        {400, "{\"code\":21211,\"message\":\"Invalid 'To' Phone Number\",\"status\":400}",
+         CHANNEL_FAILURE_OTHER},
+        {429, "{\"code\":20429,\"message\":\"Too Many Requests\"}", CHANNEL_FAILURE_RETRY},
+        {500, "", CHANNEL_FAILURE_RETRY},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        enum channel_failure f = channel_twilio.read_send_error(
+            state, cases[i].http, cases[i].body, strlen(cases[i].body), err, sizeof err);
+        print_message("error %zu -> %d %s\n", i, f, err);
+        assert_int_equal(f, cases[i].want);
+    }
+    channel_twilio.fini(state);
+    assert_int_equal(channel_twilio.window_seconds, 24 * 3600);
+    assert_string_equal(channel_twilio.window_prefix, "whatsapp:");
+}
+
+/* What a WhatsApp message through Twilio carries: the To kept with its prefix (the reply's
+ * sender), media URLs and types, a location, a user id; 21610 in a status opts her out. */
+static void test_real_shaped_inbound(void **unused)
+{
+    struct {
+        const char *body;
+        const char *from, *to, *media, *media_ref, *mime, *meta;
+    } cases[] = {
+        {"From=whatsapp%3A%2B6281234567890&To=whatsapp%3A%2B14155238886&Body=nota&MessageSid=SM1&"
+         "NumMedia=2&MediaContentType0=image%2Fjpeg&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2F2010-"
+         "04-01%2FAccounts%2FAC1%2FMessages%2FMM1%2FMedia%2FME1&MediaContentType1=audio%2Fogg&"
+         "MediaUrl1=https%3A%2F%2Fapi.twilio.com%2FME2",
+         "+6281234567890", "whatsapp:+14155238886", "image",
+         "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "image/jpeg",
+         "{\"media\":[{\"url\":\"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/"
+         "Media/ME1\",\"type\":\"image/jpeg\"},{\"url\":\"https://api.twilio.com/ME2\",\"type\":"
+         "\"audio/ogg\"}]}"},
+        {"From=whatsapp%3A%2B6281234567890&To=whatsapp%3A%2B14155238886&Body=&MessageSid=SM2&"
+         "NumMedia=0&Latitude=-7.9666&Longitude=112.6326&Address=Jl.+Pasar+Besar&Label=Pasar",
+         "+6281234567890", "whatsapp:+14155238886", "location", "", "",
+         "{\"latitude\":-7.9666,\"longitude\":112.6326,\"address\":\"Jl. Pasar Besar\","
+         "\"name\":\"Pasar\"}"},
+        {"From=whatsapp%3AUS.1234&To=whatsapp%3A%2B14155238886&Body=SALDO&MessageSid=SM3",
+         "US.1234", "whatsapp:+14155238886", "", "", "", NULL},
+        /* a WhatsApp From with a bare To: the reply must still go on WhatsApp */
+        {"From=whatsapp%3A%2B6281234567890&To=%2B14155238886&Body=SALDO&MessageSid=SM4",
+         "+6281234567890", "whatsapp:+14155238886", "", "", "", NULL},
+        {"From=%2B6281234567890&To=%2B6281100000000&Body=SALDO&MessageSid=SM5", "+6281234567890",
+         "+6281100000000", "", "", "", NULL},
+    };
+    void *state =
+        test_driver_state(&channel_twilio, INI("https://catat.example.org", "6789", "+1"));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sig[29];
+        sign("6789", "https://catat.example.org/webhook/twilio", cases[i].body, sig);
+        struct channel_kv headers[] = {{"X-Twilio-Signature", sig}};
+        struct channel_events ev;
+        char err[256];
+        enum channel_rc rc = test_decode(&channel_twilio, state, "POST", "", "/webhook/twilio",
+                                         NULL, 0, headers, 1, cases[i].body, &ev, err, sizeof err);
+        print_message("inbound %zu -> %d %s\n", i, rc, err);
+        assert_int_equal(rc, CHANNEL_OK);
+        assert_int_equal(ev.n_in, 1);
+        assert_string_equal(ev.in[0].from, cases[i].from);
+        assert_string_equal(ev.in[0].to, cases[i].to);
+        assert_string_equal(ev.in[0].media, cases[i].media);
+        assert_string_equal(ev.in[0].media_ref, cases[i].media_ref);
+        assert_string_equal(ev.in[0].mime, cases[i].mime);
+        if (cases[i].meta)
+            assert_string_equal(ev.in[0].meta, cases[i].meta);
+        else
+            assert_null(ev.in[0].meta);
+        channel_events_free(&ev);
+    }
+    const char *stop = "ErrorCode=21610&MessageSid=SMe287d7109a5a925f182f0e07fe5b223b&"
+                       "MessageStatus=undelivered&To=%2B12028831111";
+    char sig[29];
+    sign("6789", "https://catat.example.org/webhook/twilio/status", stop, sig);
+    struct channel_kv headers[] = {{"X-Twilio-Signature", sig}};
+    struct channel_events ev;
+    char err[256];
+    assert_int_equal(test_decode(&channel_twilio, state, "POST", "status", "/webhook/twilio/status",
+                                 NULL, 0, headers, 1, stop, &ev, err, sizeof err),
+                     CHANNEL_OK);
+    assert_int_equal(ev.n_statuses, 1);
+    assert_int_equal(ev.statuses[0].failure, CHANNEL_FAILURE_OPTED_OUT);
+    channel_events_free(&ev);
+    channel_twilio.fini(state);
+}
+
 static void test_read_send_response(void **unused)
 {
     void *state = test_driver_state(&channel_twilio, CATAT_INI);
@@ -373,9 +514,13 @@ static void test_read_send_response(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_signature_vectors),  cmocka_unit_test(test_courier_vector),
-        cmocka_unit_test(test_decode_table),       cmocka_unit_test(test_build_send),
+        cmocka_unit_test(test_signature_vectors),
+        cmocka_unit_test(test_courier_vector),
+        cmocka_unit_test(test_decode_table),
+        cmocka_unit_test(test_build_send),
         cmocka_unit_test(test_read_send_response),
+        cmocka_unit_test(test_reply_address_template_and_errors),
+        cmocka_unit_test(test_real_shaped_inbound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

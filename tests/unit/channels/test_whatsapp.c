@@ -46,7 +46,7 @@ struct decode_case {
     const char *body;
     enum sig sig;
     enum channel_rc rc;
-    size_t n_in, n_statuses;
+    size_t n_in, n_statuses, n_skipped;
     /* the first inbound message, when n_in > 0 */
     const char *from, *text, *media, *id;
     int64_t at;
@@ -64,6 +64,11 @@ struct decode_case {
     {                                                                                              \
         .name = nm, .body = b, .sig = SIG_VALID, .rc = CHANNEL_OK, .n_in = nin, .n_statuses = nst, \
         .from = f, .text = t, .media = m, .id = i, .at = a                                         \
+    }
+/* An event catat cannot use: skipped (to be logged), the others kept, the request OK. */
+#define SKIPPED(nm, b, nin, nskip)                                                                 \
+    {                                                                                              \
+        .name = nm, .body = b, .sig = SIG_VALID, .rc = CHANNEL_OK, .n_in = nin, .n_skipped = nskip \
     }
 #define STATUS(nm, b, d, e)                                                                        \
     {                                                                                              \
@@ -84,21 +89,20 @@ static const struct decode_case decode_cases[] = {
     REFUSED("no entry", "{\"object\":\"whatsapp_business_account\"}", SIG_VALID,
             CHANNEL_BAD_REQUEST),
     REFUSED("other object", "{\"object\":\"page\",\"entry\":[]}", SIG_VALID, CHANNEL_BAD_REQUEST),
-    REFUSED("changes not an array", "{\"entry\":[{\"changes\":{}}]}", SIG_VALID,
-            CHANNEL_BAD_REQUEST),
-    REFUSED("message without from",
+    SKIPPED("changes not an array", "{\"entry\":[{\"changes\":{}}]}", 0, 1),
+    SKIPPED("message without from",
             WA_VALUE("\"messages\":[{\"id\":\"wamid.X\",\"type\":\"text\",\"text\":{\"body\":"
                      "\"x\"}}]"),
-            SIG_VALID, CHANNEL_BAD_REQUEST),
-    REFUSED("message without id",
+            0, 1),
+    SKIPPED("message without id",
             WA_VALUE("\"messages\":[{\"from\":\"62812\",\"type\":\"text\",\"text\":{\"body\":"
                      "\"x\"}}]"),
-            SIG_VALID, CHANNEL_BAD_REQUEST),
-    REFUSED("text without body", WA_MSG("text", ",\"text\":{}"), SIG_VALID, CHANNEL_BAD_REQUEST),
-    REFUSED("bad timestamp",
+            0, 1),
+    SKIPPED("text without body", WA_MSG("text", ",\"text\":{}"), 0, 1),
+    SKIPPED("bad timestamp",
             WA_VALUE("\"messages\":[{\"from\":\"62812\",\"id\":\"w\",\"timestamp\":\"12a\","
                      "\"type\":\"text\",\"text\":{\"body\":\"x\"}}]"),
-            SIG_VALID, CHANNEL_BAD_REQUEST),
+            0, 1),
     DECODED("button reply",
             WA_MSG("interactive", ",\"context\":{\"from\":\"15550783881\",\"id\":\"wamid.Q\"},"
                                   "\"interactive\":{\"type\":\"button_reply\",\"button_reply\":"
@@ -122,10 +126,10 @@ static const struct decode_case decode_cases[] = {
             "+6281234567890", "", "audio", "wamid.X", 1749416383),
     DECODED("location", WA_MSG("location", ",\"location\":{\"latitude\":-7.9,\"longitude\":112.6}"),
             1, 0, "+6281234567890", "", "location", "wamid.X", 1749416383),
-    DECODED("unsupported",
+    SKIPPED("unsupported",
             WA_MSG("unsupported", ",\"errors\":[{\"code\":131051,\"title\":\"Unsupported "
                                   "message type\"}]"),
-            1, 0, "+6281234567890", "", "unsupported", "wamid.X", 1749416383),
+            0, 1),
     DECODED("reaction is ignored",
             WA_MSG("reaction", ",\"reaction\":{\"message_id\":\"wamid.Q\",\"emoji\":"
                                "\"\xf0\x9f\x91\x8d\"}"),
@@ -142,10 +146,10 @@ static const struct decode_case decode_cases[] = {
             "\"id\":\"wamid.S\",\"status\":\"delivered\",\"timestamp\":\"4\"}]},\"field\":"
             "\"messages\"}]}]}",
             3, 1, "+6281111", "SALDO", "", "w1", 1),
-    REFUSED("second message malformed: nothing kept",
+    SKIPPED("second message malformed: the first kept",
             WA_VALUE("\"messages\":[{\"from\":\"62811\",\"id\":\"w1\",\"type\":\"text\",\"text\""
                      ":{\"body\":\"a\"}},{\"from\":7,\"id\":\"w2\",\"type\":\"text\"}]"),
-            SIG_VALID, CHANNEL_BAD_REQUEST),
+            1, 1),
     DECODED("other field ignored",
             "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{"
             "\"value\":{\"event\":\"APPROVED\"},\"field\":\"message_template_status_update\"}]}]}",
@@ -163,8 +167,7 @@ static const struct decode_case decode_cases[] = {
     STATUS("status failed without errors", WA_STATUS("failed", ""), CHANNEL_DELIVERY_FAILED,
            "failed"),
     DECODED("status deleted ignored", WA_STATUS("deleted", ""), 0, 0, NULL, NULL, NULL, NULL, 0),
-    REFUSED("status without id", WA_VALUE("\"statuses\":[{\"status\":\"read\"}]"), SIG_VALID,
-            CHANNEL_BAD_REQUEST),
+    SKIPPED("status without id", WA_VALUE("\"statuses\":[{\"status\":\"read\"}]"), 0, 1),
 };
 
 static void sign(const char *body, char out[72])
@@ -200,7 +203,10 @@ static void test_decode_table(void **unused)
             assert_true(err[0]);
         assert_int_equal(ev.n_in, c->n_in);
         assert_int_equal(ev.n_statuses, c->n_statuses);
-        if (c->n_in) {
+        assert_int_equal(ev.n_skipped, c->n_skipped);
+        for (size_t k = 0; k < ev.n_skipped; k++) /* each says why, for the log */
+            assert_true(ev.skipped[k].reason[0] && ev.skipped[k].kind[0]);
+        if (c->n_in && c->from) {
             assert_string_equal(ev.in[0].from, c->from);
             assert_string_equal(ev.in[0].text, c->text);
             assert_string_equal(ev.in[0].media, c->media);
@@ -224,6 +230,176 @@ static void test_decode_table(void **unused)
         }
         assert_null(ev.response);
         channel_events_free(&ev);
+    }
+    channel_whatsapp.fini(state);
+}
+
+/* Decodes body (signed) with the INI_SIGNED driver into ev; asserts CHANNEL_OK. */
+static void decode_ok(void *state, const char *body, struct channel_events *ev)
+{
+    char sig[72], err[256] = "";
+    sign(body, sig);
+    struct channel_kv headers[] = {{"X-Hub-Signature-256", sig}};
+    enum channel_rc rc = test_decode(&channel_whatsapp, state, "POST", "", "/webhook/whatsapp",
+                                     NULL, 0, headers, 1, body, ev, err, sizeof err);
+    print_message("-> %d %s\n", rc, err);
+    assert_int_equal(rc, CHANNEL_OK);
+}
+
+/* Real-shaped messages as Meta sends them now: business-scoped user ids, media with ids and
+ * MIME types, locations, Flows replies, group chats. */
+static void test_real_shaped_messages(void **unused)
+{
+    void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
+    struct channel_events ev;
+
+    /* A sender known only by her business-scoped user id: the id is her address. */
+    decode_ok(state,
+              WA_VALUE("\"contacts\":[{\"profile\":{\"name\":\"Sari\"},\"user_id\":"
+                       "\"ID.13491208655302741918\"}],\"messages\":[{\"from_user_id\":"
+                       "\"ID.13491208655302741918\",\"id\":\"wamid.U1\",\"timestamp\":"
+                       "\"1749416383\",\"type\":\"text\",\"text\":{\"body\":\"SALDO\"}}]"),
+              &ev);
+    assert_int_equal(ev.n_in, 1);
+    assert_string_equal(ev.in[0].from, "ID.13491208655302741918");
+    assert_string_equal(ev.in[0].user_id, "");
+    assert_true(channel_is_user_id(ev.in[0].from));
+    channel_events_free(&ev);
+
+    /* "from" written as a user id. */
+    decode_ok(state,
+              WA_VALUE("\"messages\":[{\"from\":\"US.1234\",\"id\":\"wamid.U2\","
+                       "\"type\":\"text\",\"text\":{\"body\":\"SALDO\"}}]"),
+              &ev);
+    assert_int_equal(ev.n_in, 1);
+    assert_string_equal(ev.in[0].from, "US.1234");
+    channel_events_free(&ev);
+
+    /* Both: the phone number is the person, the id is remembered for her. */
+    decode_ok(state,
+              WA_VALUE("\"contacts\":[{\"wa_id\":\"6281234567890\",\"user_id\":\"ID.77\"}],"
+                       "\"messages\":[{\"from\":\"6281234567890\",\"from_user_id\":\"ID.77\","
+                       "\"id\":\"wamid.U3\",\"type\":\"text\",\"text\":{\"body\":\"x\"}}]"),
+              &ev);
+    assert_string_equal(ev.in[0].from, "+6281234567890");
+    assert_string_equal(ev.in[0].user_id, "ID.77");
+    channel_events_free(&ev);
+
+    /* An image: its media id and MIME type kept, the caption is the text. */
+    decode_ok(state,
+              WA_MSG("image", ",\"image\":{\"caption\":\"JUAL 45rb abon\",\"mime_type\":"
+                              "\"image/jpeg\",\"sha256\":\"abc\",\"id\":\"1037543291543636\"}"),
+              &ev);
+    assert_string_equal(ev.in[0].media, "image");
+    assert_string_equal(ev.in[0].media_ref, "1037543291543636");
+    assert_string_equal(ev.in[0].mime, "image/jpeg");
+    assert_string_equal(ev.in[0].text, "JUAL 45rb abon");
+    channel_events_free(&ev);
+
+    /* A document keeps its file name. */
+    decode_ok(state,
+              WA_MSG("document", ",\"document\":{\"filename\":\"nota.pdf\",\"mime_type\":"
+                                 "\"application/pdf\",\"id\":\"55\"}"),
+              &ev);
+    assert_string_equal(ev.in[0].media, "document");
+    assert_string_equal(ev.in[0].media_ref, "55");
+    assert_string_equal(ev.in[0].meta, "{\"filename\":\"nota.pdf\"}");
+    channel_events_free(&ev);
+
+    /* A location: latitude, longitude, name and address. */
+    decode_ok(state,
+              WA_MSG("location",
+                     ",\"location\":{\"latitude\":-7.9666,\"longitude\":112.6326,"
+                     "\"name\":\"Pasar Besar\",\"address\":\"Jl. Pasar Besar, Malang\"}"),
+              &ev);
+    assert_string_equal(ev.in[0].media, "location");
+    assert_non_null(ev.in[0].meta);
+    assert_non_null(strstr(ev.in[0].meta, "\"latitude\":-7.9666"));
+    assert_non_null(strstr(ev.in[0].meta, "\"longitude\":112.6326"));
+    assert_non_null(strstr(ev.in[0].meta, "\"name\":\"Pasar Besar\""));
+    channel_events_free(&ev);
+
+    /* A WhatsApp Flows reply: its body and response JSON kept. */
+    decode_ok(
+        state,
+        WA_MSG("interactive",
+               ",\"context\":{\"from\":\"15550783881\",\"id\":\"wamid.F\"},\"interactive\":"
+               "{\"type\":\"nfm_reply\",\"nfm_reply\":{\"name\":\"flow\",\"body\":\"Sent\","
+               "\"response_json\":\"{\\\"flow_token\\\":\\\"t1\\\",\\\"nama\\\":\\\"Sari\\\"}\"}}"),
+        &ev);
+    assert_int_equal(ev.n_in, 1);
+    assert_string_equal(ev.in[0].media, "flow");
+    assert_string_equal(ev.in[0].text, "Sent");
+    assert_non_null(strstr(ev.in[0].meta, "flow_token"));
+    channel_events_free(&ev);
+
+    /* A group chat message: kept, marked as group (never answered privately). */
+    decode_ok(state,
+              WA_VALUE("\"messages\":[{\"from\":\"6281234567890\",\"group_id\":"
+                       "\"120363025246125486\",\"id\":\"wamid.G\",\"type\":\"text\","
+                       "\"text\":{\"body\":\"SALDO\"}}]"),
+              &ev);
+    assert_int_equal(ev.n_in, 1);
+    assert_true(ev.in[0].group);
+    channel_events_free(&ev);
+
+    /* Failures the core acts on: 131050 opted out, 131026 undeliverable. */
+    decode_ok(state,
+              WA_STATUS("failed",
+                        ",\"errors\":[{\"code\":131050,\"title\":\"Unable to "
+                        "deliver the message. This recipient has chosen to stop "
+                        "receiving marketing messages on WhatsApp from your business\"}]"),
+              &ev);
+    assert_int_equal(ev.statuses[0].failure, CHANNEL_FAILURE_OPTED_OUT);
+    channel_events_free(&ev);
+    decode_ok(state,
+              WA_STATUS("failed", ",\"errors\":[{\"code\":131026,\"title\":\"Message "
+                                  "undeliverable\"}]"),
+              &ev);
+    assert_int_equal(ev.statuses[0].failure, CHANNEL_FAILURE_UNDELIVERABLE);
+    channel_events_free(&ev);
+    channel_whatsapp.fini(state);
+}
+
+/* A user id is sent to as "recipient"; Graph's refusals are classified by error.code. */
+static void test_send_to_user_id_and_errors(void **unused)
+{
+    void *state = test_driver_state(&channel_whatsapp, INI_SIGNED);
+    struct channel_send out;
+    char err[256] = "";
+    struct channel_message msg = {
+        .to = "ID.13491208655302741918", .text = "Saldo", .in_window = true};
+    assert_int_equal(channel_whatsapp.build_send(state, &msg, &out, err, sizeof err), 0);
+    assert_non_null(strstr(out.body, "\"recipient\":\"ID.13491208655302741918\""));
+    assert_null(strstr(out.body, "\"to\":"));
+    channel_send_free(&out);
+    msg.to = "+6281234567890";
+    assert_int_equal(channel_whatsapp.build_send(state, &msg, &out, err, sizeof err), 0);
+    assert_non_null(strstr(out.body, "\"to\":\"6281234567890\""));
+    channel_send_free(&out);
+    struct {
+        long http;
+        const char *body;
+        enum channel_failure want;
+    } cases[] = {
+        {400, "{\"error\":{\"message\":\"(#131026) Message undeliverable\",\"code\":131026}}",
+         CHANNEL_FAILURE_UNDELIVERABLE},
+        {400, "{\"error\":{\"message\":\"Re-engagement\",\"code\":131047}}",
+         CHANNEL_FAILURE_UNDELIVERABLE},
+        {400, "{\"error\":{\"message\":\"stopped\",\"code\":131050}}", CHANNEL_FAILURE_OPTED_OUT},
+        {400, "{\"error\":{\"message\":\"(#130429) Rate limit hit\",\"code\":130429}}",
+         CHANNEL_FAILURE_RETRY},
+        {400, "{\"error\":{\"message\":\"bad param\",\"code\":100}}", CHANNEL_FAILURE_OTHER},
+        {503, "oops", CHANNEL_FAILURE_RETRY},
+        {401, "not json", CHANNEL_FAILURE_OTHER},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        err[0] = '\0';
+        enum channel_failure f = channel_whatsapp.read_send_error(
+            state, cases[i].http, cases[i].body, strlen(cases[i].body), err, sizeof err);
+        print_message("error %zu -> %d %s\n", i, f, err);
+        assert_int_equal(f, cases[i].want);
+        assert_non_null(strstr(err, "HTTP"));
     }
     channel_whatsapp.fini(state);
 }
@@ -512,6 +688,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_table),
+        cmocka_unit_test(test_real_shaped_messages),
+        cmocka_unit_test(test_send_to_user_id_and_errors),
         cmocka_unit_test(test_signature_vector),
         cmocka_unit_test(test_unsigned_when_no_secret),
         cmocka_unit_test(test_verification),
