@@ -533,6 +533,17 @@ def test_long_lists_stay_light():
     assert sum(1 for r in rows if "x" * 3000 in r[4]) == 60  # whole in the download
 
 
+def test_web_disabled():
+    c = Catat(env={"CATAT_WEB_ENABLED": "false"})
+    c.start()
+    try:
+        s, _, _ = c.request("GET", "/app/login")
+        assert s == 404
+        assert c.get("/healthz")[0] == 200
+    finally:
+        c.stop()
+
+
 def main():
     c = setup()
     try:
@@ -544,7 +555,7 @@ def main():
                    test_confirm_through_the_web_equals_konfirm, test_figures_equal_the_command_line,
                    test_downloads_csv_and_xlsx, test_import_upload_all_or_nothing,
                    test_broadcast_preview_and_send, test_retry_a_failed_delivery,
-                   test_bad_forms_are_refused, test_long_lists_stay_light])
+                   test_bad_forms_are_refused, test_long_lists_stay_light, test_web_disabled])
     finally:
         if c.proc:
             c.stop()
