@@ -236,6 +236,7 @@ void web_cell_text(struct web_table *t, const char *s)
     if (!cell_slot(t))
         return;
     t->cells[t->n_cells - 1].text = strdup(s ? s : "");
+    t->cells[t->n_cells - 1].href = NULL;
     t->cells[t->n_cells - 1].number = 0;
     if (!t->cells[t->n_cells - 1].text)
         t->failed = true;
@@ -260,7 +261,15 @@ void web_cell_number(struct web_table *t, int64_t n)
     if (!cell_slot(t))
         return;
     t->cells[t->n_cells - 1].text = NULL;
+    t->cells[t->n_cells - 1].href = NULL;
     t->cells[t->n_cells - 1].number = n;
+}
+
+void web_cell_link(struct web_table *t, const char *text, const char *href)
+{
+    web_cell_text(t, text);
+    if (t && !t->failed && t->n_cells && !(t->cells[t->n_cells - 1].href = strdup(href)))
+        t->failed = true;
 }
 
 void web_row_action(struct web_table *t, const char *markup)
@@ -275,8 +284,10 @@ void web_table_free(struct web_table *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n_cells; i++)
+    for (size_t i = 0; i < t->n_cells; i++) {
         free(t->cells[i].text);
+        free(t->cells[i].href);
+    }
     for (size_t i = 0; i < t->n_rows; i++)
         free(t->action[i]);
     free(t->cells);
@@ -349,6 +360,12 @@ void web_table_end(struct page *p, struct web_table *t)
                 html_money(p, t->cells[i].number);
             } else if (t->kind[c] == WEB_NUMBER) {
                 html_fmt(p, "<td class=\"n\">%lld", (long long)t->cells[i].number);
+            } else if (t->cells[i].href) {
+                html_raw(p, "<td><a href=\"");
+                html_text(p, t->cells[i].href);
+                html_raw(p, "\">");
+                html_text(p, t->cells[i].text ? t->cells[i].text : "");
+                html_raw(p, "</a>");
             } else {
                 html_raw(p, "<td>");
                 html_text(p, t->cells[i].text ? t->cells[i].text : "");

@@ -72,7 +72,9 @@ struct overview {
 static void overview_row(struct overview *o, const struct store_group *g, const char *period_key,
                          const struct store_digest *d, const struct arrears_sum *a)
 {
-    web_cell_text(o->t, g->code);
+    char href[64];
+    snprintf(href, sizeof href, "/app/groups/%s", g->code);
+    web_cell_link(o->t, g->code, href);
     web_cell_text(o->t, web_word(o->p, period_key));
     web_cell_number(o->t, d->reports);
     web_cell_number(o->t, d->sales);
@@ -104,10 +106,6 @@ static void overview_group(const struct store_group *g, void *arg)
     }
     overview_row(o, g, "today", &today, a);
     overview_row(o, g, "eight_weeks", &weeks, a);
-    char link[128];
-    snprintf(link, sizeof link, "<a href=\"/app/groups/%s\">&rarr;</a>", g->code);
-    if (!strpbrk(g->code, "<>\"&'"))
-        web_row_action(o->t, link);
     o->shown++;
     free(a);
 }
@@ -182,17 +180,18 @@ static void member_row(const struct store_person *m, void *arg)
     char last[16] = "";
     if (last_in)
         format_date(last_in, ms->tz, last, sizeof last);
-    web_cell_text(ms->t, m->code);
+    char href[64];
+    snprintf(href, sizeof href, "/app/members/%s", m->code);
+    if (m->code[0])
+        web_cell_link(ms->t, m->code, href);
+    else
+        web_cell_text(ms->t, m->code);
     web_cell_text(ms->t, m->name);
     web_cell_text(ms->t, web_word(ms->p, m->role));
     web_cell_number(ms->t, savings);
     web_cell_number(ms->t, has_loan ? loan.outstanding : 0);
     web_cell_number(ms->t, days);
     web_cell_text(ms->t, last);
-    char link[96];
-    snprintf(link, sizeof link, "<a href=\"/app/members/%s\">&rarr;</a>", m->code);
-    if (m->code[0] && !strpbrk(m->code, "<>\"&'"))
-        web_row_action(ms->t, link);
 }
 
 struct waiting {

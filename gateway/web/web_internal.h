@@ -85,6 +85,7 @@ struct web_table {
     enum web_cell kind[16];
     struct {
         char *text; /* new; the display text of WEB_TEXT and WEB_DATE */
+        char *href; /* new; the page the text links to, or NULL */
         int64_t number;
     } * cells;
     char **action; /* per row: markup shown after the row's cells (a button), or NULL */
@@ -98,6 +99,8 @@ struct web_table *web_table_new(const char *name, int n_cols, const char *const 
 /* Cells, row by row, left to right. */
 void web_cell_text(struct web_table *t, const char *s);
 void web_cell_number(struct web_table *t, int64_t n);
+/* A text cell that links to href (our own path) on the page; plain text in a download. */
+void web_cell_link(struct web_table *t, const char *text, const char *href);
 /* A text cell cut to about WEB_CLIP_BYTES on the page (at a character's start, with "..."),
  * whole in a download: a member's long message must not make a page heavy. */
 #define WEB_CLIP_BYTES 280
