@@ -95,7 +95,14 @@ int store_web_signin_scrub(struct store *s, const char *phone, const char *place
 
 int store_web_attempt_add(struct store *s, const char *scope, const char *key, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(s, "INSERT INTO web_attempts(scope, key, at) VALUES(?1, ?2, ?3)");
+    /* Attempts older than a day count toward no limit: forget them. */
+    sqlite3_stmt *st = store_stmt(s, "DELETE FROM web_attempts WHERE at < ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, now - 86400);
+    if (step_done(s, st, "web_attempts_prune") != 0)
+        return -1;
+    st = store_stmt(s, "INSERT INTO web_attempts(scope, key, at) VALUES(?1, ?2, ?3)");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);

@@ -142,7 +142,9 @@ static void route(struct page *p)
     if (!p->signed_in)
         return web_redirect(p, "/app/login");
     if (post && !auth_csrf_ok(p)) {
-        log_event(LOG_WARN, "web form refused", "reason=csrf path=%s", path);
+        char q[160];
+        log_event(LOG_WARN, "web form refused", "reason=csrf path=\"%s\"",
+                  log_quote(path, q, sizeof q));
         return html_message_page(p, 403, "error_title", "error_csrf", NULL);
     }
     if (strcmp(path, "/app/logout") == 0 && post)
