@@ -79,8 +79,9 @@ void html_money(struct page *p, int64_t amount)
 
 /* Small on purpose: one column on a phone, tables scroll sideways inside their box. */
 static const char style[] =
-    "body{font-family:sans-serif;margin:0;padding:0 .6em 2em;max-width:60em;line-height:1.4;"
-    "color:#222}header{background:#1d4f6e;color:#fff;margin:0 -.6em 1em;padding:.5em .6em}"
+    "body{font-family:sans-serif;margin:0;line-height:1.4;color:#222}"
+    "main{padding:0 .6em 2em;max-width:60em}"
+    "header{background:#1d4f6e;color:#fff;margin:0 0 1em;padding:.5em .6em}"
     "header a{color:#fff;margin-right:.8em}header form{display:inline}"
     "h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.5em}"
     ".scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9em}"
@@ -338,17 +339,24 @@ void web_table_end(struct page *p, struct web_table *t)
     bool actions = false;
     for (size_t r = 0; r < t->n_rows; r++)
         actions |= t->action[r] != NULL;
+    /* The action (a confirm button) comes first: on a phone it is on screen without scrolling. */
     html_raw(p, "<div class=\"scroll\"><table><thead><tr>");
+    if (actions)
+        html_raw(p, "<th></th>");
     for (int c = 0; c < t->n_cols; c++) {
         html_raw(p, "<th scope=\"col\">");
         html_word(p, t->head[c]);
         html_raw(p, "</th>");
     }
-    if (actions)
-        html_raw(p, "<th></th>");
     html_raw(p, "</tr></thead><tbody>");
     for (size_t r = 0; r < t->n_rows; r++) {
         html_raw(p, "<tr>");
+        if (actions) {
+            html_raw(p, "<td>");
+            if (t->action[r])
+                html_raw(p, t->action[r]);
+            html_raw(p, "</td>");
+        }
         for (int c = 0; c < t->n_cols; c++) {
             size_t i = r * (size_t)t->n_cols + (size_t)c;
             if (i >= t->n_cells) {
@@ -370,12 +378,6 @@ void web_table_end(struct page *p, struct web_table *t)
                 html_raw(p, "<td>");
                 html_text(p, t->cells[i].text ? t->cells[i].text : "");
             }
-            html_raw(p, "</td>");
-        }
-        if (actions) {
-            html_raw(p, "<td>");
-            if (t->action[r])
-                html_raw(p, t->action[r]);
             html_raw(p, "</td>");
         }
         html_raw(p, "</tr>");

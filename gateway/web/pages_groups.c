@@ -206,12 +206,12 @@ static void waiting_row(const struct store_web_entry *e, void *arg)
     struct waiting *w = arg;
     char date[16];
     format_date(e->created_at, w->tz, date, sizeof date);
+    web_cell_number(w->t, e->amount);
+    web_cell_text(w->t, web_word(w->p, e->kind));
+    web_cell_text(w->t, e->name);
     web_cell_text(w->t, e->ref);
     web_cell_text(w->t, date);
     web_cell_text(w->t, e->code);
-    web_cell_text(w->t, e->name);
-    web_cell_text(w->t, web_word(w->p, e->kind));
-    web_cell_number(w->t, e->amount);
     /* The form is built in the page buffer's escaping, then handed over as markup. */
     struct page *p = w->p;
     size_t mark = p->out.len;
@@ -250,8 +250,9 @@ static void group_page(struct page *p, const struct store_group *g, const char *
     }
     /* entries waiting first: it is what a treasurer comes for */
     html_h2(p, "waiting_title", NULL);
-    static const char *const wh[] = {"ref", "date", "code", "name", "kind", "amount"};
-    static const enum web_cell wk[] = {WEB_TEXT, WEB_DATE, WEB_TEXT, WEB_TEXT, WEB_TEXT, WEB_MONEY};
+    /* What a treasurer checks before confirming comes first, beside the button. */
+    static const char *const wh[] = {"amount", "kind", "name", "ref", "date", "code"};
+    static const enum web_cell wk[] = {WEB_MONEY, WEB_TEXT, WEB_TEXT, WEB_TEXT, WEB_DATE, WEB_TEXT};
     struct waiting w = {p, web_table_new("waiting", 6, wh, wk), g->code, tz};
     int shown = w.t ? store_web_each_entry(p->s, g->id, 0, true, web_rows(p), waiting_row, &w) : -1;
     if (shown < 0) {
