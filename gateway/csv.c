@@ -1,4 +1,5 @@
-/* csv.c - an RFC 4180 reader that knows the line each record starts on.
+/* csv.c - an RFC 4180 reader (comma or semicolon separated) that knows the line each record
+ * starts on.
  * libcsv (Debian's libcsv-dev) parses the same dialect but reports no line numbers, and every
  * import error must name its line; so this small reader. */
 #include "csv.h"
@@ -14,6 +15,17 @@ void csv_open(struct csv *c, const char *text, size_t len)
     c->line = 1;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         c->p += 3; /* the BOM spreadsheets write before UTF-8 CSV */
+    int commas = 0, semicolons = 0;
+    bool quoted = false;
+    for (const char *q = c->p; q < c->end && (quoted || (*q != '\n' && *q != '\r')); q++) {
+        if (*q == '"')
+            quoted = !quoted;
+        else if (!quoted && *q == ',')
+            commas++;
+        else if (!quoted && *q == ';')
+            semicolons++;
+    }
+    c->sep = semicolons > commas ? ';' : ',';
 }
 
 void csv_record_free(struct csv_record *r)
@@ -98,14 +110,14 @@ int csv_next(struct csv *c, struct csv_record *r)
             }
             while (c->p < c->end && is_blank(*c->p))
                 c->p++;
-            if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+            if (c->p < c->end && *c->p != c->sep && *c->p != '\n' && *c->p != '\r') {
                 snprintf(r->err, sizeof r->err, "text after a closing quote in field %d", r->n + 1);
                 r->error = true;
                 skip_line(c);
                 return 1;
             }
         } else {
-            while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r') {
+            while (c->p < c->end && *c->p != c->sep && *c->p != '\n' && *c->p != '\r') {
                 if (*c->p == '"') {
                     snprintf(r->err, sizeof r->err,
                              "a quote inside unquoted field %d (quote the whole field)", r->n + 1);
@@ -129,7 +141,7 @@ int csv_next(struct csv *c, struct csv_record *r)
         r->field[r->n++] = r->buf + start;
         if (c->p >= c->end)
             return 1;
-        if (*c->p == ',') {
+        if (*c->p == c->sep) {
             c->p++;
             continue;
         }

@@ -13,6 +13,7 @@
 struct csv {
     const char *p, *end;
     int line; /* the physical line p is on, from 1 */
+    char sep; /* ',' or ';': what the header line uses (Excel in an Indonesian locale writes ';') */
 };
 
 struct csv_record {
@@ -25,6 +26,8 @@ struct csv_record {
 };
 
 /* Starts reading text[0..len) (borrowed; it must outlive the reader), skipping a UTF-8 BOM. */
+/* Starts reading text. The separator is decided by the first line: ';' when it holds more
+ * semicolons than commas outside quotes, else ','. */
 void csv_open(struct csv *c, const char *text, size_t len);
 /* Reads the next record into r (its buf is new: csv_record_free it). Returns 1 with a record
  * (r->error set, with r->err, when it was malformed; reading goes on at the next line), 0 at the

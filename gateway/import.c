@@ -227,6 +227,37 @@ static const char *indonesian_tz(const char *s)
     return NULL;
 }
 
+/* A network written by its name ("JARPUK Ngudi Lestari"): its code is the name upper-cased,
+ * each run of spaces one '-'. Returns false when the name holds anything else than letters,
+ * digits, spaces, '-', '_' or '.', or makes a code over max bytes. */
+static bool network_code_from_name(const char *name, char *code, size_t max)
+{
+    size_t n = 0;
+    bool space = false;
+    for (const char *p = name; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == ' ') {
+            space = true;
+            continue;
+        }
+        if (!isalnum(ch) && ch != '-' && ch != '_' && ch != '.')
+            return false;
+        if (ch == '.')
+            continue;
+        if (space && n > 0) {
+            if (n >= max)
+                return false;
+            code[n++] = '-';
+        }
+        space = false;
+        if (n >= max)
+            return false;
+        code[n++] = (char)toupper(ch);
+    }
+    code[n] = '\0';
+    return n > 0;
+}
+
 static int group_row(struct import *im, const struct csv_record *r)
 {
     char *code = cell(im, r, "code"), *name = cell(im, r, "name");
@@ -242,14 +273,24 @@ static int group_row(struct import *im, const struct csv_record *r)
     }
     name_ok(im, r, "name", name, 63);
     name_ok(im, r, "district", district, 63);
-    if (network[0] && !code_ok(network, 23))
+    char network_code[24] = "";
+    const char *network_name = NULL;
+    if (network[0] && strchr(network, ' ')) {
+        if (!network_code_from_name(network, network_code, sizeof network_code - 1))
+            report(im, r->line, "network \"%s\" must be 1-23 letters, digits, spaces, '-' or '_'",
+                   network);
+        network_name = network;
+    } else if (network[0] && !code_ok(network, 23)) {
         report(im, r->line, "network \"%s\" must be 1-23 letters, digits, '-' or '_'", network);
+    } else {
+        snprintf(network_code, sizeof network_code, "%s", network);
+    }
     if (tz_cell[0] && !(tz = indonesian_tz(tz_cell)))
         report(im, r->line, "timezone \"%s\" must be +07:00 (WIB), +08:00 (WITA) or +09:00 (WIT)",
                tz_cell);
     if (im->bad != bad)
         return 1;
-    struct store_io_group g = {code, name, network, district, tz};
+    struct store_io_group g = {code, name, network_code, district, tz, network_name};
     int rc = store_io_group_upsert(im->s, &g, im->default_tz, im->now);
     if (rc < 0)
         return -1;
@@ -298,11 +339,35 @@ static int member_row(struct import *im, const struct csv_record *r)
     struct store_person existing;
     int found = 0;
     if (phone_ok(im, r, phone)) {
-        int earlier = seen_before(im, phone, r->line);
-        if (earlier)
-            report(im, r->line, "phone %s is also on line %d", phone, earlier);
-        if ((found = store_person_by_phone(im->s, phone, &existing)) < 0)
-            return -1;
+        /* One phone on several lines is a shared household handset when each line names its
+         * member code; the same phone and code twice is a mistake. */
+        char key[64];
+        snprintf(key, sizeof key, "%s/%s", phone, code);
+        int earlier = seen_before(im, key, r->line);
+        if (earlier && !code[0]) /* the same code twice is reported with the code below */
+            report(im, r->line,
+                   "phone %s is also on line %d (a shared phone needs a code on each"
+                   " line)",
+                   phone, earlier);
+        if (code[0]) {
+            upper(code);
+            if ((found = store_person_by_code(im->s, code, &existing)) < 0)
+                return -1;
+            if (found && strcmp(existing.phone, phone) != 0)
+                found = 0; /* reported below: the code is someone else's */
+        } else {
+            struct store_person on_phone[2];
+            int n = store_people_by_phone(im->s, phone, on_phone, 2);
+            if (n < 0)
+                return -1;
+            if (n > 1)
+                report(im, r->line,
+                       "phone %s is shared by %d members: give the member code (column code)",
+                       phone, n);
+            found = n >= 1;
+            if (found)
+                existing = on_phone[0];
+        }
     }
     if (!found)
         memset(&existing, 0, sizeof existing);
@@ -395,9 +460,35 @@ static int loan_row(struct import *im, const struct csv_record *r)
             report(im, r->line, "loan %s is also on line %d", code, earlier);
     }
     if (phone_ok(im, r, phone)) {
-        int rc = store_person_by_phone(im->s, phone, &who);
-        if (rc < 0)
-            return -1;
+        /* On a shared handset the borrower is named by her member code (column member). */
+        char *member = cell(im, r, "member");
+        struct store_person on_phone[2];
+        int rc = 0;
+        if (member[0]) {
+            upper(member);
+            rc = store_person_by_code(im->s, member, &who);
+            if (rc < 0)
+                return -1;
+            if (rc == 1 && strcmp(who.phone, phone) != 0) {
+                report(im, r->line, "member %s does not have phone %s", member, phone);
+                rc = 1;
+            } else if (rc == 0) {
+                report(im, r->line, "member %s does not exist (import members first)", member);
+                rc = 1;
+            }
+        } else {
+            int n = store_people_by_phone(im->s, phone, on_phone, 2);
+            if (n < 0)
+                return -1;
+            if (n > 1)
+                report(im, r->line,
+                       "phone %s is shared by %d members: name the borrower's code in column "
+                       "member",
+                       phone, n);
+            rc = n >= 1;
+            if (rc)
+                who = on_phone[0];
+        }
         if (rc == 0 || !who.role[0])
             report(im, r->line, "no member has phone %s (import members first)", phone);
         struct store_loan old;
@@ -721,9 +812,9 @@ static const struct column member_columns[] = {
     {"language", false}, {"code", false}, {"channel", false}, {NULL, false},
 };
 static const struct column loan_columns[] = {
-    {"code", true},        {"phone", true},       {"principal", true},
-    {"instalment", false}, {"instalments", true}, {"frequency", true},
-    {"first_due", true},   {"disbursed", false},  {NULL, false},
+    {"code", true},        {"phone", true},     {"principal", true}, {"instalment", false},
+    {"instalments", true}, {"frequency", true}, {"first_due", true}, {"disbursed", false},
+    {"member", false},     {NULL, false},
 };
 static const struct column batch_columns[] = {
     {"batch", true},  {"session", true},   {"starts_at", false},

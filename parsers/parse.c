@@ -638,6 +638,7 @@ static void amount_pick(struct args *a, struct parse_command *c)
         return;
     }
     c->amount = amt->m.amount;
+    c->amount_bare = !amt->m.marked;
     if (amt->m.qty > 0)
         c->qty = amt->m.qty;
     if (amt->unit_tok >= 0) {

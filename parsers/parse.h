@@ -71,6 +71,7 @@ struct parse_command {
     enum parse_error error; /* PARSE_ERR_OK when the command parsed */
     bool typo;              /* the keyword matched through a one-edit typo */
     int64_t amount;         /* rupiah; 0 = absent */
+    bool amount_bare;       /* the amount was a bare number (no Rp, multiplier or groups) */
     int qty;
     char unit[16];    /* as typed, lower case: "bks", "kg" */
     char item[96];    /* lower case, words joined by one space */

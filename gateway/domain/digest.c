@@ -32,7 +32,7 @@ static void line(struct text *t, const struct domain *d, const char *lang, const
         return;
     if (t->used)
         t->buf[t->used++] = '\n';
-    int len = templates_render(d->tpl, lang, key, v, n, t->buf + t->used, sizeof t->buf - t->used);
+    int len = domain_render(d->tpl, lang, key, v, n, t->buf + t->used, sizeof t->buf - t->used);
     if (len < 0) {
         log_event(LOG_ERROR, "digest template missing", "key=%s lang=%s", key, lang);
         t->buf[t->used] = '\0';
@@ -133,12 +133,31 @@ static int scope_text(const struct domain *dom, struct store *s, const char *lan
                                     {"waiting", format_rupiah(d.repaid_waiting, m2, sizeof m2)},
                                     {"waiting_n", n2}};
     line(t, dom, lang, "digest_repaid", repaid, 4);
-    if (d.savings_waiting || d.withdrawals_waiting) { /* apart from repayments */
-        struct template_var saved[] = {
-            {"savings", format_rupiah(d.savings_waiting, m1, sizeof m1)},
-            {"withdrawals", format_rupiah(d.withdrawals_waiting, m2, sizeof m2)}};
-        line(t, dom, lang, "digest_savings_waiting", saved, 2);
+    /* What waits for a treasurer: each report with its ref, who and how much. */
+    struct store_waiting *w = NULL;
+    int nw = store_waiting_list(s, group_id, network_id, false, &w);
+    if (nw < 0)
+        return -1;
+    int64_t waiting_total = 0;
+    for (int i = 0; i < nw; i++)
+        waiting_total += w[i].amount;
+    if (nw > 0) {
+        snprintf(n1, sizeof n1, "%d", nw);
+        struct template_var wv[] = {{"count", n1},
+                                    {"amount", format_rupiah(waiting_total, m1, sizeof m1)}};
+        line(t, dom, lang, "digest_waiting", wv, 2);
     }
+    for (int i = 0; i < nw; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "cmd_%s", w[i].kind);
+        const char *cmd = templates_get(dom->tpl, lang, key);
+        struct template_var lv[] = {{"ref", w[i].ref},
+                                    {"name", w[i].name},
+                                    {"cmd", cmd ? cmd : w[i].kind},
+                                    {"amount", format_rupiah(w[i].amount, m1, sizeof m1)}};
+        line(t, dom, lang, "digest_waiting_line", lv, 4);
+    }
+    free(w);
     /* Arrears: count and total first, then one line per member (the first cut on SMS). */
     struct text *lines = malloc(sizeof *lines);
     if (!lines)

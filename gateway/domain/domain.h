@@ -36,6 +36,10 @@ int domain_init(struct domain *d, const struct config *cfg, const struct templat
 #define DOMAIN_REPLY_MAX 1600
 #define DOMAIN_KEY_MAX 64
 #define DOMAIN_NOTICE_MAX 2048 /* session material and its heading */
+#define DOMAIN_NAME_SHOWN 20   /* a name in a reply is cut to this many bytes, at a word */
+#define DOMAIN_ITEM_SHOWN 24   /* an item (with its quantity) likewise */
+#define DOMAIN_REFS_MAX 8
+#define DOMAIN_SHARED_MAX 8 /* members on one shared handset */
 
 /* A message for someone other than the actor, to be queued by the caller. */
 struct domain_notice {
@@ -51,7 +55,10 @@ struct domain_notice {
 struct domain_effects {
     char reply[DOMAIN_REPLY_MAX]; /* the actor's reply: one line per command */
     size_t used;
-    int errors; /* commands refused or not understood (the reply says why) */
+    int errors;                    /* commands refused or not understood (the reply says why) */
+    int lines;                     /* reply lines written (one per command) */
+    char refs[DOMAIN_REFS_MAX][8]; /* the refs named by the replies that were not refusals */
+    int n_refs;
     struct domain_notice *notices;
     size_t n_notices, cap_notices;
     bool oom; /* a notice could not be kept: the caller must not commit */
@@ -71,6 +78,8 @@ struct domain_ctx {
     int64_t now;
     int64_t message_id;
     struct domain_effects *fx;
+    bool brief; /* one of several commands in a message: short reply lines */
+    bool asked; /* YA: record without asking about duplicates or small amounts again */
 };
 
 /* Sets up ctx for actor at now, writing into fx. */
@@ -96,6 +105,13 @@ int domain_open_session(struct domain_ctx *ctx, const char *batch_code, const ch
 /* A message of media without words (kind "audio", "image", ...): a participant's part in her
  * session's discussion, else the reply that only text is read. Returns 0 or -1. */
 int domain_media(struct domain_ctx *ctx, const char *kind);
+
+/* Renders key as every text to a person is rendered: names and items shortened to
+ * DOMAIN_NAME_SHOWN / DOMAIN_ITEM_SHOWN bytes at a word, doubled spaces left by empty values
+ * removed. `catat templates check` measures replies through it. Returns the length or -1 when
+ * the key is missing. */
+int domain_render(const struct templates *tpl, const char *lang, const char *key,
+                  const struct template_var *vars, size_t n, char *out, size_t outsz);
 
 /* For the command modules: appends the template key rendered with vars to the actor's reply,
  * on a new line; counts an error when refused is true. */

@@ -9,9 +9,25 @@
 #include "store_training.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CANCEL_WINDOW (24 * 3600)
+#define DUPLICATE_WINDOW (10 * 60) /* the same entry again within this is asked about */
+#define YES_WINDOW (30 * 60)       /* a question is answered by YA within this */
+#define SMALL_AMOUNT 500           /* a sale, expense or saving below this is asked about */
+
+/* " 3 bungkus abon": what was sold or bought, with its quantity and unit, or "". */
+static const char *item_words(const char *item, int qty, const char *unit, char *out, size_t outsz)
+{
+    if (qty > 0)
+        snprintf(out, outsz, " %d%s%s%s%s", qty, unit[0] ? " " : "", unit, item[0] ? " " : "",
+                 item);
+    else
+        snprintf(out, outsz, "%s%s", item[0] ? " " : "", item);
+    return out;
+}
 
 static int refuse(struct domain_ctx *ctx, const char *kind)
 {
@@ -20,13 +36,37 @@ static int refuse(struct domain_ctx *ctx, const char *kind)
     return 0;
 }
 
+/* Whether two names are one woman's: equal, or the same first word ("Siti" and "Siti
+ * Aminah"), whatever the case. */
+static bool same_person_name(const char *a, const char *b)
+{
+    size_t la = strcspn(a, " "), lb = strcspn(b, " ");
+    return strcasecmp(a, b) == 0 || (la == lb && la > 0 && strncasecmp(a, b, la) == 0);
+}
+
 static int do_register(struct domain_ctx *ctx, const struct parse_command *c)
 {
-    struct store_person *who = ctx->actor;
+    struct store_person *who = ctx->actor, fresh;
+    /* A registered phone registering another name: a second member on a shared handset. */
+    bool another = false;
     if (who->role[0]) {
-        struct template_var v[] = {{"name", who->name}, {"group", who->group_code}};
-        domain_reply(ctx, "register_already", v, 2);
-        return 0;
+        struct store_person on_phone[DOMAIN_SHARED_MAX];
+        int n = store_people_by_phone(ctx->s, who->phone, on_phone, DOMAIN_SHARED_MAX);
+        if (n < 0)
+            return -1;
+        for (int i = 0; i < n && i < DOMAIN_SHARED_MAX; i++) {
+            if (same_person_name(on_phone[i].name, c->name)) {
+                struct template_var v[] = {{"name", on_phone[i].name},
+                                           {"group", on_phone[i].group_code}};
+                domain_reply(ctx, "register_already", v, 2);
+                return 0;
+            }
+        }
+        if (n >= DOMAIN_SHARED_MAX) {
+            domain_refuse(ctx, "register_phone_full", NULL, 0);
+            return 0;
+        }
+        another = true;
     }
     struct template_var v[] = {{"name", c->name}, {"group", c->group}, {"code", ""}};
     if (!c->group[0]) {
@@ -41,11 +81,15 @@ static int do_register(struct domain_ctx *ctx, const struct parse_command *c)
         domain_refuse(ctx, "register_unknown_group", v, 2);
         return 0;
     }
-    if (store_person_register(ctx->s, who->id, c->name, g.id) != 0 ||
-        store_person_by_phone(ctx->s, who->phone, who) != 1)
+    int64_t id = who->id;
+    if (another && (id = store_person_add(ctx->s, who->phone, who->last_channel, ctx->now)) < 0)
         return -1;
-    v[2].value = who->code;
-    domain_reply(ctx, "register_ok", v, 3);
+    struct store_person *member = another ? &fresh : who;
+    if (store_person_register(ctx->s, id, c->name, g.id) != 0 ||
+        store_person_by_id(ctx->s, id, member) != 1)
+        return -1;
+    v[2].value = member->code;
+    domain_reply(ctx, another ? "register_ok_shared" : "register_ok", v, 3);
     return 0;
 }
 
@@ -66,12 +110,10 @@ static int do_book(struct domain_ctx *ctx, const struct parse_command *c, const 
     snprintf(e.status, sizeof e.status, "confirmed");
     if (store_entry_add(ctx->s, &e) < 0)
         return -1;
-    char amount[32], item[128] = "";
-    if (c->item[0])
-        snprintf(item, sizeof item, " %s", c->item);
+    char amount[32], item[160];
     struct template_var v[] = {{"cmd", domain_cmd_word(ctx, kind)},
                                {"amount", format_rupiah(c->amount, amount, sizeof amount)},
-                               {"item", item},
+                               {"item", item_words(c->item, c->qty, c->unit, item, sizeof item)},
                                {"ref", e.ref}};
     domain_reply(ctx, "entry_ok", v, 4);
     return 0;
@@ -257,7 +299,10 @@ int domain_confirm(struct domain_ctx *ctx, const char *ref)
     int rc = store_entry_by_ref(ctx->s, ref, &e);
     if (rc < 0)
         return -1;
-    struct template_var v[] = {{"ref", ref}, {"status", e.status}};
+    char status_key[32];
+    snprintf(status_key, sizeof status_key, "status_%s", rc == 1 ? e.status : "");
+    const char *status = templates_get(ctx->d->tpl, ctx->lang, status_key);
+    struct template_var v[] = {{"ref", ref}, {"status", status ? status : e.status}};
     if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, e.group_id)) {
         domain_refuse(ctx, "ref_not_found", v, 1);
         return 0;
@@ -633,7 +678,7 @@ static int do_report(struct domain_ctx *ctx, const struct parse_command *c)
 
 struct broadcast {
     struct domain_ctx *ctx;
-    const char *body;
+    const char *body, *group;
     int queued, failed;
 };
 
@@ -642,8 +687,23 @@ static void broadcast_one(const struct store_person *to, void *arg)
     struct broadcast *b = arg;
     if (to->id == b->ctx->actor->id)
         return;
-    struct template_var v[] = {{"text", b->body}};
-    if (domain_notify(b->ctx, to, "broadcast", NULL, NULL, v, 1) != 0)
+    /* "Dari Bu Rina, KPUK07: <text as typed>", the heading in the member's language. */
+    char from[128], *text = NULL;
+    const struct store_person *by = b->ctx->actor;
+    struct template_var fv[] = {{"staff", by->name}, {"group", b->group}};
+    if (domain_render(b->ctx->d->tpl, domain_language(b->ctx->d, to), "broadcast_from", fv, 2, from,
+                      sizeof from) < 0)
+        from[0] = '\0';
+    size_t len = strlen(from) + 1 + strlen(b->body) + 1;
+    if (!(text = malloc(len))) {
+        b->failed++;
+        return;
+    }
+    snprintf(text, len, "%s%s%s", from, from[0] ? " " : "", b->body);
+    struct template_var v[] = {{"text", text}};
+    int rc = domain_notify(b->ctx, to, "broadcast", NULL, NULL, v, 1);
+    free(text);
+    if (rc != 0)
         b->failed++;
     else
         b->queued++;
@@ -662,7 +722,7 @@ int domain_broadcast(struct domain_ctx *ctx, const char *group_code, const char 
         domain_refuse(ctx, "group_not_found", gv, 1);
         return 0;
     }
-    struct broadcast b = {ctx, body, 0, 0};
+    struct broadcast b = {ctx, body, g.code, 0, 0};
     if (store_each_reachable_member(ctx->s, g.id, broadcast_one, &b) < 0 || b.failed)
         return -1;
     char count[16];
@@ -670,6 +730,88 @@ int domain_broadcast(struct domain_ctx *ctx, const char *group_code, const char 
     struct template_var v[] = {{"count", count}, {"group", g.code}};
     domain_reply(ctx, "broadcast_ok", v, 2);
     return 0;
+}
+
+/* The member's own sale, expense, saving or repayment that looks like a slip is not recorded
+ * but asked about (product.md s. 2): the same entry again within 10 minutes in a new message,
+ * or a sale, expense or saving below Rp500 written as a bare number ("jual 50 abon", not
+ * "jual Rp50 abon"). YA records it (do_yes). Returns 1 when asked, 0
+ * when the command goes ahead, -1 on a database error. */
+static int ask_first(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
+{
+    if (ctx->asked || (c->ref[0] && domain_can_confirm(ctx->actor)))
+        return 0; /* answered YA already, or staff writing for a member */
+    char earlier[8] = "";
+    int dup = store_entry_recent_same(ctx->s, ctx->actor->id, kind, c->amount, c->item,
+                                      ctx->now - DUPLICATE_WINDOW, ctx->message_id, earlier);
+    if (dup < 0)
+        return -1;
+    bool small =
+        c->amount < SMALL_AMOUNT && c->amount_bare &&
+        (strcmp(kind, "sale") == 0 || strcmp(kind, "expense") == 0 || strcmp(kind, "savings") == 0);
+    if (!dup && !small)
+        return 0;
+    struct store_pending q = {
+        .person_id = ctx->actor->id, .amount = c->amount, .qty = c->qty, .asked_at = ctx->now};
+    snprintf(q.kind, sizeof q.kind, "%s", kind);
+    snprintf(q.unit, sizeof q.unit, "%s", c->unit);
+    snprintf(q.item, sizeof q.item, "%s", c->item);
+    snprintf(q.ref, sizeof q.ref, "%s", c->ref);
+    if (store_pending_set(ctx->s, &q) != 0)
+        return -1;
+    char kw_key[32], amount[32], meant[32], item[160];
+    snprintf(kw_key, sizeof kw_key, "kw_%s", kind);
+    const char *kw = templates_get(ctx->d->tpl, ctx->lang, kw_key);
+    struct template_var v[] = {
+        {"cmd", domain_cmd_word(ctx, kind)},
+        {"amount", format_rupiah(c->amount, amount, sizeof amount)},
+        {"meant", format_rupiah(c->amount * 1000, meant, sizeof meant)},
+        {"kw", kw ? kw : kind},
+        {"bare", amount + (strncmp(amount, "Rp", 2) == 0 ? 2 : 0)},
+        {"item", item_words(c->item, c->qty, c->unit, item, sizeof item)},
+        {"earlier", earlier},
+    };
+    domain_reply(ctx, dup ? "ask_duplicate" : "ask_small_amount", v, sizeof v / sizeof v[0]);
+    return 1;
+}
+
+/* YA: records the entry catat asked about, when asked within the last 30 minutes. */
+static int do_yes(struct domain_ctx *ctx)
+{
+    struct store_pending q;
+    int rc = store_pending_take(ctx->s, ctx->actor->id, ctx->now - YES_WINDOW, &q);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        domain_refuse(ctx, "yes_nothing", NULL, 0);
+        return 0;
+    }
+    struct parse_command c = {.amount = q.amount, .qty = q.qty};
+    snprintf(c.unit, sizeof c.unit, "%s", q.unit);
+    snprintf(c.item, sizeof c.item, "%s", q.item);
+    snprintf(c.ref, sizeof c.ref, "%s", q.ref);
+    bool asked = ctx->asked;
+    ctx->asked = true;
+    if (strcmp(q.kind, "sale") == 0 || strcmp(q.kind, "expense") == 0)
+        rc = do_book(ctx, &c, strcmp(q.kind, "sale") == 0 ? "sale" : "expense");
+    else
+        rc = do_money(ctx, &c,
+                      strcmp(q.kind, "savings") == 0      ? "savings"
+                      : strcmp(q.kind, "withdrawal") == 0 ? "withdrawal"
+                                                          : "repayment");
+    ctx->asked = asked;
+    return rc;
+}
+
+/* A bookkeeping command, asked about first when it looks like a slip. */
+static int do_entry(struct domain_ctx *ctx, const struct parse_command *c, const char *kind)
+{
+    int asked = ask_first(ctx, c, kind);
+    if (asked != 0)
+        return asked < 0 ? -1 : 0;
+    if (strcmp(kind, "sale") == 0 || strcmp(kind, "expense") == 0)
+        return do_book(ctx, c, kind);
+    return do_money(ctx, c, kind);
 }
 
 int ledger_apply(struct domain_ctx *ctx, const struct parse_command *c)
@@ -696,17 +838,19 @@ int ledger_apply(struct domain_ctx *ctx, const struct parse_command *c)
     }
     switch (c->cmd) {
     case PARSE_CMD_SALE:
-        return do_book(ctx, c, "sale");
+        return do_entry(ctx, c, "sale");
     case PARSE_CMD_EXPENSE:
-        return do_book(ctx, c, "expense");
+        return do_entry(ctx, c, "expense");
     case PARSE_CMD_SAVINGS:
-        return do_money(ctx, c, "savings");
+        return do_entry(ctx, c, "savings");
     case PARSE_CMD_REPAYMENT:
-        return do_money(ctx, c, "repayment");
+        return do_entry(ctx, c, "repayment");
     case PARSE_CMD_WITHDRAWAL:
-        return do_money(ctx, c, "withdrawal");
+        return do_entry(ctx, c, "withdrawal");
     case PARSE_CMD_ARREARS:
         return do_arrears(ctx, c);
+    case PARSE_CMD_YES:
+        return do_yes(ctx);
     case PARSE_CMD_CONFIRM:
         return domain_confirm(ctx, c->ref);
     case PARSE_CMD_CANCEL:

@@ -4,6 +4,8 @@
 #include "channel.h"
 #include "config.h"
 #include "domain.h"
+#include "format.h"
+#include "reminders.h"
 #include "sms.h"
 #include "log.h"
 #include "phone.h"
@@ -16,6 +18,10 @@
 int reach_init(struct reach *r, const struct config *cfg, char *err, size_t errsz)
 {
     r->default_channel = config_get(cfg, "outbox", "default_channel");
+    r->quiet_start = config_get(cfg, "reminders", "quiet_start");
+    r->quiet_end = config_get(cfg, "reminders", "quiet_end");
+    if (format_parse_tz(config_get(cfg, "locale", "timezone"), &r->default_tz) != 0)
+        r->default_tz = 7 * 3600;
     if (!channel_find(r->default_channel)) {
         snprintf(err, errsz, "[outbox] default_channel: no channel named \"%s\"",
                  r->default_channel);
@@ -109,6 +115,15 @@ int64_t reach_queue(const struct reach *r, struct store *s, const struct store_p
     return queue(r, s, to, channel, text, kind, dedupe_key, NULL, message_id, now, send_at);
 }
 
+int64_t reach_send_at(const struct reach *r, const struct store_person *to, int64_t now)
+{
+    int tz;
+    if (!to->group_tz[0] || format_parse_tz(to->group_tz, &tz) != 0)
+        tz = r->default_tz;
+    int64_t at = reminders_after_quiet(now, tz, r->quiet_start, r->quiet_end);
+    return at > now ? at : 0;
+}
+
 int reach_queue_notices(const struct reach *r, struct store *s, const struct domain_effects *fx,
                         int64_t message_id, int64_t now)
 {
@@ -118,7 +133,7 @@ int reach_queue_notices(const struct reach *r, struct store *s, const struct dom
     for (size_t i = 0; i < fx->n_notices; i++) {
         const struct domain_notice *no = &fx->notices[i];
         int64_t id = queue(r, s, &no->to, NULL, no->text, no->kind, no->dedupe_key, no->buttons,
-                           message_id, now, 0);
+                           message_id, now, reach_send_at(r, &no->to, now));
         if (id < 0)
             return -1;
         queued += id > 0;

@@ -17,6 +17,8 @@ struct store_person;
 
 struct reach {
     const char *default_channel; /* [outbox] default_channel, borrowed from the configuration */
+    const char *quiet_start, *quiet_end; /* [reminders] quiet hours, borrowed */
+    int default_tz;                      /* [locale] timezone, seconds east of UTC */
     /* The SMS channel a WhatsApp message that cannot be delivered goes out on instead, NULL for
      * none ([outbox] sms_fallback: "auto" = the first enabled SMS channel, "none", or a name). */
     const char *sms_fallback;
@@ -50,8 +52,13 @@ int64_t reach_queue(const struct reach *r, struct store *s, const struct store_p
                     const char *channel, const char *text, const char *kind, const char *dedupe_key,
                     int64_t message_id, int64_t now, int64_t send_at);
 
-/* Queues every notice of fx (not the reply, which the caller sends its own way). Returns how
- * many were queued, or -1 on error (or when fx ran out of memory). */
+/* When a text that is not a direct reply (a notice, a broadcast, a reminder) may reach `to`:
+ * now, or the end of the quiet hours in her group's time zone when now falls inside them. */
+int64_t reach_send_at(const struct reach *r, const struct store_person *to, int64_t now);
+
+/* Queues every notice of fx (not the reply, which the caller sends its own way), each held
+ * back until its recipient's quiet hours end (reach_send_at). Returns how many were queued, or
+ * -1 on error (or when fx ran out of memory). */
 int reach_queue_notices(const struct reach *r, struct store *s, const struct domain_effects *fx,
                         int64_t message_id, int64_t now);
 

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "domain.h"
 #include "reach.h"
+#include "sms.h"
 #include "store.h"
 #include "store_training.h"
 #include "templates.h"
@@ -116,59 +117,121 @@ static int64_t date_day(const char *date)
     return t / DAY;
 }
 
+/* Whether instalment due on day `due` is reminded on local day `today`: the day before, the
+ * day itself, then every `every` days late up to `max` times. */
+static bool reminded_on(int64_t today, int64_t due, long every, long max)
+{
+    int64_t late = today - due;
+    if (late == -1 || late == 0)
+        return true;
+    return late > 0 && every > 0 && late % every == 0 && late / every <= max;
+}
+
+/* Orders a borrower's unpaid instalments together, oldest first. */
+static int by_person_then_due(const void *a, const void *b)
+{
+    const struct store_due_instalment *x = a, *y = b;
+    if (x->person_id != y->person_id)
+        return x->person_id < y->person_id ? -1 : 1;
+    int c = strcmp(x->due_date, y->due_date);
+    if (c)
+        return c;
+    return x->n < y->n ? -1 : x->n > y->n;
+}
+
+/* One borrower's reminder of the day, for her unpaid instalments rows[0 .. n) (oldest first):
+ * sent when one of them is due a reminder today; it sums every instalment late on the day it
+ * is sent (after quiet hours, maybe the next morning) with their count and the oldest one's
+ * days, else names the one falling due. */
+static int remind_borrower(struct run *r, const struct store_due_instalment *rows, int n, long hour,
+                           long every, long max)
+{
+    int tz = domain_tz(r->d, rows[0].timezone), sod;
+    int64_t today = local_day(r->now, tz, &sod);
+    if (sod < hour * 3600)
+        return 0;
+    bool due_today = false;
+    for (int i = 0; i < n && !due_today; i++) {
+        int64_t due = date_day(rows[i].due_date);
+        due_today = due >= 0 && reminded_on(today, due, every, max);
+    }
+    if (!due_today)
+        return 0;
+    struct store_person who;
+    int found = store_person_by_id(r->s, rows[0].person_id, &who);
+    if (found <= 0 || who.opted_out)
+        return found < 0 ? -1 : 0;
+    int64_t send_at = reminders_after_quiet(r->now, tz, r->quiet_start, r->quiet_end);
+    int64_t send_day = local_day(send_at, tz, NULL);
+    /* Late on the day she reads it: the oldest loan's instalments due before that day. */
+    const struct store_due_instalment *oldest = &rows[0], *last = &rows[0];
+    int late = 0;
+    int64_t total = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t due = date_day(rows[i].due_date);
+        if (due < 0 || due >= send_day || rows[i].loan_id != oldest->loan_id)
+            continue;
+        late++;
+        total += rows[i].amount_left;
+        last = &rows[i];
+    }
+    const struct store_due_instalment *shown = oldest;
+    if (!late) { /* the next one falling due: today's or tomorrow's */
+        for (int i = 0; i < n; i++) {
+            int64_t due = date_day(rows[i].due_date);
+            if (due >= send_day && due <= send_day + 1) {
+                shown = last = &rows[i];
+                break;
+            }
+        }
+        total = shown->amount_left;
+    }
+    const char *kind = late ? "loan_overdue" : "loan_due";
+    char key[96], date[16], amount[32], days[24], count[16];
+    format_date(r->now, tz, date, sizeof date);
+    snprintf(key, sizeof key, "loan:%lld:%s", (long long)who.id, date);
+    snprintf(days, sizeof days, "%lld", (long long)(send_day - date_day(oldest->due_date)));
+    snprintf(count, sizeof count, "%d", late);
+    struct template_var v[] = {
+        {"amount", format_rupiah(total, amount, sizeof amount)},
+        {"loan", shown->loan_code},
+        {"due", shown->due_date},
+        {"days", days},
+        {"late_count", count},
+    };
+    const char *tkey = late > 1 ? "remind_loan_overdue_many"
+                       : late   ? "remind_loan_overdue"
+                                : "remind_loan_due";
+    char text[480];
+    domain_render(r->d->tpl, domain_language(r->d, &who), tkey, v, 5, text, sizeof text);
+    /* Recorded against the newest instalment it names: paying that one (repayments pay the
+     * oldest first) pays them all, and only then is the queued reminder dropped. */
+    return emit(r, &who, kind, key, send_at, tz, text, last->instalment_id, 0);
+}
+
 static int loan_reminders(struct run *r)
 {
     const struct config *cfg = r->d->cfg;
     long hour = config_get_long(cfg, "reminders", "hour");
     long every = config_get_long(cfg, "reminders", "overdue_every_days");
     long max = config_get_long(cfg, "reminders", "overdue_max");
-    /* Wide enough for every time zone: local dates differ from UTC by at most one day. */
-    char from[16], to[16];
-    format_date(r->now - (every * max + 2) * DAY, 0, from, sizeof from);
+    /* Every unpaid instalment up to the day after tomorrow (local dates differ from UTC by at
+     * most one day): a reminder sums all that are late. */
+    char to[16];
     format_date(r->now + 2 * DAY, 0, to, sizeof to);
     struct store_due_instalment *rows = NULL;
-    int n = store_unpaid_instalments(r->s, from, to, &rows);
+    int n = store_unpaid_instalments(r->s, "0000-01-01", to, &rows);
     if (n < 0)
         return -1;
+    if (n > 1)
+        qsort(rows, (size_t)n, sizeof *rows, by_person_then_due);
     int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++) {
-        const struct store_due_instalment *in = &rows[i];
-        int tz = domain_tz(r->d, in->timezone), sod;
-        int64_t today = local_day(r->now, tz, &sod), due = date_day(in->due_date);
-        if (due < 0 || sod < hour * 3600)
-            continue;
-        int64_t late = today - due;
-        const char *kind;
-        if (late == -1 || late == 0)
-            kind = "loan_due";
-        else if (late > 0 && every > 0 && late % every == 0 && late / every <= max)
-            kind = "loan_overdue";
-        else
-            continue;
-        struct store_person who;
-        int found = store_person_by_id(r->s, in->person_id, &who);
-        if (found < 0) {
-            rc = -1;
-            break;
-        }
-        if (!found || who.opted_out)
-            continue;
-        char key[96], date[16], amount[32], days[24];
-        format_date(r->now, tz, date, sizeof date);
-        snprintf(key, sizeof key, "%s:%lld:%s", kind, (long long)in->instalment_id, date);
-        snprintf(days, sizeof days, "%lld", (long long)late);
-        struct template_var v[] = {
-            {"amount", format_rupiah(in->amount_left, amount, sizeof amount)},
-            {"loan", in->loan_code},
-            {"due", in->due_date},
-            {"days", days},
-        };
-        char text[480];
-        templates_render(r->d->tpl, domain_language(r->d, &who),
-                         late > 0 ? "remind_loan_overdue" : "remind_loan_due", v, 4, text,
-                         sizeof text);
-        int64_t send_at = reminders_after_quiet(r->now, tz, r->quiet_start, r->quiet_end);
-        rc = emit(r, &who, kind, key, send_at, tz, text, in->instalment_id, 0);
+    for (int i = 0; i < n && rc == 0;) {
+        int j = i + 1;
+        while (j < n && rows[j].person_id == rows[i].person_id)
+            j++;
+        rc = remind_borrower(r, rows + i, j - i, hour, every, max);
+        i = j;
     }
     free(rows);
     return rc;
@@ -226,6 +289,111 @@ static int session_reminders(struct run *r)
     return r->failed ? -1 : 0;
 }
 
+#define WAITING_EVERY 3600 /* a treasurer hears of waiting reports at most once an hour */
+
+struct treasurers {
+    struct store_person *list;
+    int n;
+};
+
+static void add_treasurer(const struct store_person *p, void *arg)
+{
+    struct treasurers *t = arg;
+    struct store_person *grown = realloc(t->list, (size_t)(t->n + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    t->list = grown;
+    t->list[t->n++] = *p;
+}
+
+/* "K7QX Siti Rp150.000, M4TP Ani Rp10.000" and "K7QX M4TP": as many of the reports as fit one
+ * SMS with the template around them; returns how many were taken. */
+static int waiting_text(const struct domain *d, const char *lang, const struct store_waiting *w,
+                        int n, char *text, size_t textsz)
+{
+    char list[1024] = "", refs[512] = "", count[16], more[16];
+    int taken = 0;
+    for (int i = 0; i < n; i++) {
+        char amount[32], item[128], try_list[1024], try_refs[512];
+        int first_len = (int)strcspn(w[i].name, " "); /* her first name */
+        if (first_len > 20)
+            first_len = 20;
+        int li = snprintf(item, sizeof item, "%s %.*s %s", w[i].ref, first_len, w[i].name,
+                          format_rupiah(w[i].amount, amount, sizeof amount));
+        int ll = snprintf(try_list, sizeof try_list, "%s%s%s", list, i ? ", " : "", item);
+        int lr = snprintf(try_refs, sizeof try_refs, "%s%s%s", refs, i ? " " : "", w[i].ref);
+        if (li >= (int)sizeof item || ll >= (int)sizeof try_list || lr >= (int)sizeof try_refs)
+            break;
+        snprintf(count, sizeof count, "%d", n);
+        snprintf(more, sizeof more, "%d", n - i - 1);
+        struct template_var v[] = {
+            {"count", count}, {"list", try_list}, {"refs", try_refs}, {"more", more}};
+        char out[480];
+        int len = domain_render(d->tpl, lang, i + 1 < n ? "waiting_notice_more" : "waiting_notice",
+                                v, 4, out, sizeof out);
+        if (len < 0 || (taken > 0 && sms_segments(out, (size_t)len, NULL) > 1))
+            break;
+        memcpy(list, try_list, (size_t)ll + 1);
+        memcpy(refs, try_refs, (size_t)lr + 1);
+        if (snprintf(text, textsz, "%s", out) >= (int)textsz)
+            break;
+        taken = i + 1;
+    }
+    return taken;
+}
+
+/* Treasurers hear of members' reports waiting for their confirmation: one SMS with refs, names
+ * and amounts and the KONFIRM to send, at most once an hour, never in their quiet hours (the
+ * reports wait for the next pass instead, so that no two notices meet at the morning). */
+static int waiting_notices(struct run *r)
+{
+    int64_t *groups = NULL;
+    int ng = store_waiting_groups(r->s, &groups);
+    if (ng < 0)
+        return -1;
+    int rc = 0;
+    for (int g = 0; g < ng && rc == 0; g++) {
+        struct treasurers t = {0};
+        if (store_each_treasurer(r->s, groups[g], add_treasurer, &t) < 0) {
+            rc = -1;
+            break;
+        }
+        bool ready = t.n > 0;
+        for (int i = 0; i < t.n && ready; i++) {
+            int tz = domain_tz(r->d, t.list[i].group_tz);
+            int64_t last = store_last_reminder_at(r->s, t.list[i].id, "waiting");
+            if (last < 0) {
+                rc = -1;
+                ready = false;
+            }
+            ready = ready && (!last || r->now - last >= WAITING_EVERY) &&
+                    reminders_after_quiet(r->now, tz, r->quiet_start, r->quiet_end) == r->now;
+        }
+        struct store_waiting *w = NULL;
+        int nw = ready ? store_waiting_list(r->s, groups[g], 0, true, &w) : 0;
+        if (nw < 0)
+            rc = -1;
+        int told = 0;
+        for (int i = 0; i < t.n && nw > 0 && rc == 0; i++) {
+            int tz = domain_tz(r->d, t.list[i].group_tz);
+            char text[480], key[64];
+            int taken =
+                waiting_text(r->d, domain_language(r->d, &t.list[i]), w, nw, text, sizeof text);
+            snprintf(key, sizeof key, "waiting:%lld:%lld", (long long)t.list[i].id,
+                     (long long)r->now);
+            if (taken > 0 &&
+                (rc = emit(r, &t.list[i], "waiting", key, r->now, tz, text, 0, 0)) == 0)
+                told = taken > told ? taken : told;
+        }
+        for (int i = 0; i < told && rc == 0 && !r->dry_run; i++)
+            rc = store_entry_set_told(r->s, w[i].entry_id, r->now);
+        free(w);
+        free(t.list);
+    }
+    free(groups);
+    return rc;
+}
+
 int reminders_run(const struct domain *d, const struct reach *reach, struct store *s, int64_t now,
                   FILE *dry_run)
 {
@@ -238,7 +406,7 @@ int reminders_run(const struct domain *d, const struct reach *reach, struct stor
         .quiet_start = config_get(d->cfg, "reminders", "quiet_start"),
         .quiet_end = config_get(d->cfg, "reminders", "quiet_end"),
     };
-    if (loan_reminders(&r) != 0 || session_reminders(&r) != 0)
+    if (loan_reminders(&r) != 0 || session_reminders(&r) != 0 || waiting_notices(&r) != 0)
         return -1;
     if (r.queued && !dry_run)
         log_event(LOG_INFO, "reminders queued", "count=%d", r.queued);

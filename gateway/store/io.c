@@ -32,10 +32,12 @@ int store_io_group_upsert(struct store *s, const struct store_io_group *g, const
     if (existed < 0)
         return -1;
     if (g->network && g->network[0]) {
-        st = store_stmt(s, "INSERT INTO networks(code) VALUES(?1) ON CONFLICT(code) DO NOTHING");
+        st = store_stmt(s, "INSERT INTO networks(code, name) VALUES(?1, coalesce(?2, ''))"
+                           " ON CONFLICT(code) DO UPDATE SET name = coalesce(?2, name)");
         if (!st)
             return -1;
         sqlite3_bind_text(st, 1, g->network, -1, SQLITE_STATIC);
+        store_bind_text(st, 2, g->network_name);
         if (sqlite3_step(st) != SQLITE_DONE)
             return store_fail(s, "io_network_insert");
     }
@@ -63,19 +65,35 @@ int store_io_group_upsert(struct store *s, const struct store_io_group *g, const
 
 int store_io_member_upsert(struct store *s, const struct store_io_member *m, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM people WHERE phone = ?1 AND role IS NOT NULL");
+    /* The row a line is: the member with its code; else someone on the phone who never
+     * registered; else a new person, also when the phone is already another member's (a shared
+     * handset: rows with one phone and different codes). */
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, role IS NOT NULL FROM people WHERE code = ?1"
+                                     " UNION ALL SELECT id, 0 FROM people WHERE phone = ?2"
+                                     " AND role IS NULL LIMIT 1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, m->phone, -1, SQLITE_STATIC);
-    int existed = exists(s, st, "io_member_exists");
-    if (existed < 0)
-        return -1;
-    st = store_stmt(s, "INSERT INTO people(phone, name, group_id, role, language, code, channel,"
-                       " created_at) VALUES(?1, ?2, ?3, coalesce(?4, 'member'), ?5, ?6, ?7, ?8)"
-                       " ON CONFLICT(phone) DO UPDATE SET name = ?2,"
-                       " group_id = coalesce(?3, group_id), role = coalesce(?4, role, 'member'),"
-                       " language = coalesce(?5, language), code = ?6,"
-                       " channel = coalesce(?7, channel)");
+    sqlite3_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->phone, -1, SQLITE_STATIC);
+    int64_t id = 0;
+    int existed = 0, rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        existed = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "io_member_find");
+    if (id)
+        st =
+            store_stmt(s, "UPDATE people SET phone = ?1, name = ?2,"
+                          " group_id = coalesce(?3, group_id), role = coalesce(?4, role, 'member'),"
+                          " language = coalesce(?5, language), code = ?6,"
+                          " channel = coalesce(?7, channel) WHERE id = ?9");
+    else
+        st = store_stmt(s,
+                        "INSERT INTO people(phone, name, group_id, role, language, code, channel,"
+                        " created_at) VALUES(?1, ?2, ?3, coalesce(?4, 'member'), ?5, ?6, ?7, ?8)");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, m->phone, -1, SQLITE_STATIC);
@@ -86,7 +104,10 @@ int store_io_member_upsert(struct store *s, const struct store_io_member *m, int
     store_bind_text(st, 5, m->language);
     sqlite3_bind_text(st, 6, m->code, -1, SQLITE_STATIC);
     store_bind_text(st, 7, m->channel);
-    sqlite3_bind_int64(st, 8, now);
+    if (id)
+        sqlite3_bind_int64(st, 9, id);
+    else
+        sqlite3_bind_int64(st, 8, now);
     if (sqlite3_step(st) != SQLITE_DONE)
         return store_fail(s, "io_member_upsert");
     return !existed;
@@ -180,12 +201,14 @@ int store_io_each_message(struct store *s, void (*fn)(const struct store_io_mess
     sqlite3_stmt *st = store_stmt(
         s, "SELECT 'in', m.channel, m.provider_id, m.phone, m.text, m.status, m.received_at,"
            " m.id, '', coalesce(g.timezone, '') FROM messages m"
-           " LEFT JOIN people p ON p.phone = m.phone LEFT JOIN groups g ON g.id = p.group_id"
+           " LEFT JOIN people p ON p.id = (SELECT id FROM people WHERE phone = m.phone"
+           "  ORDER BY role IS NULL, id LIMIT 1) LEFT JOIN groups g ON g.id = p.group_id"
            " UNION ALL SELECT 'out', o.channel, coalesce(o.provider_id, ''), o.phone, o.text,"
            " CASE o.status WHEN 'sending' THEN 'queued' WHEN 'dropped' THEN 'failed'"
            " ELSE o.status END, coalesce(o.sent_at, o.created_at), o.id, o.kind,"
            " coalesce(g.timezone, '') FROM outbox o"
-           " LEFT JOIN people p ON p.phone = o.phone LEFT JOIN groups g ON g.id = p.group_id"
+           " LEFT JOIN people p ON p.id = (SELECT id FROM people WHERE phone = o.phone"
+           "  ORDER BY role IS NULL, id LIMIT 1) LEFT JOIN groups g ON g.id = p.group_id"
            " ORDER BY 7, 1, 8");
     if (!st)
         return -1;

@@ -392,11 +392,44 @@ static int person_row(struct store *s, sqlite3_stmt *st, struct store_person *p)
 
 int store_person_by_phone(struct store *s, const char *phone, struct store_person *p)
 {
-    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.phone = ?1");
+    /* On a shared handset: the first registered (the first of the unregistered when none). */
+    sqlite3_stmt *st =
+        store_stmt(s, PERSON_SELECT "WHERE p.phone = ?1 ORDER BY p.role IS NULL, p.id LIMIT 1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
     return person_row(s, st, p);
+}
+
+int store_people_by_phone(struct store *s, const char *phone, struct store_person *out, int max)
+{
+    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.phone = ?1 AND p.role IS NOT NULL"
+                                                   " ORDER BY p.id");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n < max)
+            store_read_person(st, &out[n]);
+        n++;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? n : store_fail(s, "people_by_phone");
+}
+
+int64_t store_person_add(struct store *s, const char *phone, const char *channel, int64_t at)
+{
+    sqlite3_stmt *st = store_stmt(s, "INSERT INTO people(phone, last_channel, last_inbound_at,"
+                                     " created_at) VALUES(?1, ?2, ?3, ?3)");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    store_bind_text(st, 2, channel);
+    sqlite3_bind_int64(st, 3, at);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "person_add");
+    return sqlite3_last_insert_rowid(s->db);
 }
 
 int store_person_by_id(struct store *s, int64_t id, struct store_person *p)
@@ -416,12 +449,10 @@ int store_person_touch(struct store *s, const char *phone, const char *channel, 
 int store_person_touch_via(struct store *s, const char *phone, const char *channel,
                            const char *to_addr, const char *user_id, int64_t at)
 {
+    /* Every member on the phone (a shared handset) wrote from it just now. */
     sqlite3_stmt *st = store_stmt(
-        s, "INSERT INTO people(phone, last_channel, last_inbound_at, created_at, last_to, user_id)"
-           " VALUES(?1, ?2, ?3, ?3, ?4, ?5) ON CONFLICT(phone) DO UPDATE SET"
-           " last_channel = excluded.last_channel, last_inbound_at = excluded.last_inbound_at,"
-           " last_to = coalesce(excluded.last_to, last_to),"
-           " user_id = coalesce(excluded.user_id, user_id)");
+        s, "UPDATE people SET last_channel = ?2, last_inbound_at = ?3,"
+           " last_to = coalesce(?4, last_to), user_id = coalesce(?5, user_id) WHERE phone = ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
@@ -429,7 +460,22 @@ int store_person_touch_via(struct store *s, const char *phone, const char *chann
     sqlite3_bind_int64(st, 3, at);
     store_bind_text(st, 4, to_addr && to_addr[0] ? to_addr : NULL);
     store_bind_text(st, 5, user_id && user_id[0] ? user_id : NULL);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_touch");
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "person_touch");
+    if (sqlite3_changes(s->db) > 0)
+        return 0;
+    int64_t id = store_person_add(s, phone, channel, at);
+    if (id < 0)
+        return -1;
+    if (!(to_addr && to_addr[0]) && !(user_id && user_id[0]))
+        return 0;
+    st = store_stmt(s, "UPDATE people SET last_to = ?2, user_id = ?3 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_text(st, 2, to_addr && to_addr[0] ? to_addr : NULL);
+    store_bind_text(st, 3, user_id && user_id[0] ? user_id : NULL);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_touch_new");
 }
 
 int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason, int64_t at)

@@ -187,7 +187,39 @@ const char *const store_migrations[] = {
     "ALTER TABLE outbox ADD COLUMN sender TEXT;"
     "ALTER TABLE outbox ADD COLUMN fallback_of INTEGER REFERENCES outbox(id);"
     "CREATE INDEX outbox_fallback ON outbox(fallback_of) WHERE fallback_of IS NOT NULL;",
-    /* 9: the staff web app. Sign-in codes and sessions are kept only as SHA-256 hashes; the
+    /* 9: a phone may belong to several members (a shared household handset): people.phone is
+     * no longer UNIQUE. SQLite cannot drop a constraint, so the table is rebuilt the documented
+     * way (new table, copy, drop, rename; run by store_migrate with foreign keys off, checked
+     * with foreign_key_check before the commit; ids are kept, so every reference stays right).
+     * The question catat asked a member (a likely duplicate, a very small amount), answered by
+     * YA within 30 minutes; one per person, the latest. */
+    STORE_MIGRATION_REBUILDS
+    "CREATE TABLE people_new("
+    "  id INTEGER PRIMARY KEY, phone TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',"
+    "  group_id INTEGER REFERENCES groups(id),"
+    "  role TEXT CHECK(role = 'member' OR role = 'treasurer' OR role = 'facilitator' OR"
+    "    role = 'trainer' OR role = 'admin'),"
+    "  language TEXT, code TEXT UNIQUE, channel TEXT, last_channel TEXT,"
+    "  last_inbound_at INTEGER, opted_out INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL, last_to TEXT, user_id TEXT, opted_out_reason TEXT,"
+    "  opted_out_at INTEGER);"
+    "INSERT INTO people_new(id, phone, name, group_id, role, language, code, channel,"
+    "  last_channel, last_inbound_at, opted_out, created_at, last_to, user_id,"
+    "  opted_out_reason, opted_out_at)"
+    "  SELECT id, phone, name, group_id, role, language, code, channel, last_channel,"
+    "  last_inbound_at, opted_out, created_at, last_to, user_id, opted_out_reason,"
+    "  opted_out_at FROM people;"
+    "DROP TABLE people;"
+    "ALTER TABLE people_new RENAME TO people;"
+    "CREATE INDEX people_group ON people(group_id);"
+    "CREATE INDEX people_phone ON people(phone);"
+    "CREATE TABLE pending_questions("
+    "  person_id INTEGER PRIMARY KEY REFERENCES people(id), kind TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL, qty INTEGER, unit TEXT, item TEXT, ref TEXT,"
+    "  asked_at INTEGER NOT NULL);"
+    /* and when the treasurers were told of a member's report waiting for them (hourly). */
+    "ALTER TABLE entries ADD COLUMN told_at INTEGER;",
+    /* 10: the staff web app. Sign-in codes and sessions are kept only as SHA-256 hashes; the
      * attempts table bounds sign-in tries per phone and per address; every action taken on a
      * page is recorded with who took it. */
     "CREATE TABLE web_codes("

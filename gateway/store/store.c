@@ -124,6 +124,19 @@ int store_schema_version(struct store *s)
     return pragma_int(s, "PRAGMA user_version");
 }
 
+/* Whether any row refers to a row that does not exist (PRAGMA foreign_key_check finds one). */
+static bool foreign_keys_broken(struct store *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+        return true;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        log_event(LOG_ERROR, "migration left a broken reference", NULL);
+    return rc != SQLITE_DONE;
+}
+
 int store_migrate(struct store *s)
 {
     int version = store_schema_version(s);
@@ -140,7 +153,13 @@ int store_migrate(struct store *s)
     for (int v = version; v < latest; v++) {
         char bump[64];
         snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
-        if (exec(s, "BEGIN IMMEDIATE") != 0)
+        /* A table rebuild drops a table others refer to: foreign keys are off meanwhile (they
+         * cannot be switched inside a transaction) and every reference is checked before the
+         * commit. */
+        bool rebuilds = strncmp(store_migrations[v], STORE_MIGRATION_REBUILDS,
+                                strlen(STORE_MIGRATION_REBUILDS)) == 0;
+        if ((rebuilds && exec(s, "PRAGMA foreign_keys=OFF") != 0) ||
+            exec(s, "BEGIN IMMEDIATE") != 0)
             return -1;
         /* Every migration bumps the schema cookie, so that other connections reread the
          * schema (needed after an in-place edit of a constraint, harmless otherwise). */
@@ -148,11 +167,13 @@ int store_migrate(struct store *s)
         char bump_cookie[64];
         snprintf(bump_cookie, sizeof bump_cookie, "PRAGMA schema_version=%d;", cookie + 1);
         if (cookie < 0 || exec(s, store_migrations[v]) != 0 || exec(s, bump) != 0 ||
-            exec(s, bump_cookie) != 0) {
+            exec(s, bump_cookie) != 0 || (rebuilds && foreign_keys_broken(s))) {
             exec(s, "ROLLBACK");
+            if (rebuilds)
+                exec(s, "PRAGMA foreign_keys=ON");
             return -1;
         }
-        if (exec(s, "COMMIT") != 0)
+        if (exec(s, "COMMIT") != 0 || (rebuilds && exec(s, "PRAGMA foreign_keys=ON") != 0))
             return -1;
         log_event(LOG_INFO, "database migrated", "schema=%d", v + 1);
     }

@@ -139,10 +139,17 @@ struct store_person {
     char last_to[48]; /* the address she last wrote to ("whatsapp:+1415..."), "" when none */
     char user_id[48]; /* a WhatsApp business-scoped user id, "" when none */
 };
-/* 1 and *p when found, 0 when not, -1 on error. */
+/* 1 and *p when found, 0 when not, -1 on error. A phone may be several members' (a shared
+ * household handset): store_person_by_phone gives the first registered of them. */
 int store_person_by_phone(struct store *s, const char *phone, struct store_person *p);
+/* The registered people on phone, oldest first: fills up to max of out and returns how many
+ * there are (possibly more than max), or -1. */
+int store_people_by_phone(struct store *s, const char *phone, struct store_person *out, int max);
+/* Adds an unregistered person on phone (who may already be someone else's). Returns the id. */
+int64_t store_person_add(struct store *s, const char *phone, const char *channel, int64_t at);
 int store_person_by_id(struct store *s, int64_t id, struct store_person *p);
-/* Records that phone wrote on channel at time at (creating an unregistered person). */
+/* Records that phone wrote on channel at time at, for everyone on it (creating an unregistered
+ * person when there is no one). */
 int store_person_touch(struct store *s, const char *phone, const char *channel, int64_t at);
 int store_person_set_language(struct store *s, int64_t person_id, const char *lang);
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out);
@@ -252,6 +259,48 @@ struct store_group_summary {
 };
 int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t to,
                         const char *today, struct store_group_summary *g);
+/* ---- questions asked and answered with YA (store/pending.c) ---- */
+/* 1 with the ref of her latest entry of that kind, amount and item (not cancelled) made since
+ * `since` in another message than message_id (a likely duplicate); 0 when none; -1 on error. */
+int store_entry_recent_same(struct store *s, int64_t person_id, const char *kind, int64_t amount,
+                            const char *item, int64_t since, int64_t message_id, char ref[8]);
+/* What was asked: the entry she meant, recorded when she answers YA. */
+struct store_pending {
+    int64_t person_id;
+    char kind[12];
+    int64_t amount;
+    int qty;
+    char unit[16], item[96], ref[24];
+    int64_t asked_at;
+};
+/* Keeps q as the person's one open question (replacing an older one). 0 or -1. */
+int store_pending_set(struct store *s, const struct store_pending *q);
+/* Removes the person's open question: 1 with it in *q when it was asked since `since`, 0 when
+ * there was none or it is older, -1 on error. */
+int store_pending_take(struct store *s, int64_t person_id, int64_t since, struct store_pending *q);
+
+/* ---- reports waiting for confirmation (store/waiting.c) ---- */
+struct store_waiting {
+    int64_t entry_id;
+    char ref[8], kind[12];
+    int64_t amount;
+    char name[64], code[16];
+    int64_t created_at;
+};
+/* The reported entries of a group (group_id) or of a network's groups (group_id 0), oldest
+ * first; only_untold: those no treasurer was told of yet. *out is new (free it). Returns the
+ * count or -1. */
+int store_waiting_list(struct store *s, int64_t group_id, int64_t network_id, bool only_untold,
+                       struct store_waiting **out);
+/* The groups with reports nobody was told of yet; *ids new. Returns the count or -1. */
+int store_waiting_groups(struct store *s, int64_t **ids);
+/* Calls fn for each treasurer of the group who has not sent STOP. Returns how many or -1. */
+int store_each_treasurer(struct store *s, int64_t group_id,
+                         void (*fn)(const struct store_person *, void *), void *arg);
+/* Marks the entry as told to its treasurers at `at`. 0 or -1. */
+int store_entry_set_told(struct store *s, int64_t entry_id, int64_t at);
+/* When the person was last sent a reminder of kind (0: never), or -1 on error. */
+int64_t store_last_reminder_at(struct store *s, int64_t person_id, const char *kind);
 /* ---- the books of a period (domain/books.c) ---- */
 /* The people of the group who have a loan, by id: *ids is new (free()). 0 or -1. */
 int store_group_borrowers(struct store *s, int64_t group_id, int64_t **ids, size_t *n);

@@ -20,6 +20,10 @@ struct store {
 
 extern const char *const store_migrations[];
 
+/* The first words of a migration that rebuilds a table (drops one others refer to):
+ * store_migrate runs it with foreign keys off and checks them all before committing. */
+#define STORE_MIGRATION_REBUILDS "-- rebuilds tables\n"
+
 /* The prepared statement for sql (a static string), reset and with bindings cleared; borrowed.
  * NULL (and a log line) when it cannot be prepared. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);

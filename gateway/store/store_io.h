@@ -14,10 +14,11 @@
  * group gets "" and the timezone default_tz). All strings borrowed. */
 struct store_io_group {
     const char *code, *name, *network, *district, *timezone;
+    const char *network_name; /* NULL or "": the network's name is left as it is */
 };
 /* Inserts the group, or updates the one with the same code. The network, named by its code, is
- * created when it does not exist. Returns 1 when the group is new, 0 when it was updated, -1 on
- * a database error. */
+ * created when it does not exist (with network_name when given). Returns 1 when the group is new, 0
+ * when it was updated, -1 on a database error. */
 int store_io_group_upsert(struct store *s, const struct store_io_group *g, const char *default_tz,
                           int64_t now);
 

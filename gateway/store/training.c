@@ -178,21 +178,36 @@ int store_sessions_starting(struct store *s, int64_t from, int64_t to, struct st
 int64_t store_person_ensure(struct store *s, const char *phone, const char *name,
                             const char *channel, int64_t now)
 {
+    struct store_person p;
+    int found = store_person_by_phone(s, phone, &p);
+    if (found < 0)
+        return -1;
+    if (!found) {
+        sqlite3_stmt *ins =
+            store_stmt(s, "INSERT INTO people(phone, name, role, channel, created_at)"
+                          " VALUES(?1, coalesce(?2, ''), 'member', ?3, ?4)");
+        if (!ins)
+            return -1;
+        sqlite3_bind_text(ins, 1, phone, -1, SQLITE_STATIC);
+        store_bind_text(ins, 2, name);
+        store_bind_text(ins, 3, channel);
+        sqlite3_bind_int64(ins, 4, now);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            return store_fail(s, "person_ensure_insert");
+        return sqlite3_last_insert_rowid(s->db);
+    }
+    int64_t id = p.id;
     sqlite3_stmt *st = store_stmt(
-        s, "INSERT INTO people(phone, name, role, channel, created_at)"
-           " VALUES(?1, coalesce(?2, ''), 'member', ?3, ?4) ON CONFLICT(phone) DO UPDATE SET"
-           " name = CASE WHEN people.name = '' THEN excluded.name ELSE people.name END,"
-           " role = coalesce(people.role, 'member'),"
-           " channel = coalesce(excluded.channel, people.channel) RETURNING id");
+        s, "UPDATE people SET name = CASE WHEN name = '' THEN coalesce(?2, '') ELSE name END,"
+           " role = coalesce(role, 'member'), channel = coalesce(?3, channel) WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, id);
     store_bind_text(st, 2, name);
     store_bind_text(st, 3, channel);
-    sqlite3_bind_int64(st, 4, now);
-    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    return id < 0 ? store_fail(s, "person_ensure") : id;
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return store_fail(s, "person_ensure");
+    return id;
 }
 
 int store_participant_upsert(struct store *s, const struct store_participant_row *p, int64_t now)

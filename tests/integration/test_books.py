@@ -356,8 +356,9 @@ def test_quarter_report_to_the_rupiah():
         assert "tabung Rp60.000" in report and "menunggu konfirmasi Rp50.000" in report, report
         # so does the digest
         digest = c.run("digest", "--group", "KPUK07", "--print").stdout
-        assert "menunggu konfirmasi Rp50.000 (1x)" in digest, digest
-        assert "Menunggu konfirmasi: tabungan Rp60.000, penarikan Rp0." in digest, digest
+        # each report waiting, with its ref, her name and the amount
+        assert re.search(r"^- [A-Z0-9]{4} Siti Aminah Tabungan Rp60\.000$", digest, re.M), digest
+        assert re.search(r"^- [A-Z0-9]{4} Siti Aminah Angsuran Rp50\.000$", digest, re.M), digest
         # TUNGGAKAN: Siti is late (Ani paid off)
         arrears = say(c, RINA, "TUNGGAKAN")
         assert "Siti Aminah" in arrears and "Ani " not in arrears, arrears

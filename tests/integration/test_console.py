@@ -141,7 +141,9 @@ def test_auto_responder_loop_is_cut_by_the_hourly_reply_limit():
         assert [len(a["replies"]) for a in answers] == [1, 1, 1, 0, 0, 0], answers
         assert c.sql("SELECT count(*) FROM messages") == [(6,)]  # every message is kept
         assert c.sql("SELECT count(*) FROM messages WHERE status = 'limited'") == [(3,)]
-        assert c.sql("SELECT count(*) FROM outbox") == [(3,)]
+        # Three replies and, once, the notice that the limit is reached.
+        assert c.sql("SELECT count(*) FROM outbox") == [(4,)]
+        assert c.sql("SELECT count(*) FROM outbox WHERE text LIKE 'Batas balasan%'") == [(1,)]
         # Another sender is not affected.
         assert len(c.console("081200001111", "SALDO", "other")[1]["replies"]) == 1
         metrics = c.get("/metrics")[1].decode()

@@ -94,7 +94,8 @@ class World:
     def __init__(self):
         self.rng = random.Random(4)
         b, s, p, self.people = build(self.rng)
-        self.c = Catat("[server]\nreplies_per_hour = 100000\n")
+        self.c = Catat("[server]\nreplies_per_hour = 100000\n"
+                       "[reminders]\nquiet_start = 00:00\nquiet_end = 00:00\n")
         c = self.c
         c.run("import", "members", self.write("members.csv", "phone,name,role\n%s,Bu Rum,trainer\n"
                                               % TRAINER))
@@ -454,7 +455,8 @@ def test_whatsapp_reply_buttons():
     press comes back as interactive.button_reply and counts as the typed command."""
     import test_whatsapp as wa
     fake = wa.GraphFake()
-    c = Catat(ini="[server]\nreplies_per_hour = 0\n[outbox]\nretry_base_ms = 50\n"
+    c = Catat(ini="[server]\nreplies_per_hour = 0\n"
+                  "[reminders]\nquiet_start = 00:00\nquiet_end = 00:00\n[outbox]\nretry_base_ms = 50\n"
                   "[whatsapp]\nenabled = true\napi_base = %s/v21.0/\nphone_number_id = %s\n"
                   "access_token = %s\napp_secret = %s\nverify_token = %s\ntemplate = %s\n"
                   "template_language = id\n"

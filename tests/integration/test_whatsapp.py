@@ -47,7 +47,8 @@ class GraphFake(FakeProvider):
 
 
 def start(fake, extra=""):
-    return Catat(ini="[server]\nreplies_per_hour = 0\n[outbox]\nretry_base_ms = 50\n"
+    return Catat(ini="[server]\nreplies_per_hour = 0\n"
+                  "[reminders]\nquiet_start = 00:00\nquiet_end = 00:00\n[outbox]\nretry_base_ms = 50\n"
                      "[whatsapp]\nenabled = true\napi_base = %s/v21.0/\nphone_number_id = %s\n"
                      "access_token = %s\napp_secret = %s\nverify_token = %s\ntemplate = %s\n"
                      "template_language = id\n%s"
@@ -347,7 +348,8 @@ def test_unsigned_mode_and_graph_errors():
     """Without app_secret nothing is signature-checked; a Graph 400 fails the row at once with
     Meta's error recorded."""
     fake = GraphFake()
-    c = Catat(ini="[server]\nreplies_per_hour = 0\n[outbox]\nretry_base_ms = 50\n"
+    c = Catat(ini="[server]\nreplies_per_hour = 0\n"
+                  "[reminders]\nquiet_start = 00:00\nquiet_end = 00:00\n[outbox]\nretry_base_ms = 50\n"
                   "[whatsapp]\nenabled = true\napi_base = %s\nphone_number_id = %s\n"
                   "access_token = %s\n" % (fake.url, PHONE_ID, TOKEN)).start()
     try:

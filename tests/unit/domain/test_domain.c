@@ -451,10 +451,16 @@ static void broadcast_reaches_members_not_sender_nor_opted_out(void **state)
     const char *expected[] = {SITI, RINA};
     const size_t n_expected = sizeof expected / sizeof expected[0];
     assert_int_equal(w->fx.n_notices, n_expected);
+    /* The text as typed, after who sent it. */
+    char from[128], text[256];
+    struct template_var fv[] = {{"staff", ctx.actor->name}, {"group", GROUP}};
+    assert_true(domain_render(w->d.tpl, "id", "broadcast_from", fv, 2, from, sizeof from) > 0);
+    assert_non_null(strstr(from, ctx.actor->name));
+    snprintf(text, sizeof text, "%s %s", from, body);
     for (size_t i = 0; i < w->fx.n_notices; i++) {
         const struct domain_notice *no = &w->fx.notices[i];
         assert_string_equal(no->kind, "broadcast");
-        assert_string_equal(no->text, body);
+        assert_string_equal(no->text, text);
         assert_string_not_equal(no->to.phone, TREASURER);
         assert_string_not_equal(no->to.phone, nur);
         assert_string_not_equal(no->to.phone, other);
