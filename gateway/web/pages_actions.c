@@ -233,18 +233,6 @@ void page_import(struct page *p)
 
 /* ---- broadcast ---- */
 
-struct recipients {
-    int64_t actor;
-    int n;
-};
-
-static void count_recipient(const struct store_person *to, void *arg)
-{
-    struct recipients *r = arg;
-    if (to->id != r->actor) /* as domain_broadcast: the sender is left out */
-        r->n++;
-}
-
 static void group_option(const struct store_group *g, void *arg)
 {
     struct page *p = arg;
@@ -328,18 +316,36 @@ void page_broadcast(struct page *p)
         html_word(p, "broadcast_title");
         html_raw(p, "</a></p>");
     } else if (post) {
-        struct recipients r = {p->me.id, 0};
-        int members = 0, opted_out = 0;
-        if (store_each_reachable_member(p->s, g.id, count_recipient, &r) < 0 ||
-            store_web_group_counts(p->s, g.id, &members, &opted_out) != 0)
+        /* The preview is the broadcast itself, rolled back: the domain says who gets what
+         * text (her heading, in her language), so the counts are those of the sending. */
+        int members = 0, opted_out = 0, recipients = 0, segments = 0;
+        struct domain_effects *fx = malloc(sizeof *fx);
+        if (!fx || store_web_group_counts(p->s, g.id, &members, &opted_out) != 0 ||
+            store_begin(p->s) != 0) {
+            free(fx);
             return web_fail(p);
-        bool ucs2 = false;
-        int segments = sms_segments(text, strlen(text), &ucs2);
+        }
+        domain_effects_init(fx);
+        struct domain_ctx ctx;
+        struct store_person me = p->me;
+        domain_ctx_init(&ctx, &p->w->rt->domain, p->s, &me, p->now, 0, fx);
+        rc = domain_broadcast(&ctx, g.code, text);
+        store_rollback(p->s);
+        for (size_t i = 0; rc == 0 && i < fx->n_notices; i++) {
+            bool ucs2 = false;
+            int n = sms_segments(fx->notices[i].text, strlen(fx->notices[i].text), &ucs2);
+            recipients++;
+            segments = n > segments ? n : segments;
+        }
+        domain_effects_free(fx);
+        free(fx);
+        if (rc != 0)
+            return web_fail(p);
         static const char *const heads[] = {"group", "recipients", "opted_out", "segments"};
         static const enum web_cell kinds[] = {WEB_TEXT, WEB_NUMBER, WEB_NUMBER, WEB_NUMBER};
         struct web_table *t = web_table_new("broadcast", 4, heads, kinds);
         web_cell_text(t, g.code);
-        web_cell_number(t, r.n);
+        web_cell_number(t, recipients);
         web_cell_number(t, opted_out);
         web_cell_number(t, segments);
         html_h2(p, "broadcast_check", NULL);

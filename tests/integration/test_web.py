@@ -453,20 +453,26 @@ def test_broadcast_preview_and_send():
     rina = STATE["rina"]
     _, _, page = rina.get("/app/broadcast")
     token = rina.csrf(page)
-    text = "Rapat kelompok Sabtu jam 9 di rumah Bu Rina"
+    # 150 characters: one SMS alone, two with the heading catat puts before a broadcast
+    text = ("Rapat kelompok Sabtu jam 9 di rumah Bu Rina. Bawa buku tabungan dan "
+            "catatan penjualan minggu ini. Ada pelatihan singkat pembukuan sesudahnya ya.")
+    text = (text + " " * 150)[:150].rstrip() + "."
     s, _, page = rina.post("/app/broadcast", {"csrf": token, "step": "preview",
                                               "group": "KPUK07", "text": text})
     assert s == 200
     assert not c.sql("SELECT id FROM outbox WHERE kind = 'broadcast'")  # nothing sent yet
-    rows = csv_table_from_page(rina, page)
-    # KPUK07: Siti, Ani (STOP), Rina (the sender), Wati (imported) -> Siti and Wati
-    assert rows == {"recipients": 2, "opted_out": 1, "segments": 1}, rows
+    preview = csv_table_from_page(rina, page)
     s, _, page = rina.post("/app/broadcast", {"csrf": token, "step": "send",
                                               "group": "KPUK07", "text": text})
     assert s == 200 and b'class="ok"' in page
-    sent = sorted(p for (p,) in c.sql("SELECT phone FROM outbox WHERE kind = 'broadcast'"))
-    assert sent == sorted([SITI, "+6281200000031"]), sent
-    assert c.sql("SELECT text FROM outbox WHERE kind = 'broadcast' LIMIT 1")[0][0] == text
+    sent = c.sql("SELECT phone, text, segments FROM outbox WHERE kind = 'broadcast'")
+    # KPUK07: Siti, Ani (STOP), Rina (the sender), Wati (imported) -> Siti and Wati
+    assert sorted(p for p, _, _ in sent) == sorted([SITI, "+6281200000031"]), sent
+    assert all(t.endswith(text) for _, t, _ in sent), sent
+    longest = max(len(t) for _, t, _ in sent)  # GSM-7 text: 160 in one SMS, else 153 a part
+    expected = 1 if longest <= 160 else -(-longest // 153)
+    assert expected == 2
+    assert preview == {"recipients": 2, "opted_out": 1, "segments": expected}, preview
 
 
 def csv_table_from_page(web, page):
