@@ -172,14 +172,18 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
     }
     struct store_person who, on_phone[DOMAIN_SHARED_MAX];
     int n_on_phone = -1;
+    /* The members on the phone, oldest first; the sender is the first of them (as
+     * store_person_by_phone picks), or the phone's unregistered person when none. */
     if (store_person_touch_via(s, in->from, channel, in->to, in->user_id, now) != 0 ||
-        store_person_by_phone(s, in->from, &who) != 1 ||
-        (n_on_phone = store_people_by_phone(s, in->from, on_phone, DOMAIN_SHARED_MAX)) < 0) {
+        (n_on_phone = store_people_by_phone(s, in->from, on_phone, DOMAIN_SHARED_MAX)) < 0 ||
+        (n_on_phone == 0 && store_person_by_phone(s, in->from, &who) != 1)) {
         pipeline_prepared_free(&own);
         return -1;
     }
     if (n_on_phone > DOMAIN_SHARED_MAX)
         n_on_phone = DOMAIN_SHARED_MAX;
+    if (n_on_phone > 0)
+        who = on_phone[0];
     struct domain_effects effects, *fx = &effects; /* not zeroed: domain_effects_init */
     domain_effects_init(fx);
     struct domain_ctx ctx;

@@ -6,7 +6,8 @@ measured in the same run on the same machine:
   durable ceiling  bench_durable_baseline: one row per request, synchronous=FULL, group commit
 
 catat is loaded with signed WhatsApp Cloud API webhooks (a unique message id each, from 2,000
-registered members writing sales) and with Kannel GET requests, and then at about 1,000
+registered members writing sales, each of a member's messages another amount: the same sale
+again within ten minutes would be asked about, not recorded) and with Kannel GET requests, and then at about 1,000
 messages per second for latency at a realistic load. Replies go out through the outbox to a
 local fake Graph API at a provider-like rate.
 
@@ -66,7 +67,8 @@ def whatsapp_body(i):
                   "contacts": [{"profile": {"name": "Ibu Anggota"}, "wa_id": phone(i)}],
                   "messages": [{"from": phone(i), "id": "wamid.BENCH%09d" % i,
                                 "timestamp": "1749416383", "type": "text",
-                                "text": {"body": "JUAL %drb abon ikan 3 bks" % (10 + i % 90)}}]},
+                                "text": {"body": "JUAL %drb abon ikan 3 bks"
+                                         % (10 + (i // MEMBERS) % 900)}}]},
         "field": "messages"}]}]}
     return json.dumps(body, separators=(",", ":"))
 
@@ -108,9 +110,9 @@ request = function()
   i = i + 1
   return wrk.format("GET", string.format(
     "/webhook/kannel?from=%%%%2B6281%%08d&to=1234&id=k%%d&smsc=modem&ts=1749416383&secret=s3&text=JUAL+%%drb+abon",
-    i %% %d, i, 10 + i %% 90))
+    i %% %d, i, 10 + math.floor(i / %d) %% 900))
 end
-""" % MEMBERS)
+""" % (MEMBERS, MEMBERS))
     return script
 
 
@@ -244,6 +246,9 @@ def main():
         r["stored"] = con.execute("SELECT count(*) FROM messages").fetchone()[0]
         r["entries"] = con.execute("SELECT count(*) FROM entries").fetchone()[0]
         con.close()
+        if r["entries"] != r["stored"]:
+            print("warning: %s stored %d messages but %d ledger entries"
+                  % (name, r["stored"], r["entries"]), file=sys.stderr)
         results[name] = r
     graph.stop()
 
