@@ -52,6 +52,8 @@ static const struct config_key config_keys[] = {
     {"scheduler", "tick_seconds", "60", CONFIG_NUMBER},
     {"digest", "hour", "18", CONFIG_NUMBER},
     {"ledger", "auto_confirm_without_treasurer", "true", CONFIG_BOOL},
+    {"web", "enabled", "true", CONFIG_BOOL},
+    {"web", "session_hours", "12", CONFIG_NUMBER},
 };
 #define N_CORE_KEYS (sizeof config_keys / sizeof config_keys[0])
 

@@ -9,6 +9,7 @@
 #include "phone.h"
 #include "runtime.h"
 #include "store.h"
+#include "web.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -40,6 +41,7 @@ struct request {
 struct http_server {
     struct runtime *rt;
     struct ingest *ingest;
+    struct web *web; /* the staff web app, NULL when [web] enabled is false */
     struct MHD_Daemon *daemon;
     struct store *read_store; /* /healthz and /metrics, under read_mu */
     pthread_mutex_t read_mu;
@@ -333,6 +335,90 @@ static enum MHD_Result handle_metrics(struct http_server *srv, struct MHD_Connec
     return rc;
 }
 
+static enum MHD_Result redirect(struct MHD_Connection *c, struct request *r, const char *to)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Location", to);
+    enum MHD_Result rc = MHD_queue_response(c, 303, resp);
+    MHD_destroy_response(resp);
+    metrics_observe_request(303, now_seconds() - r->started);
+    return rc;
+}
+
+/* The staff web app: the request as web.h wants it, the page back with its headers. */
+static enum MHD_Result handle_web(struct http_server *srv, struct MHD_Connection *c,
+                                  struct request *r, const char *url, const char *method)
+{
+    if (strcmp(url, "/app") == 0)
+        return redirect(c, r, "/app/");
+    if (r->too_big)
+        return send_body(c, r, 413, "text/plain; charset=utf-8", "Too large\n", 10);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "POST") != 0)
+        return send_body(c, r, 405, "text/plain; charset=utf-8", "Method not allowed\n", 19);
+    struct kv_list query = {.n = 0};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &query);
+    struct web_kv kv[MAX_KV];
+    for (size_t i = 0; i < query.n; i++)
+        kv[i] = (struct web_kv){query.kv[i].key, query.kv[i].value};
+    const char *ctype = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "catat_session");
+    /* Behind the nginx of deploy/, the client's address comes in X-Real-IP. */
+    char address[INET6_ADDRSTRLEN] = "";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, address,
+                  sizeof address);
+    const char *real = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP");
+    if (real && strcmp(address, "127.0.0.1") == 0 && strlen(real) < sizeof address)
+        snprintf(address, sizeof address, "%s", real);
+    struct web_request rq = {
+        .method = method,
+        .path = url,
+        .query = kv,
+        .n_query = query.n,
+        .content_type = ctype ? ctype : "",
+        .session = cookie ? cookie : "",
+        .address = address,
+        .body = r->body ? r->body : "",
+        .len = r->len,
+    };
+    struct web_response rs = {0};
+    web_handle(srv->web, &rq, &rs);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(rs.len, rs.body ? (void *)rs.body : (void *)"",
+                                        rs.body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(rs.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", rs.type ? rs.type : "text/html; charset=utf-8");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    /* No script, no other host: the browser enforces what the pages promise. */
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    if (rs.location[0])
+        MHD_add_response_header(resp, "Location", rs.location);
+    if (rs.cookie[0])
+        MHD_add_response_header(resp, "Set-Cookie", rs.cookie);
+    if (rs.filename[0]) {
+        char disp[160];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", rs.filename);
+        MHD_add_response_header(resp, "Content-Disposition", disp);
+    }
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)rs.status, resp);
+    MHD_destroy_response(resp);
+    metrics_observe_request(rs.status, now_seconds() - r->started);
+    return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -350,7 +436,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->state == REQ_DONE) /* resumed by the writer */
         return answer_webhook(srv, c, r);
     if (*upload_size) {
-        if (r->len + *upload_size > srv->max_body) {
+        size_t limit = srv->web && strncmp(url, "/app/", 5) == 0 && srv->max_body < WEB_MAX_UPLOAD
+                           ? (size_t)WEB_MAX_UPLOAD
+                           : srv->max_body;
+        if (r->len + *upload_size > limit) {
             r->too_big = true; /* read and drop the rest, then answer 413 */
         } else if (!r->too_big) {
             char *p = realloc(r->body, r->len + *upload_size + 1);
@@ -366,6 +455,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (strncmp(url, "/webhook/", 9) == 0)
         return handle_webhook(srv, c, r, url, method);
+    if (srv->web && (strcmp(url, "/app") == 0 || strncmp(url, "/app/", 5) == 0))
+        return handle_web(srv, c, r, url, method);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return send_error(c, r, 405, "method_not_allowed", "use GET");
     if (strcmp(url, "/healthz") == 0)
@@ -391,8 +482,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-struct http_server *http_start(struct runtime *rt, struct ingest *ingest, const char *db_path,
-                               char *err, size_t errsz)
+struct http_server *http_start(struct runtime *rt, struct ingest *ingest, struct outbox *ob,
+                               const char *db_path, char *err, size_t errsz)
 {
     struct http_server *srv = calloc(1, sizeof *srv);
     if (!srv) {
@@ -408,6 +499,11 @@ struct http_server *http_start(struct runtime *rt, struct ingest *ingest, const 
     if (!srv->read_store) {
         pthread_mutex_destroy(&srv->read_mu);
         free(srv);
+        return NULL;
+    }
+    if (config_get_bool(rt->cfg, "web", "enabled") &&
+        !(srv->web = web_start(rt, ob, db_path, err, errsz))) {
+        http_stop(srv);
         return NULL;
     }
     struct sockaddr_in addr = {.sin_family = AF_INET};
@@ -453,6 +549,7 @@ void http_stop(struct http_server *srv)
     }
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
+    web_stop(srv->web);
     store_close(srv->read_store);
     pthread_mutex_destroy(&srv->read_mu);
     free(srv);

@@ -53,7 +53,7 @@ int cmd_serve(int argc, char **argv)
                              sizeof err)
            : NULL;
     struct ingest *ing = sched ? ingest_start(&rt.pipeline, ob, db_path, err, sizeof err) : NULL;
-    struct http_server *srv = ing ? http_start(&rt, ing, db_path, err, sizeof err) : NULL;
+    struct http_server *srv = ing ? http_start(&rt, ing, ob, db_path, err, sizeof err) : NULL;
     if (!srv) {
         fprintf(stderr, "catat: %s\n", err);
         ingest_stop(ing);

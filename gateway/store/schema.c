@@ -219,5 +219,24 @@ const char *const store_migrations[] = {
     "  asked_at INTEGER NOT NULL);"
     /* and when the treasurers were told of a member's report waiting for them (hourly). */
     "ALTER TABLE entries ADD COLUMN told_at INTEGER;",
+    /* 10: the staff web app. Sign-in codes and sessions are kept only as SHA-256 hashes; the
+     * attempts table bounds sign-in tries per phone and per address; every action taken on a
+     * page is recorded with who took it. */
+    "CREATE TABLE web_codes("
+    "  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id),"
+    "  code_hash TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    "  tries INTEGER NOT NULL DEFAULT 0, used_at INTEGER);"
+    "CREATE INDEX web_codes_person ON web_codes(person_id, created_at);"
+    "CREATE TABLE web_sessions("
+    "  id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,"
+    "  person_id INTEGER NOT NULL REFERENCES people(id), created_at INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL, ended_at INTEGER);"
+    "CREATE TABLE web_attempts("
+    "  id INTEGER PRIMARY KEY, scope TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX web_attempts_key ON web_attempts(scope, key, at);"
+    "CREATE TABLE web_actions("
+    "  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id),"
+    "  action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',"
+    "  at INTEGER NOT NULL);",
     NULL,
 };
