@@ -5,13 +5,13 @@ measured in the same run on the same machine:
   http ceiling     bench_http_baseline: libmicrohttpd answering 200, nothing else
   durable ceiling  bench_durable_baseline: one row per request, synchronous=FULL, group commit
 
-catat is loaded with signed WhatsApp Cloud API webhooks (a unique message id each, from 2,000
-registered members writing sales, each of a member's messages another amount: the same sale
-again within ten minutes would be asked about, not recorded) and with Kannel GET requests, and then at about 1,000
+catat is loaded with signed WhatsApp Cloud API webhooks (a unique message id each, from
+--members registered members (20,000 by default) writing sales, each of a member's messages
+another amount: the same sale again within ten minutes would be asked about, not recorded) and with Kannel GET requests, and then at about 1,000
 messages per second for latency at a realistic load. Replies go out through the outbox to a
 local fake Graph API at a provider-like rate.
 
-Usage: tests/bench/bench.py [--build DIR] [--seconds N] [--connections N]
+Usage: tests/bench/bench.py [--build DIR] [--seconds N] [--connections N] [--members N]
 Needs wrk (deploy/install-deps.sh installs it) and a Release build (cmake -S . -B build).
 """
 import argparse
@@ -33,7 +33,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.abspath(os.path.join(HERE, "..", ".."))
 SECRET = "bench-app-secret"
-MEMBERS = 2000
+MEMBERS = 20000  # --members; each sends a few messages a run, as real members would
 
 
 def free_port():
@@ -196,11 +196,14 @@ def prepare_members(catat, ini, tmp):
 
 
 def main():
+    global MEMBERS
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(SOURCE, "build"))
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--members", type=int, default=MEMBERS)
     args = ap.parse_args()
+    MEMBERS = args.members
     catat = os.path.join(args.build, "catat")
     http_base = os.path.join(args.build, "tests", "bench_http_baseline")
     durable_base = os.path.join(args.build, "tests", "bench_durable_baseline")
