@@ -109,17 +109,6 @@ static int android_init(void **state, const struct config *cfg, char *err, size_
     return 0;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads a string of decimal digits (at most 18); false otherwise. */
 static bool read_seconds(const char *s, int64_t *out)
 {
@@ -147,13 +136,9 @@ static bool signature_valid(struct android *a, const struct channel_request *req
         return false;
     }
     unsigned char given[32];
-    for (size_t i = 0; i < 32; i++) {
-        int hi = hex_digit(sig[2 * i]), lo = hex_digit(sig[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            snprintf(err, errsz, "X-Signature is not hex");
-            return false;
-        }
-        given[i] = (unsigned char)(hi << 4 | lo);
+    if (!channel_hex_decode(sig, given, sizeof given)) {
+        snprintf(err, errsz, "X-Signature is not hex");
+        return false;
     }
     size_t tl = strlen(ts_text);
     unsigned char *text = malloc(req->body_len + tl + 1);

@@ -154,3 +154,26 @@ bool channel_is_user_id(const char *addr)
     }
     return n >= 1 && n <= 64;
 }
+
+int channel_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool channel_hex_decode(const char *hex, unsigned char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi = channel_hex_value((unsigned char)hex[2 * i]);
+        int lo = hi < 0 ? -1 : channel_hex_value((unsigned char)hex[2 * i + 1]);
+        if (lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}

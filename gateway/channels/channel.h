@@ -215,6 +215,10 @@ bool channel_is_user_id(const char *addr);
 void channel_strip_slashes(char *url);
 /* Wipes a secret (token, password) from memory and frees it; NULL is fine. */
 void channel_free_secret(char *secret);
+/* The value of a hex digit, or -1. */
+int channel_hex_value(unsigned char c);
+/* Decodes the 2*n hex digits at hex into n bytes of out; false when one is not a hex digit. */
+bool channel_hex_decode(const char *hex, unsigned char *out, size_t n);
 /* Copies at most dstsz-1 bytes and NUL-terminates; returns false when src was cut. */
 bool channel_copy(char *dst, size_t dstsz, const char *src);
 

@@ -1,21 +1,12 @@
 /* form.c - application/x-www-form-urlencoded parsing into decoded pairs, and encoding helpers. */
 #include "form.h"
 
+#include "channel.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 bool form_utf8_valid(const char *s, size_t len)
 {
@@ -67,8 +58,8 @@ static char *decode_part(const char *s, size_t len, size_t at, char *err, size_t
         if (c == '+') {
             out[n++] = ' ';
         } else if (c == '%') {
-            int hi = i + 1 < len ? hex_value((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value((unsigned char)s[i + 2]) : -1;
+            int hi = i + 1 < len ? channel_hex_value((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < len ? channel_hex_value((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0) {
                 snprintf(err, errsz, "bad percent escape at offset %zu", at + i);
                 free(out);

@@ -74,17 +74,6 @@ static int whatsapp_init(void **state, const struct config *cfg, char *err, size
     return 0;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Checks X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256(app secret, raw body). */
 static bool signature_valid(const struct whatsapp *wa, const struct channel_request *req)
 {
@@ -92,12 +81,8 @@ static bool signature_valid(const struct whatsapp *wa, const struct channel_requ
     if (!header || strlen(header) != 7 + 64 || strncmp(header, "sha256=", 7) != 0)
         return false;
     unsigned char given[32];
-    for (size_t i = 0; i < 32; i++) {
-        int hi = hex_digit(header[7 + 2 * i]), lo = hex_digit(header[8 + 2 * i]);
-        if (hi < 0 || lo < 0)
-            return false;
-        given[i] = (unsigned char)(hi << 4 | lo);
-    }
+    if (!channel_hex_decode(header + 7, given, sizeof given))
+        return false;
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
     if (!HMAC(EVP_sha256(), wa->app_secret, (int)strlen(wa->app_secret),

@@ -30,8 +30,8 @@ int store_web_code_wrong(struct store *s, int64_t code_id);
 /* Marks the code used (it cannot start a second session). */
 int store_web_code_use(struct store *s, int64_t code_id, int64_t now);
 
-/* Blanks the text of sign-in messages to phone that have gone out (or failed), so no code is
- * left readable in the outbox once it is used or replaced. Returns 0 or -1. */
+/* Blanks the text of sign-in messages to phone, so no code is left readable in the outbox once
+ * it is used or replaced; one still queued is dropped (it would open nothing). 0 or -1. */
 int store_web_signin_scrub(struct store *s, const char *phone, const char *placeholder);
 
 /* Records one sign-in attempt under scope ("phone", "address") and key. */

@@ -518,12 +518,12 @@ int store_report_sessions(struct store *s, int64_t batch_id,
     return rc == SQLITE_DONE ? 0 : store_fail(s, "report_sessions");
 }
 
-int store_report_attendance(struct store *s, int64_t batch_id,
-                            void (*fn)(int64_t participant_id, int session, void *), void *arg)
+/* Calls fn for every (participant, session number) row of sql, whose ?1 is the batch (0: all). */
+static int each_participant_session(struct store *s, const char *sql, int64_t batch_id,
+                                    void (*fn)(int64_t participant_id, int session, void *),
+                                    void *arg, const char *what)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT a.participant_id, se.n FROM attendance a JOIN sessions se"
-                      " ON se.id = a.session_id WHERE ?1 = 0 OR se.batch_id = ?1");
+    sqlite3_stmt *st = store_stmt(s, sql);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, batch_id);
@@ -531,7 +531,16 @@ int store_report_attendance(struct store *s, int64_t batch_id,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), arg);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_attendance");
+    return rc == SQLITE_DONE ? 0 : store_fail(s, what);
+}
+
+int store_report_attendance(struct store *s, int64_t batch_id,
+                            void (*fn)(int64_t participant_id, int session, void *), void *arg)
+{
+    return each_participant_session(s,
+                                    "SELECT a.participant_id, se.n FROM attendance a JOIN sessions"
+                                    " se ON se.id = a.session_id WHERE ?1 = 0 OR se.batch_id = ?1",
+                                    batch_id, fn, arg, "report_attendance");
 }
 
 int store_discussion_add(struct store *s, int64_t session_id, int64_t participant_id,
@@ -553,17 +562,11 @@ int store_discussion_add(struct store *s, int64_t session_id, int64_t participan
 int store_report_discussion(struct store *s, int64_t batch_id,
                             void (*fn)(int64_t participant_id, int session, void *), void *arg)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT DISTINCT d.participant_id, se.n FROM discussion d JOIN sessions se"
-                      " ON se.id = d.session_id WHERE ?1 = 0 OR se.batch_id = ?1");
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, batch_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), arg);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "report_discussion");
+    return each_participant_session(
+        s,
+        "SELECT DISTINCT d.participant_id, se.n FROM discussion d JOIN sessions se"
+        " ON se.id = d.session_id WHERE ?1 = 0 OR se.batch_id = ?1",
+        batch_id, fn, arg, "report_discussion");
 }
 
 int store_report_answers(struct store *s, int64_t batch_id,

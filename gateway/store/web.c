@@ -84,8 +84,10 @@ int store_web_code_use(struct store *s, int64_t code_id, int64_t now)
 
 int store_web_signin_scrub(struct store *s, const char *phone, const char *placeholder)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET text = ?2 WHERE kind = 'signin' AND"
-                                     " phone = ?1 AND status <> 'queued' AND status <> 'sending'");
+    /* A code not sent yet is dropped: once used or replaced it opens nothing. */
+    sqlite3_stmt *st = store_stmt(
+        s, "UPDATE outbox SET text = ?2, status = CASE WHEN status = 'queued' THEN 'dropped'"
+           " ELSE status END WHERE kind = 'signin' AND phone = ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
