@@ -6,6 +6,7 @@
 #include "channel.h"
 #include "config.h"
 #include "csv.h"
+#include "domain.h"
 #include "format.h"
 #include "books.h"
 #include "loans.h"
@@ -585,6 +586,7 @@ static int batch_row(struct import *im, const struct csv_record *r)
     char *code = cell(im, r, "batch");
     const char *session = cell(im, r, "session"), *starts_text = cell(im, r, "starts_at");
     const char *title = cell(im, r, "title"), *material = cell(im, r, "material");
+    const char *trainer = cell(im, r, "trainer");
     int64_t n = whole_number(session, 99), starts = 0;
     if (!code_ok(code, 23)) {
         report(im, r->line, "batch \"%s\" is not a code (letters, digits, '-', at most 23)", code);
@@ -610,8 +612,28 @@ static int batch_row(struct import *im, const struct csv_record *r)
         report(im, r->line, "material is longer than %d bytes", STORE_MATERIAL_MAX - 1);
         return 1;
     }
+    /* The batch's trainer: her member code or phone; a batch without one is every trainer's. */
+    struct store_person t = {0};
+    if (trainer[0]) {
+        char phone[PHONE_E164_MAX], upper[24];
+        snprintf(upper, sizeof upper, "%s", trainer);
+        for (char *c = upper; *c; c++)
+            *c = (char)toupper((unsigned char)*c);
+        int rc = store_person_by_code(im->s, upper, &t);
+        if (rc == 0 && phone_normalize(trainer, strlen(trainer), im->country, phone) == 0)
+            rc = store_person_by_phone(im->s, phone, &t);
+        if (rc < 0)
+            return -1;
+        if (rc == 0 || !domain_runs_trainings(&t)) {
+            report(im, r->line,
+                   "trainer \"%s\" is not the member code or phone of a trainer (import "
+                   "members.csv with role trainer first)",
+                   trainer);
+            return 1;
+        }
+    }
     int64_t batch_id = store_batch_ensure(im->s, code, im->now);
-    if (batch_id < 0)
+    if (batch_id < 0 || (t.id && store_batch_set_trainer(im->s, batch_id, t.id) != 0))
         return -1;
     return store_session_upsert(im->s, batch_id, (int)n, starts, title, material) == 0 ? 0 : -1;
 }
@@ -817,8 +839,8 @@ static const struct column loan_columns[] = {
     {"member", false},     {NULL, false},
 };
 static const struct column batch_columns[] = {
-    {"batch", true},  {"session", true},   {"starts_at", false},
-    {"title", false}, {"material", false}, {NULL, false},
+    {"batch", true},     {"session", true},  {"starts_at", false}, {"title", false},
+    {"material", false}, {"trainer", false}, {NULL, false},
 };
 static const struct column participant_columns[] = {
     {"phone", true},    {"name", false},      {"batch", true},       {"sex", false},

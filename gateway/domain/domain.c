@@ -299,6 +299,13 @@ static void refuse_parse_error(struct domain_ctx *ctx, const struct parse_comman
     domain_refuse(ctx, key, v, sizeof v / sizeof v[0]);
 }
 
+bool domain_runs_batch(const struct store_person *p, int64_t trainer_id)
+{
+    if (!domain_runs_trainings(p))
+        return false;
+    return strcmp(p->role, "trainer") != 0 || !trainer_id || trainer_id == p->id;
+}
+
 int domain_apply(struct domain_ctx *ctx, const struct parse_command *c)
 {
     if (c->error != PARSE_ERR_OK) {

@@ -132,5 +132,8 @@ int domain_notify(struct domain_ctx *ctx, const struct store_person *to, const c
 bool domain_is_staff(const struct store_person *p);
 bool domain_can_confirm(const struct store_person *p);
 bool domain_runs_trainings(const struct store_person *p);
+/* Whether p may run the batch whose trainer is trainer_id (0: none): admins and facilitators
+ * every batch, a trainer a batch of hers or one without a trainer (batches.csv trainer). */
+bool domain_runs_batch(const struct store_person *p, int64_t trainer_id);
 
 #endif

@@ -206,7 +206,7 @@ int domain_open_session(struct domain_ctx *ctx, const char *batch_code, const ch
     int rc = store_batch_by_code(ctx->s, batch_code, &b);
     if (rc < 0)
         return -1;
-    if (rc == 0) {
+    if (rc == 0 || !domain_runs_batch(ctx->actor, b.trainer_id)) { /* another's: as unknown */
         domain_refuse(ctx, "session_unknown_batch", bv, 1);
         return 0;
     }
@@ -478,6 +478,8 @@ static int cancel_session(struct domain_ctx *ctx, const char *batch_code)
     struct template_var bv[] = {{"batch", batch_code}};
     struct store_batch b;
     int rc = store_batch_by_code(ctx->s, batch_code, &b);
+    if (rc == 1 && !domain_runs_batch(ctx->actor, b.trainer_id))
+        rc = 0; /* another trainer's batch: as if unknown */
     if (rc <= 0) {
         if (rc == 0)
             domain_refuse(ctx, "session_cancel_unknown_batch", bv, 1);

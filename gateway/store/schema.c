@@ -238,5 +238,8 @@ const char *const store_migrations[] = {
     "  id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id),"
     "  action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '',"
     "  at INTEGER NOT NULL);",
+    /* 11: a batch may name its trainer (batches.csv trainer); one without belongs to every
+     * trainer. */
+    "ALTER TABLE batches ADD COLUMN trainer_id INTEGER REFERENCES people(id);",
     NULL,
 };

@@ -13,6 +13,7 @@
 struct store_batch {
     int64_t id;
     char code[24];
+    int64_t trainer_id; /* the batch's trainer, 0 when it belongs to every trainer */
 };
 
 #define STORE_MATERIAL_MAX 1400
@@ -31,6 +32,8 @@ struct store_session {
 int64_t store_batch_ensure(struct store *s, const char *code, int64_t now);
 /* 1 and *b when the batch exists, 0 when not, -1 on error. */
 int store_batch_by_code(struct store *s, const char *code, struct store_batch *b);
+/* Names the batch's trainer (a person id). Returns 0 or -1. */
+int store_batch_set_trainer(struct store *s, int64_t batch_id, int64_t trainer_id);
 /* Calls fn for every batch (or only code, when not NULL/empty), by code. Returns how many. */
 int store_each_batch(struct store *s, const char *code,
                      void (*fn)(const struct store_batch *, void *), void *arg);

@@ -20,9 +20,20 @@ int64_t store_batch_ensure(struct store *s, const char *code, int64_t now)
     return id < 0 ? store_fail(s, "batch_ensure") : id;
 }
 
+int store_batch_set_trainer(struct store *s, int64_t batch_id, int64_t trainer_id)
+{
+    sqlite3_stmt *st = store_stmt(s, "UPDATE batches SET trainer_id = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch_id);
+    sqlite3_bind_int64(st, 2, trainer_id);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "batch_set_trainer");
+}
+
 int store_batch_by_code(struct store *s, const char *code, struct store_batch *b)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT id, code FROM batches WHERE code = ?1");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT id, code, coalesce(trainer_id, 0) FROM batches WHERE code = ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
@@ -30,6 +41,7 @@ int store_batch_by_code(struct store *s, const char *code, struct store_batch *b
     if (rc == SQLITE_ROW) {
         b->id = sqlite3_column_int64(st, 0);
         store_column_text(st, 1, b->code, sizeof b->code);
+        b->trainer_id = sqlite3_column_int64(st, 2);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -52,6 +64,7 @@ static int each_batch_row(struct store *s, sqlite3_stmt *st,
         rows = grown;
         rows[n].id = sqlite3_column_int64(st, 0);
         store_column_text(st, 1, rows[n].code, sizeof rows[n].code);
+        rows[n].trainer_id = sqlite3_column_int64(st, 2);
         n++;
     }
     sqlite3_reset(st);
@@ -64,7 +77,7 @@ static int each_batch_row(struct store *s, sqlite3_stmt *st,
 int store_each_batch(struct store *s, const char *code,
                      void (*fn)(const struct store_batch *, void *), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT id, code FROM batches"
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, code, coalesce(trainer_id, 0) FROM batches"
                                      " WHERE ?1 IS NULL OR code = ?1 ORDER BY code");
     if (!st)
         return -1;
@@ -641,8 +654,9 @@ int store_training_tally(struct store *s, int64_t batch_id, enum store_tally wha
 int store_each_batch_of_trainer(struct store *s, int64_t person_id,
                                 void (*fn)(const struct store_batch *, void *), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT DISTINCT b.id, b.code FROM batches b JOIN sessions se"
-                                     " ON se.batch_id = b.id WHERE se.opened_by = ?1"
+    sqlite3_stmt *st = store_stmt(s, "SELECT DISTINCT b.id, b.code, coalesce(b.trainer_id, 0)"
+                                     " FROM batches b LEFT JOIN sessions se ON se.batch_id = b.id"
+                                     " WHERE se.opened_by = ?1 OR b.trainer_id = ?1"
                                      " ORDER BY b.code");
     if (!st)
         return -1;

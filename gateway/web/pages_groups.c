@@ -113,6 +113,8 @@ static void overview_group(const struct store_group *g, void *arg)
 static void overview_batch(const struct store_batch *b, void *arg)
 {
     struct page *p = arg;
+    if (!web_covers_batch(p, b))
+        return;
     html_raw(p, "<li><a href=\"/app/training/");
     html_text(p, b->code);
     html_raw(p, "\">");
@@ -139,7 +141,7 @@ void page_overview(struct page *p)
         }
         web_table_end(p, o.t);
     }
-    if (web_covers_batch(p)) {
+    if (web_covers_batch(p, NULL)) {
         html_h2(p, "batches", NULL);
         html_raw(p, "<ul>");
         if (store_each_batch(p->s, NULL, overview_batch, p) < 0)

@@ -199,7 +199,7 @@ void page_training(struct page *p, const char *code)
     int rc = store_batch_by_code(p->s, code, &b);
     if (rc < 0)
         return web_fail(p);
-    if (rc == 0 || !web_covers_batch(p))
+    if (rc == 0 || !web_covers_batch(p, &b))
         return html_message_page(p, 404, "error_title", "error_not_found", NULL);
     int err = 0;
     json_t *report = training_report(p->s, b.code, NULL, p->w->rt->domain.default_tz, &err);

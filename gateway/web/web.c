@@ -3,8 +3,10 @@
 #include "web_internal.h"
 
 #include "config.h"
+#include "domain.h"
 #include "log.h"
 #include "runtime.h"
+#include "store_training.h"
 #include "store_web.h"
 #include "templates.h"
 
@@ -94,10 +96,14 @@ bool web_covers_group(struct page *p, int64_t group_id)
     return store_staff_covers(p->s, &p->me, group_id);
 }
 
-bool web_covers_batch(struct page *p)
+bool web_covers_batch(struct page *p, const struct store_batch *b)
 {
-    /* Batches carry no trainer on this schema: a batch without one belongs to every trainer. */
-    return strcmp(p->me.role, "admin") == 0 || strcmp(p->me.role, "trainer") == 0;
+    /* An admin every batch; a trainer hers and those without a trainer (batches.csv). */
+    if (strcmp(p->me.role, "admin") == 0)
+        return true;
+    if (strcmp(p->me.role, "trainer") != 0)
+        return false;
+    return !b || domain_runs_batch(&p->me, b->trainer_id);
 }
 
 int web_rows(const struct page *p)

@@ -149,8 +149,9 @@ void web_rows_note(struct page *p, int shown);
 /* ---- scope ---- */
 /* Whether the signed-in person may see the group: store_staff_covers. */
 bool web_covers_group(struct page *p, int64_t group_id);
-/* Whether she may see the batch: admins and trainers. */
-bool web_covers_batch(struct page *p);
+struct store_batch;
+/* Whether the signed-in person may see batch b (NULL: any batch at all). */
+bool web_covers_batch(struct page *p, const struct store_batch *b);
 /* The local date (YYYY-MM-DD) and day start of now in tz seconds. */
 int64_t web_day_start(int64_t now, int tz);
 
