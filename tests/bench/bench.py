@@ -12,6 +12,9 @@ messages per second for latency at a realistic load. Replies go out through the 
 local fake Graph API at a provider-like rate.
 
 Usage: tests/bench/bench.py [--build DIR] [--seconds N] [--connections N] [--members N]
+                            [--rounds N]
+The runs are repeated --rounds times, interleaved (the ceilings' fsync-bound figures vary from
+minute to minute on a virtual machine), and the medians reported with each round's own table.
 Needs wrk (deploy/install-deps.sh installs it) and a Release build (cmake -S . -B build).
 """
 import argparse
@@ -24,6 +27,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -195,6 +199,70 @@ def prepare_members(catat, ini, tmp):
     con.close()
 
 
+def settle():
+    """Lets the disk finish writing what the previous run left, so runs do not hurt each other."""
+    os.sync()
+    time.sleep(1)
+
+
+def measure(args, catat, http_base, durable_base, tmp, wa, kannel, k):
+    """One round: the two ceilings, then catat under each load, each on a fresh server."""
+    results = {}
+    settle()
+    port = free_port()
+    s = Server([http_base, str(port)], "http://127.0.0.1:%d/" % port)
+    results["http ceiling"] = run_wrk(wa, "http://127.0.0.1:%d" % port, args.seconds,
+                                      args.connections)
+    s.stop()
+
+    settle()
+    port = free_port()
+    db = os.path.join(tmp, "durable%d.db" % k)
+    s = Server([durable_base, str(port), db], "http://127.0.0.1:%d/" % port)
+    results["durable ceiling"] = run_wrk(wa, "http://127.0.0.1:%d" % port, args.seconds,
+                                         args.connections)
+    s.stop()
+
+    graph_port = free_port()  # the fake Graph API and sendsms: the plain baseline server
+    graph = Server([http_base, str(graph_port)], "http://127.0.0.1:%d/" % graph_port)
+    for name, script, conns, env in (
+            ("catat whatsapp", wa, args.connections, None),
+            ("catat kannel", kannel, args.connections, None),
+            ("catat ~1000 msg/s", wa, 12, {"BENCH_DELAY_MS": "10"})):
+        run = os.path.join(tmp, "%s%d" % (name.split()[1].replace("~", "r"), k))
+        os.makedirs(run)
+        port = free_port()
+        ini = catat_config(run, port, graph_port)
+        prepare_members(catat, ini, run)
+        settle()
+        s = Server([catat, "serve", "-c", ini], "http://127.0.0.1:%d/healthz" % port)
+        r = run_wrk(script, "http://127.0.0.1:%d" % port, args.seconds, conns, env)
+        r["rss"] = s.peak_rss_mib()
+        s.stop()
+        con = sqlite3.connect(os.path.join(run, "catat.db"))
+        r["stored"] = con.execute("SELECT count(*) FROM messages").fetchone()[0]
+        r["entries"] = con.execute("SELECT count(*) FROM entries").fetchone()[0]
+        con.close()
+        if r["entries"] != r["stored"]:
+            print("warning: %s stored %d messages but %d ledger entries"
+                  % (name, r["stored"], r["entries"]), file=sys.stderr)
+        results[name] = r
+        shutil.rmtree(run, ignore_errors=True)
+    graph.stop()
+    return results
+
+
+def print_table(title, results, ratios=False):
+    print("\n%s\n%-20s %10s %8s %8s %9s %10s %10s %9s" % (
+        title, "run", "req/s", "p50 ms", "p99 ms", "non-2xx", "x durable", "x http", "peak RSS"))
+    for name, r in results.items():
+        xd = r["x_durable"] if ratios else 100 * r["rps"] / results["durable ceiling"]["rps"]
+        xh = r["x_http"] if ratios else 100 * r["rps"] / results["http ceiling"]["rps"]
+        rss = "%.1f MiB" % r["rss"] if "rss" in r else ""
+        print("%-20s %10.0f %8.2f %8.2f %9d %9.0f%% %9.0f%% %9s" % (
+            name, r["rps"], r["p50"], r["p99"], r["non2xx"], xd, xh, rss))
+
+
 def main():
     global MEMBERS
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -202,6 +270,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--members", type=int, default=MEMBERS)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds of every run, interleaved; the medians are reported")
     args = ap.parse_args()
     MEMBERS = args.members
     catat = os.path.join(args.build, "catat")
@@ -215,61 +285,28 @@ def main():
     print("signing %d WhatsApp bodies ..." % n, file=sys.stderr)
     wa = write_whatsapp_script(tmp, n)
     kannel = write_kannel_script(tmp)
-    results = {}
-
-    port = free_port()
-    s = Server([http_base, str(port)], "http://127.0.0.1:%d/" % port)
-    results["http ceiling"] = run_wrk(wa, "http://127.0.0.1:%d" % port, args.seconds,
-                                      args.connections)
-    s.stop()
-
-    port = free_port()
-    db = os.path.join(tmp, "durable.db")
-    s = Server([durable_base, str(port), db], "http://127.0.0.1:%d/" % port)
-    results["durable ceiling"] = run_wrk(wa, "http://127.0.0.1:%d" % port, args.seconds,
-                                         args.connections)
-    s.stop()
-
-    graph_port = free_port()  # the fake Graph API and sendsms: the plain baseline server
-    graph = Server([http_base, str(graph_port)], "http://127.0.0.1:%d/" % graph_port)
-    for name, script, conns, env in (
-            ("catat whatsapp", wa, args.connections, None),
-            ("catat kannel", kannel, args.connections, None),
-            ("catat ~1000 msg/s", wa, 12, {"BENCH_DELAY_MS": "10"})):
-        run = os.path.join(tmp, name.split()[1].replace("~", "r"))
-        os.makedirs(run)
-        port = free_port()
-        ini = catat_config(run, port, graph_port)
-        prepare_members(catat, ini, run)
-        s = Server([catat, "serve", "-c", ini], "http://127.0.0.1:%d/healthz" % port)
-        r = run_wrk(script, "http://127.0.0.1:%d" % port, args.seconds, conns, env)
-        r["rss"] = s.peak_rss_mib()
-        s.stop()
-        con = sqlite3.connect(os.path.join(run, "catat.db"))
-        r["stored"] = con.execute("SELECT count(*) FROM messages").fetchone()[0]
-        r["entries"] = con.execute("SELECT count(*) FROM entries").fetchone()[0]
-        con.close()
-        if r["entries"] != r["stored"]:
-            print("warning: %s stored %d messages but %d ledger entries"
-                  % (name, r["stored"], r["entries"]), file=sys.stderr)
-        results[name] = r
-    graph.stop()
-
-    http_rps = results["http ceiling"]["rps"]
-    durable_rps = results["durable ceiling"]["rps"]
-    print("\n%-20s %10s %8s %8s %9s %10s %10s" % ("run", "req/s", "p50 ms", "p99 ms", "non-2xx",
-                                                 "x durable", "x http"))
-    for name, r in results.items():
-        print("%-20s %10.0f %8.2f %8.2f %9d %9.0f%% %9.0f%%" % (
-            name, r["rps"], r["p50"], r["p99"], r["non2xx"], 100 * r["rps"] / durable_rps,
-            100 * r["rps"] / http_rps))
-    for name, r in results.items():
-        if "rss" in r:
-            print("%-20s stored %d messages, %d ledger entries, peak RSS %.1f MiB%s"
-                  % (name, r["stored"], r["entries"], r["rss"],
-                     ", socket errors: " + r["socket_errors"] if r["socket_errors"] else ""))
-    print("\n(%d s per run, %d connections, wrk pinned to core 1; %s)"
-          % (args.seconds, args.connections, time.strftime("%Y-%m-%d")))
+    rounds = []
+    for k in range(args.rounds):
+        print("round %d of %d ..." % (k + 1, args.rounds), file=sys.stderr)
+        rounds.append(measure(args, catat, http_base, durable_base, tmp, wa, kannel, k))
+    for k, results in enumerate(rounds):
+        print_table("round %d" % (k + 1), results)
+    names = list(rounds[0])
+    median = {}
+    for name in names:
+        runs = [r[name] for r in rounds]
+        median[name] = {key: statistics.median(r[key] for r in runs)
+                        for key in ("rps", "p50", "p99", "non2xx")}
+        if "rss" in runs[0]:
+            median[name]["rss"] = max(r["rss"] for r in runs)
+        median[name]["x_durable"] = statistics.median(
+            100 * r[name]["rps"] / r["durable ceiling"]["rps"] for r in rounds)
+        median[name]["x_http"] = statistics.median(
+            100 * r[name]["rps"] / r["http ceiling"]["rps"] for r in rounds)
+    print_table("median of %d rounds (ratios: the median of each round's own ratio)"
+                % len(rounds), median, ratios=True)
+    print("\n(%d s per run, %d connections, %d members, wrk pinned to core 1; %s)"
+          % (args.seconds, args.connections, MEMBERS, time.strftime("%Y-%m-%d")))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
