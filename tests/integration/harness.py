@@ -126,7 +126,7 @@ class Catat:
         finally:
             con.close()
 
-    def wait_for(self, predicate, deadline=10, what="condition"):
+    def wait_for(self, predicate, deadline=30, what="condition"):
         end = time.time() + deadline
         while time.time() < end:
             if predicate():
