@@ -109,6 +109,17 @@ static void emit(struct out *o, const struct value *v, size_t n)
     o->rows++;
 }
 
+/* t as ISO 8601 in offset tz into out, or "" when t is 0 (it has not happened): for an
+ * optional time, which OPT_TEXT writes as null / an empty cell. */
+static const char *opt_time(int64_t t, int tz, char out[40])
+{
+    out[0] = '\0';
+    return t ? format_iso8601(t, tz, out, 40) : out;
+}
+
+/* Writes the whole of the array v as one row. */
+#define EMIT(o, v) emit((o), (v), sizeof(v) / sizeof(v)[0])
+
 /* The offset of a group's timezone, or the [locale] default when the group has none. */
 static int tz_or_default(const struct out *o, const char *tz)
 {
@@ -131,7 +142,7 @@ static void message_row(const struct store_io_message_row *r, void *arg)
         TEXT("at", at),
         OPT_TEXT("kind", r->kind),
     };
-    emit(o, v, sizeof v / sizeof v[0]);
+    EMIT(o, v);
 }
 
 static void member_row(const struct store_io_member_row *r, void *arg)
@@ -144,12 +155,11 @@ static void member_row(const struct store_io_member_row *r, void *arg)
             TEXT("role", r->role),       TEXT("language", r->language), TEXT("code", r->code),
             TEXT("channel", r->channel),
         };
-        emit(o, v, sizeof v / sizeof v[0]);
+        EMIT(o, v);
         return;
     }
-    char last[40] = "";
-    if (r->last_inbound_at)
-        format_iso8601(r->last_inbound_at, tz_or_default(o, r->timezone), last, sizeof last);
+    char last[40];
+    opt_time(r->last_inbound_at, tz_or_default(o, r->timezone), last);
     struct value v[] = {
         TEXT("phone", r->phone),           TEXT("name", r->name),
         OPT_TEXT("group", r->group),       TEXT("role", r->role),
@@ -157,19 +167,17 @@ static void member_row(const struct store_io_member_row *r, void *arg)
         OPT_TEXT("channel", r->channel),   BOOL("opted_out", r->opted_out),
         OPT_TEXT("last_message_at", last), INT("savings", r->savings),
     };
-    emit(o, v, sizeof v / sizeof v[0]);
+    EMIT(o, v);
 }
 
 static void entry_row(const struct store_io_entry_row *r, void *arg)
 {
     struct out *o = arg;
     int tz = tz_or_default(o, r->timezone);
-    char at[40], confirmed[40] = "", cancelled[40] = "";
+    char at[40], confirmed[40], cancelled[40];
     format_iso8601(r->at, tz, at, sizeof at);
-    if (r->confirmed_at)
-        format_iso8601(r->confirmed_at, tz, confirmed, sizeof confirmed);
-    if (r->cancelled_at)
-        format_iso8601(r->cancelled_at, tz, cancelled, sizeof cancelled);
+    opt_time(r->confirmed_at, tz, confirmed);
+    opt_time(r->cancelled_at, tz, cancelled);
     struct value v[] = {
         TEXT("ref", r->ref),
         TEXT("phone", r->phone),
@@ -188,7 +196,7 @@ static void entry_row(const struct store_io_entry_row *r, void *arg)
         OPT_TEXT("confirmed_at", confirmed),
         OPT_TEXT("cancelled_at", cancelled),
     };
-    emit(o, v, sizeof v / sizeof v[0]);
+    EMIT(o, v);
 }
 
 /* Whole days from date a to date b ("YYYY-MM-DD"), or 0 when either is unreadable. */
@@ -227,7 +235,7 @@ static void loan_row(const struct store_io_loan_row *r, void *arg)
         INT("outstanding_interest", r->outstanding_interest),
         OPT_TEXT("disbursed", r->disbursed),
     };
-    emit(o, v, sizeof v / sizeof v[0]);
+    EMIT(o, v);
 }
 
 static void attendance_row(const struct store_io_attendance_row *r, void *arg)
@@ -246,7 +254,7 @@ static void attendance_row(const struct store_io_attendance_row *r, void *arg)
         OPT_TEXT("relation", r->relation),
         TEXT("at", at),
     };
-    emit(o, v, sizeof v / sizeof v[0]);
+    EMIT(o, v);
 }
 
 /* participants: the columns of participants.csv (the CSV imports again); JSON adds the
@@ -293,7 +301,7 @@ static void answer_row(const struct store_io_answer_row *r, void *arg)
         r->agrees < 0 ? OPT_TEXT("agrees", "") : (struct value)BOOL("agrees", r->agrees),
         TEXT("at", at),
     };
-    emit(o, v, sizeof v / sizeof v[0]);
+    EMIT(o, v);
 }
 
 static void usage(FILE *f)
@@ -369,18 +377,16 @@ int cmd_export(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    char err[512];
-    struct config *cfg = config_load(config_path, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "catat: %s\n", err);
+    struct config *cfg = commands_load_config(config_path);
+    if (!cfg)
         return 1;
-    }
     struct out o = {.json = strcmp(format, "json") == 0, .now = (int64_t)time(NULL)};
     if (format_parse_tz(config_get(cfg, "locale", "timezone"), &o.default_tz) != 0) {
         fprintf(stderr, "catat: [locale] timezone must look like +07:00\n");
         config_free(cfg);
         return 1;
     }
+    char err[512];
     struct store *s = store_open(config_get(cfg, "database", "path"), err, sizeof err);
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);

@@ -39,18 +39,10 @@ int cmd_remind(int argc, char **argv)
         } else
             return usage(false);
     }
-    char err[512];
     struct runtime rt;
-    if (runtime_open(&rt, config_path, err, sizeof err) != 0) {
-        fprintf(stderr, "catat: %s\n", err);
+    struct store *s = commands_open_runtime_store(&rt, config_path);
+    if (!s)
         return 1;
-    }
-    struct store *s = store_open(config_get(rt.cfg, "database", "path"), err, sizeof err);
-    if (!s) {
-        fprintf(stderr, "catat: %s\n", err);
-        runtime_close(&rt);
-        return 1;
-    }
     int n = -1;
     if (store_begin(s) == 0) {
         n = reminders_run(&rt.domain, &rt.reach, s, now, dry_run ? stdout : NULL);

@@ -1,8 +1,10 @@
-/* commands.c - what the subcommands share: the -c option and --now. */
+/* commands.c - what the subcommands share: the -c option, --now and opening the database. */
 #include "commands.h"
 
 #include "config.h"
 #include "format.h"
+#include "runtime.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,4 +40,19 @@ struct config *commands_load_config(const char *path)
     if (!cfg)
         fprintf(stderr, "catat: %s\n", err);
     return cfg;
+}
+
+struct store *commands_open_runtime_store(struct runtime *rt, const char *config_path)
+{
+    char err[512];
+    if (runtime_open(rt, config_path, err, sizeof err) != 0) {
+        fprintf(stderr, "catat: %s\n", err);
+        return NULL;
+    }
+    struct store *s = store_open(config_get(rt->cfg, "database", "path"), err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "catat: %s\n", err);
+        runtime_close(rt);
+    }
+    return s;
 }

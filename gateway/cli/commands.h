@@ -26,5 +26,10 @@ struct config;
 struct config *commands_load_config(const char *path);
 /* Parses the value of --now (ISO 8601 with offset) into *now; 0, or -1 after a message. */
 int commands_parse_now(const char *value, int64_t *now);
+struct runtime;
+struct store;
+/* Opens the runtime for the configuration at config_path (NULL: the default) and then its
+ * database; the store, or NULL after printing why (rt then closed). Close both when done. */
+struct store *commands_open_runtime_store(struct runtime *rt, const char *config_path);
 
 #endif

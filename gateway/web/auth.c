@@ -91,7 +91,8 @@ bool auth_csrf_ok(const struct page *p)
     return equal_hex(web_form_get(&p->form, "csrf"), p->csrf);
 }
 
-static void phone_form(struct page *p, const char *error_key)
+/* Starts a login page: the title, then the error (a word key) if there is one. */
+static void login_begin(struct page *p, const char *error_key)
 {
     html_begin(p, "login_title", NULL);
     if (error_key) {
@@ -99,6 +100,11 @@ static void phone_form(struct page *p, const char *error_key)
         html_word(p, error_key);
         html_raw(p, "</p>");
     }
+}
+
+static void phone_form(struct page *p, const char *error_key)
+{
+    login_begin(p, error_key);
     html_raw(p, "<p>");
     html_word(p, "help");
     html_raw(p, "</p><form method=\"post\" action=\"/app/login\"><label for=\"phone\">");
@@ -120,12 +126,7 @@ void auth_login_page(struct page *p)
 
 static void code_form(struct page *p, const char *phone, const char *error_key, int status)
 {
-    html_begin(p, "login_title", NULL);
-    if (error_key) {
-        html_raw(p, "<p class=\"err\">");
-        html_word(p, error_key);
-        html_raw(p, "</p>");
-    }
+    login_begin(p, error_key);
     html_raw(p, "<p>");
     html_word(p, "login_code_sent");
     html_raw(p, "</p><form method=\"post\" action=\"/app/login/code\">"

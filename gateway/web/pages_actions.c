@@ -101,12 +101,8 @@ static void messages_page(struct page *p, const char *notice, bool ok)
                                          .staff_network_id = p->my_network,
                                          .limit = web_rows(p)};
     int shown = l.t ? store_web_each_message(p->s, &f, message_row, &l) : -1;
-    if (shown < 0) {
-        web_table_free(l.t);
-        return web_fail(p);
-    }
-    web_rows_note(p, shown);
-    web_table_end(p, l.t);
+    if (web_list_end(p, l.t, shown) != 0)
+        return;
     html_end(p);
     html_respond(p, 200);
 }

@@ -458,12 +458,8 @@ void page_member(struct page *p, const char *code)
     static const enum web_cell ek[] = {WEB_DATE, WEB_TEXT, WEB_TEXT, WEB_TEXT, WEB_MONEY, WEB_TEXT};
     struct member_tables m = {p, web_table_new("entries", 6, eh, ek), tz};
     int shown = m.t ? store_web_each_entry(p->s, 0, who.id, false, web_rows(p), entry_row, &m) : -1;
-    if (shown < 0) {
-        web_table_free(m.t);
-        return web_fail(p);
-    }
-    web_rows_note(p, shown);
-    web_table_end(p, m.t);
+    if (web_list_end(p, m.t, shown) != 0)
+        return;
 
     html_h2(p, "schedule_title", NULL);
     static const char *const sh[] = {"loan", "instalment_n", "due", "amount", "paid"};
@@ -484,12 +480,8 @@ void page_member(struct page *p, const char *code)
                                          .staff_network_id = p->my_network,
                                          .limit = web_rows(p)};
     shown = m.t ? store_web_each_message(p->s, &f, message_row, &m) : -1;
-    if (shown < 0) {
-        web_table_free(m.t);
-        return web_fail(p);
-    }
-    web_rows_note(p, shown);
-    web_table_end(p, m.t);
+    if (web_list_end(p, m.t, shown) != 0)
+        return;
     html_end(p);
     html_respond(p, 200);
 }

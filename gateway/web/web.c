@@ -121,6 +121,18 @@ void web_rows_note(struct page *p, int shown)
     }
 }
 
+int web_list_end(struct page *p, struct web_table *t, int shown)
+{
+    if (shown < 0) {
+        web_table_free(t);
+        web_fail(p);
+        return -1;
+    }
+    web_rows_note(p, shown);
+    web_table_end(p, t);
+    return 0;
+}
+
 int64_t web_day_start(int64_t now, int tz)
 {
     int64_t local = now + tz;

@@ -145,6 +145,9 @@ void auth_sha256_hex(const char *s, size_t len, char out[65]);
 int web_rows(const struct page *p);
 /* After a list cut at web_rows: a line saying the download holds the rest. */
 void web_rows_note(struct page *p, int shown);
+/* Closes a list of `shown` rows (a store_web_each_* count) in t: the rows note, then
+ * web_table_end. With shown < 0 frees t and answers web_fail instead, returning -1. */
+int web_list_end(struct page *p, struct web_table *t, int shown);
 
 /* ---- scope ---- */
 /* Whether the signed-in person may see the group: store_staff_covers. */
