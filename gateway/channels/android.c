@@ -93,17 +93,11 @@ static int android_init(void **state, const struct config *cfg, char *err, size_
         android_fini(a);
         return -1;
     }
-    if (config_get_bool(cfg, "android", "enabled")) {
-        const char *missing = !a->api_base[0]      ? "api_base"
-                              : !a->username[0]    ? "username"
-                              : !a->password[0]    ? "password"
-                              : !a->signing_key[0] ? "signing_key"
-                                                   : NULL;
-        if (missing) {
-            snprintf(err, errsz, "[android] %s must be set when the channel is enabled", missing);
-            android_fini(a);
-            return -1;
-        }
+    if (config_get_bool(cfg, "android", "enabled") &&
+        !channel_require(err, errsz, "android", "api_base", a->api_base, "username", a->username,
+                         "password", a->password, "signing_key", a->signing_key, (char *)NULL)) {
+        android_fini(a);
+        return -1;
     }
     *state = a;
     return 0;

@@ -1,7 +1,10 @@
 /* channel.c - helpers shared by the channel drivers: event arrays, header and query lookup. */
 #include "channel.h"
 
+#include <jansson.h>
 #include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,6 +67,18 @@ bool channel_inbound_set_meta(struct channel_inbound *in, const char *json)
     free(in->meta);
     in->meta = json ? strdup(json) : NULL;
     return !json || in->meta;
+}
+
+bool channel_inbound_take_meta(struct channel_inbound *in, json_t *meta)
+{
+    bool ok = true;
+    if (json_object_size(meta)) {
+        char *text = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        ok = text && channel_inbound_set_meta(in, text);
+        free(text);
+    }
+    json_decref(meta);
+    return ok;
 }
 
 void channel_events_free(struct channel_events *ev)
@@ -131,6 +146,22 @@ bool channel_secret_equal(const char *given, const char *expected)
 {
     size_t lg = strlen(given), le = strlen(expected);
     return lg == le && CRYPTO_memcmp(given, expected, le) == 0;
+}
+
+bool channel_require(char *err, size_t errsz, const char *driver, ...)
+{
+    va_list ap;
+    va_start(ap, driver);
+    const char *key, *missing = NULL;
+    while (!missing && (key = va_arg(ap, const char *))) {
+        const char *value = va_arg(ap, const char *);
+        if (!value[0])
+            missing = key;
+    }
+    va_end(ap);
+    if (missing)
+        snprintf(err, errsz, "[%s] %s must be set when the channel is enabled", driver, missing);
+    return !missing;
 }
 
 void channel_strip_slashes(char *url)

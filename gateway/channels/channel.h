@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct config;
+struct json_t;
 
 #define CHANNEL_ID_MAX 128  /* provider message ids */
 #define CHANNEL_ADDR_MAX 48 /* phone numbers as the provider writes them */
@@ -200,6 +201,9 @@ struct channel_skip *channel_events_add_skip(struct channel_events *ev, const ch
                                              const char *reason, const char *from);
 /* Sets in->meta to a copy of json; returns false when out of memory. */
 bool channel_inbound_set_meta(struct channel_inbound *in, const char *json);
+/* Sets in->meta to the JSON object meta, written compactly, when it has any member, and drops
+ * the reference to meta. False when out of memory. */
+bool channel_inbound_take_meta(struct channel_inbound *in, struct json_t *meta);
 void channel_events_free(struct channel_events *ev);
 void channel_send_free(struct channel_send *s);
 /* Case-insensitive header lookup, query lookup; NULL when absent. */
@@ -211,6 +215,10 @@ bool channel_secret_equal(const char *given, const char *expected);
 /* Whether addr is a WhatsApp business-scoped user id: two capital letters, '.', then up to 64
  * letters and digits ("US.13491208655302741918"). */
 bool channel_is_user_id(const char *addr);
+/* For an enabled channel: the (key, value) pairs after driver, ended by NULL, are checked in
+ * order; the first with an empty value is written into err ("[driver] key must be set when the
+ * channel is enabled") and false returned. True when every one is set. */
+bool channel_require(char *err, size_t errsz, const char *driver, ...);
 /* Drops trailing '/' from a configured base URL, in place. */
 void channel_strip_slashes(char *url);
 /* Wipes a secret (token, password) from memory and frees it; NULL is fine. */

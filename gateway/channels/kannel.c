@@ -98,9 +98,9 @@ static int kannel_init(void **state, const struct config *cfg, char *err, size_t
         snprintf(err, errsz, "out of memory");
         return -1;
     }
-    if (config_get_bool(cfg, "kannel", "enabled") && !k->sendsms_url[0]) {
+    if (config_get_bool(cfg, "kannel", "enabled") &&
+        !channel_require(err, errsz, "kannel", "sendsms_url", k->sendsms_url, (char *)NULL)) {
         kannel_fini(k);
-        snprintf(err, errsz, "[kannel] sendsms_url must be set when the channel is enabled");
         return -1;
     }
     *state = k;

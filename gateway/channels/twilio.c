@@ -68,17 +68,12 @@ static int twilio_init(void **state, const struct config *cfg, char *err, size_t
     }
     channel_strip_slashes(t->api_base);
     channel_strip_slashes(t->public_url);
-    if (config_get_bool(cfg, "twilio", "enabled")) {
-        const char *missing = !t->api_base[0]      ? "api_base"
-                              : !t->account_sid[0] ? "account_sid"
-                              : !t->auth_token[0]  ? "auth_token"
-                              : !t->from[0]        ? "from"
-                                                   : NULL;
-        if (missing) {
-            snprintf(err, errsz, "[twilio] %s must be set when the channel is enabled", missing);
-            twilio_fini(t);
-            return -1;
-        }
+    if (config_get_bool(cfg, "twilio", "enabled") &&
+        !channel_require(err, errsz, "twilio", "api_base", t->api_base, "account_sid",
+                         t->account_sid, "auth_token", t->auth_token, "from", t->from,
+                         (char *)NULL)) {
+        twilio_fini(t);
+        return -1;
     }
     *state = t;
     return 0;
@@ -277,14 +272,7 @@ static bool media_meta(const struct form *params, long n, struct channel_inbound
         else
             json_object_set_new(meta, loc[i][1], json_string(v));
     }
-    bool ok = true;
-    if (json_object_size(meta)) {
-        char *text = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        ok = text && channel_inbound_set_meta(in, text);
-        free(text);
-    }
-    json_decref(meta);
-    return ok;
+    return channel_inbound_take_meta(in, meta);
 }
 
 static enum channel_rc decode_message(const struct form *params, struct channel_events *ev,

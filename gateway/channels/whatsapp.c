@@ -59,16 +59,11 @@ static int whatsapp_init(void **state, const struct config *cfg, char *err, size
         return -1;
     }
     channel_strip_slashes(wa->api_base);
-    if (config_get_bool(cfg, "whatsapp", "enabled")) {
-        const char *missing = !wa->api_base[0]          ? "api_base"
-                              : !wa->phone_number_id[0] ? "phone_number_id"
-                              : !wa->access_token[0]    ? "access_token"
-                                                        : NULL;
-        if (missing) {
-            snprintf(err, errsz, "[whatsapp] %s must be set when the channel is enabled", missing);
-            whatsapp_fini(wa);
-            return -1;
-        }
+    if (config_get_bool(cfg, "whatsapp", "enabled") &&
+        !channel_require(err, errsz, "whatsapp", "api_base", wa->api_base, "phone_number_id",
+                         wa->phone_number_id, "access_token", wa->access_token, (char *)NULL)) {
+        whatsapp_fini(wa);
+        return -1;
     }
     *state = wa;
     return 0;
@@ -303,14 +298,7 @@ static bool media_details(struct channel_inbound *in, const struct message_parts
         if (id && url)
             json_object_set_new(meta, "url", json_string(url));
     }
-    bool ok = true;
-    if (json_object_size(meta)) {
-        char *text = json_dumps(meta, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        ok = text && channel_inbound_set_meta(in, text);
-        free(text);
-    }
-    json_decref(meta);
-    return ok;
+    return channel_inbound_take_meta(in, meta);
 }
 
 /* Decodes one message into ev. A message catat cannot use is recorded as skipped (why says

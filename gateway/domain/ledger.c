@@ -577,25 +577,37 @@ static void arrears_one(const char *name, const char *code, int64_t amount, cons
     l->shown++;
 }
 
+/* The group a staff command names by code, or the actor's own when code is "" (an admin of no
+ * one group must name one: refused with the template need). Returns 1 with *g when found and
+ * covered by the actor, 0 when refused (the reply given), -1 on a database error. */
+static int staff_group(struct domain_ctx *ctx, const char *code, const char *need,
+                       struct store_group *g)
+{
+    if (!code[0] && !ctx->actor->group_id) {
+        domain_refuse(ctx, need, NULL, 0);
+        return 0;
+    }
+    int rc = code[0] ? store_group_by_code(ctx->s, code, g)
+                     : store_group_by_id(ctx->s, ctx->actor->group_id, g);
+    if (rc < 0)
+        return -1;
+    struct template_var gv[] = {{"group", code}};
+    if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, g->id)) {
+        domain_refuse(ctx, "group_not_found", gv, 1);
+        return 0;
+    }
+    return 1;
+}
+
 /* TUNGGAKAN [GROUP]: the members of a group in arrears, oldest first, amount and days. */
 static int do_arrears(struct domain_ctx *ctx, const struct parse_command *c)
 {
     if (!domain_is_staff(ctx->actor))
         return refuse(ctx, "arrears");
-    if (!c->group[0] && !ctx->actor->group_id) {
-        domain_refuse(ctx, "arrears_need_group", NULL, 0);
-        return 0;
-    }
     struct store_group g;
-    int rc = c->group[0] ? store_group_by_code(ctx->s, c->group, &g)
-                         : store_group_by_id(ctx->s, ctx->actor->group_id, &g);
-    if (rc < 0)
-        return -1;
-    struct template_var gv[] = {{"group", c->group}};
-    if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, g.id)) {
-        domain_refuse(ctx, "group_not_found", gv, 1);
-        return 0;
-    }
+    int rc = staff_group(ctx, c->group, "arrears_need_group", &g);
+    if (rc <= 0)
+        return rc;
     char today[11];
     format_date(ctx->now, domain_tz(ctx->d, g.timezone), today, sizeof today);
     /* The heading carries the totals, so the lines are counted first. */
@@ -635,20 +647,10 @@ static int do_report(struct domain_ctx *ctx, const struct parse_command *c)
 {
     if (!domain_is_staff(ctx->actor))
         return refuse(ctx, "report");
-    if (!c->group[0] && !ctx->actor->group_id) { /* an admin of no one group must name one */
-        domain_refuse(ctx, "report_need_group", NULL, 0);
-        return 0;
-    }
     struct store_group g;
-    int rc = c->group[0] ? store_group_by_code(ctx->s, c->group, &g)
-                         : store_group_by_id(ctx->s, ctx->actor->group_id, &g);
-    if (rc < 0)
-        return -1;
-    struct template_var gv[] = {{"group", c->group}};
-    if (rc == 0 || !store_staff_covers(ctx->s, ctx->actor, g.id)) {
-        domain_refuse(ctx, "group_not_found", gv, 1);
-        return 0;
-    }
+    int rc = staff_group(ctx, c->group, "report_need_group", &g);
+    if (rc <= 0)
+        return rc;
     int tz = domain_tz(ctx->d, g.timezone);
     int64_t from = format_week_start(ctx->now, tz);
     char today[11];

@@ -69,4 +69,17 @@ static inline enum channel_rc test_decode(const struct channel_driver *d, void *
     return d->decode(state, &req, ev, err, errsz);
 }
 
+/* Logs one table case's outcome and checks its code and how many messages, statuses and
+ * skipped events its request gave. */
+static inline void test_expect_events(const char *name, enum channel_rc rc, const char *err,
+                                      const struct channel_events *ev, enum channel_rc want_rc,
+                                      size_t n_in, size_t n_statuses, size_t n_skipped)
+{
+    print_message("case: %s -> %d %s\n", name, rc, err);
+    assert_int_equal(rc, want_rc);
+    assert_int_equal(ev->n_in, n_in);
+    assert_int_equal(ev->n_statuses, n_statuses);
+    assert_int_equal(ev->n_skipped, n_skipped);
+}
+
 #endif

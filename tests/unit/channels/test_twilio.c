@@ -275,11 +275,8 @@ static void test_decode_table(void **unused)
         char err[256];
         enum channel_rc rc = test_decode(&channel_twilio, state, "POST", sub, path, NULL, 0,
                                          headers, 1, cases[i].body, &ev, err, sizeof err);
-        print_message("case: %s -> %d %s\n", cases[i].name, rc, err);
-        assert_int_equal(rc, cases[i].rc);
-        assert_int_equal(ev.n_in, cases[i].n_in);
-        assert_int_equal(ev.n_statuses, cases[i].n_statuses);
-        assert_int_equal(ev.n_skipped, cases[i].n_skipped);
+        test_expect_events(cases[i].name, rc, err, &ev, cases[i].rc, cases[i].n_in,
+                           cases[i].n_statuses, cases[i].n_skipped);
         if (cases[i].n_in) {
             assert_string_equal(ev.in[0].from, cases[i].from);
             assert_string_equal(ev.in[0].text, cases[i].text);

@@ -175,6 +175,45 @@ static inline void world_loan(struct world *w, int64_t person_id, const char *co
     assert_int_equal(rc, 1);
 }
 
+/* The group most domain tests start from: KPUK07 with a treasurer (Bu Ani, B0001) and two
+ * members (Siti A0001, Rina A0002); a cmocka setup, freed by world_teardown. */
+#define GROUP "KPUK07"
+#define TREASURER "+6281100000001"
+#define SITI "+6281100000002"
+#define RINA "+6281100000003"
+
+static inline int world_setup(void **state)
+{
+    struct world *w = world_new(NULL);
+    int64_t g = world_group(w, GROUP);
+    world_person(w, TREASURER, "Ani", "B0001", "treasurer", g);
+    world_person(w, SITI, "Siti", "A0001", "member", g);
+    world_person(w, RINA, "Rina", "A0002", "member", g);
+    *state = w;
+    return 0;
+}
+
+static inline int world_teardown(void **state)
+{
+    world_free(*state);
+    return 0;
+}
+
+/* The stored person of phone, the stored loan of code: both must exist. */
+static inline struct store_person world_person_of(struct world *w, const char *phone)
+{
+    struct store_person p;
+    assert_int_equal(store_person_by_phone(w->s, phone, &p), 1);
+    return p;
+}
+
+static inline struct store_loan world_loan_of(struct world *w, const char *code)
+{
+    struct store_loan l;
+    assert_int_equal(store_loan_by_code(w->s, code, &l), 1);
+    return l;
+}
+
 /* Starts fresh effects for a command of phone at `at`, writing ctx; *actor is read from the
  * store (as the pipeline does after touching the sender on the console channel). */
 static inline void world_ctx(struct world *w, const char *phone, int64_t at,

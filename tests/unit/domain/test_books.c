@@ -6,42 +6,6 @@
 
 #include "books.h"
 
-#define GROUP "KPUK07"
-#define TREASURER "+6281100000001"
-#define SITI "+6281100000002"
-#define RINA "+6281100000003"
-
-static int setup(void **state)
-{
-    struct world *w = world_new(NULL);
-    int64_t g = world_group(w, GROUP);
-    world_person(w, TREASURER, "Ani", "B0001", "treasurer", g);
-    world_person(w, SITI, "Siti", "A0001", "member", g);
-    world_person(w, RINA, "Rina", "A0002", "member", g);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world_free(*state);
-    return 0;
-}
-
-static struct store_person person(struct world *w, const char *phone)
-{
-    struct store_person p;
-    assert_int_equal(store_person_by_phone(w->s, phone, &p), 1);
-    return p;
-}
-
-static struct store_loan loan(struct world *w, const char *code)
-{
-    struct store_loan l;
-    assert_int_equal(store_loan_by_code(w->s, code, &l), 1);
-    return l;
-}
-
 static void count_one(const struct store_io_entry_row *r, void *arg)
 {
     (void)r;
@@ -262,11 +226,11 @@ static void allocation_oldest_instalment_first_across_loans(void **state)
 static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     /* 600000 over 4 at 165000: interest 4 x 165000 - 600000 = 60000. */
     const int64_t principal = 600000, inst = 165000, total = 4 * inst;
     loan_with(w, siti.id, "P12", principal, inst, 4, "2026-11-25");
-    struct store_loan l = loan(w, "P12");
+    struct store_loan l = world_loan_of(w, "P12");
     assert_int_equal(l.outstanding, total);
     assert_int_equal(l.interest, total - principal);
 
@@ -275,7 +239,7 @@ static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
     const int64_t first = 200000;
     world_send(w, TREASURER, "BAYAR A0001 200rb", w->now);
     assert_int_equal(w->fx.errors, 0);
-    assert_int_equal(loan(w, "P12").outstanding, total - first);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, total - first);
 
     /* She reports 100000 (waiting), then tries to pay more than the rest: refused with what is
      * left once the waiting report is counted, and nothing is stored. */
@@ -295,7 +259,7 @@ static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
     assert_string_equal(w->fx.reply, want);
     assert_true(strlen(w->fx.reply) <= 160);
     assert_int_equal(count_entries(w), before);
-    assert_int_equal(loan(w, "P12").outstanding, total - first);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, total - first);
     /* One rupiah more than the rest is refused too, naming the loan. */
     char text[64];
     snprintf(text, sizeof text, "BAYAR %lld P12", (long long)(rest + 1));
@@ -314,7 +278,7 @@ static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
     assert_int_equal(w->fx.errors, 0);
     confirm(w, r2, w->now + 300);
     assert_int_equal(w->fx.errors, 0);
-    l = loan(w, "P12");
+    l = world_loan_of(w, "P12");
     assert_int_equal(l.paid, total);
     assert_int_equal(l.outstanding, 0);
     assert_string_equal(l.next_due, "");
@@ -329,13 +293,13 @@ static void repayment_above_owed_refused_and_exact_rest_closes(void **state)
     world_ctx(w, TREASURER, w->now + 400, &ani, &ctx);
     assert_int_equal(domain_cancel(&ctx, r2), 0);
     assert_int_equal(w->fx.errors, 0);
-    assert_int_equal(loan(w, "P12").outstanding, rest);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, rest);
 }
 
 static void several_loans_oldest_instalment_first(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     /* P1: 4 x 100000 (400000 at 100000, no interest) from 11-04. P2: 4 x 55000 for 200000
      * (interest 20000) from 11-11. Due dates by age: P1#1 11-04, P1#2 11-11 and P2#1 11-11
      * (P1 first: the older loan), P1#3 11-18, P2#2 11-18, ... */
@@ -344,14 +308,14 @@ static void several_loans_oldest_instalment_first(void **state)
     /* 250000 recorded by the treasurer: P1#1 (100000), P1#2 (100000), then 50000 to P2#1. */
     char ref[16];
     send_ref(w, TREASURER, "BAYAR A0001 250rb", w->now, ref);
-    assert_int_equal(loan(w, "P1").paid, 200000);
-    assert_int_equal(loan(w, "P2").paid, 250000 - 200000);
-    assert_string_equal(loan(w, "P2").next_due, "2026-11-11");
-    assert_int_equal(loan(w, "P2").next_due_amount, 55000 - 50000);
+    assert_int_equal(world_loan_of(w, "P1").paid, 200000);
+    assert_int_equal(world_loan_of(w, "P2").paid, 250000 - 200000);
+    assert_string_equal(world_loan_of(w, "P2").next_due, "2026-11-11");
+    assert_int_equal(world_loan_of(w, "P2").next_due_amount, 55000 - 50000);
     /* Naming P2 pays P2 first: 5000 finishes P2#1, 55000 P2#2, the rest 40000 P2#3. */
     send_ref(w, TREASURER, "BAYAR 100rb P2", w->now + 60, ref);
-    assert_int_equal(loan(w, "P1").paid, 200000);
-    assert_int_equal(loan(w, "P2").paid, 50000 + 100000);
+    assert_int_equal(world_loan_of(w, "P1").paid, 200000);
+    assert_int_equal(world_loan_of(w, "P2").paid, 50000 + 100000);
     /* Everything she owes: 200000 on P1 and 220000 - 150000 on P2. */
     int64_t owed;
     assert_int_equal(books_owed(w->s, siti.id, 0, &owed), 0);
@@ -367,8 +331,8 @@ static void several_loans_oldest_instalment_first(void **state)
     assert_non_null(strstr(w->fx.reply, want));
     snprintf(text, sizeof text, "BAYAR %lld P2", (long long)(4 * 55000 - 150000));
     send_ref(w, TREASURER, text, w->now + 180, ref);
-    assert_int_equal(loan(w, "P2").outstanding, 0);
-    assert_int_equal(loan(w, "P1").outstanding, 200000);
+    assert_int_equal(world_loan_of(w, "P2").outstanding, 0);
+    assert_int_equal(world_loan_of(w, "P1").outstanding, 200000);
 }
 
 /* ---- withdrawals ---- */
@@ -376,7 +340,7 @@ static void several_loans_oldest_instalment_first(void **state)
 static void withdrawal_never_below_confirmed_savings(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     int64_t before = count_entries(w);
     /* Nothing saved: refused. A saving reported but not confirmed does not count. */
     world_send(w, SITI, "TARIK 10rb", w->now);
@@ -429,7 +393,7 @@ static void withdrawal_never_below_confirmed_savings(void **state)
 static void withdrawal_confirm_rechecks_savings(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     char s1[16], w1[16];
     send_ref(w, SITI, "TABUNG 50rb", w->now, s1);
     confirm(w, s1, w->now + 10);
@@ -489,8 +453,8 @@ static void arrears_list_oldest_first(void **state)
     struct world *w = *state;
     /* Today is 2026-12-02 in Jakarta. Siti: 100000 due 11-18 and 11-25 unpaid (14 days);
      * Rina: 50000 due 11-26 unpaid (6 days). */
-    loan_with(w, person(w, SITI).id, "P1", 400000, 100000, 4, "2026-11-18");
-    loan_with(w, person(w, RINA).id, "P2", 200000, 50000, 4, "2026-11-26");
+    loan_with(w, world_person_of(w, SITI).id, "P1", 400000, 100000, 4, "2026-11-18");
+    loan_with(w, world_person_of(w, RINA).id, "P2", 200000, 50000, 4, "2026-11-26");
     world_send(w, SITI, "TUNGGAKAN", w->now);
     assert_int_equal(w->fx.errors, 1); /* members may not */
     world_send(w, TREASURER, "TUNGGAKAN", w->now);
@@ -624,19 +588,22 @@ int main(void)
         cmocka_unit_test(schedule_hand_counted),
         cmocka_unit_test(default_disbursement_and_periods),
         cmocka_unit_test(allocation_oldest_instalment_first_across_loans),
-        cmocka_unit_test_setup_teardown(repayment_above_owed_refused_and_exact_rest_closes, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(several_loans_oldest_instalment_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(withdrawal_never_below_confirmed_savings, setup, teardown),
-        cmocka_unit_test_setup_teardown(withdrawal_confirm_rechecks_savings, setup, teardown),
-        cmocka_unit_test_setup_teardown(member_cancel_of_a_report_tells_the_treasurer, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(arrears_list_oldest_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(arrears_fit_three_sms, setup, teardown),
-        cmocka_unit_test_setup_teardown(balance_fits_one_sms_with_the_largest_values, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(network_digest_counts_only_its_groups_messages, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(repayment_above_owed_refused_and_exact_rest_closes,
+                                        world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(several_loans_oldest_instalment_first, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(withdrawal_never_below_confirmed_savings, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(withdrawal_confirm_rechecks_savings, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(member_cancel_of_a_report_tells_the_treasurer, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(arrears_list_oldest_first, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(arrears_fit_three_sms, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(balance_fits_one_sms_with_the_largest_values, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(network_digest_counts_only_its_groups_messages, world_setup,
+                                        world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,49 +7,13 @@
 #include "runtime.h"
 #include "scheduler.h"
 
-#define GROUP "KPUK07"
-#define TREASURER "+6281100000001"
-#define SITI "+6281100000002"
-#define RINA "+6281100000003"
 #define STRANGER "+6281100000099"
-
-/* The group KPUK07 with a treasurer (Bu Ani, B0001) and two members (Siti A0001, Rina A0002). */
-static int setup(void **state)
-{
-    struct world *w = world_new(NULL);
-    int64_t g = world_group(w, GROUP);
-    world_person(w, TREASURER, "Ani", "B0001", "treasurer", g);
-    world_person(w, SITI, "Siti", "A0001", "member", g);
-    world_person(w, RINA, "Rina", "A0002", "member", g);
-    *state = w;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    world_free(*state);
-    return 0;
-}
-
-static struct store_person person(struct world *w, const char *phone)
-{
-    struct store_person p;
-    assert_int_equal(store_person_by_phone(w->s, phone, &p), 1);
-    return p;
-}
 
 static struct store_entry entry(struct world *w, const char *ref)
 {
     struct store_entry e;
     assert_int_equal(store_entry_by_ref(w->s, ref, &e), 1);
     return e;
-}
-
-static struct store_loan loan(struct world *w, const char *code)
-{
-    struct store_loan l;
-    assert_int_equal(store_loan_by_code(w->s, code, &l), 1);
-    return l;
 }
 
 /* ---- registration ---- */
@@ -64,11 +28,11 @@ static void register_known_unknown_and_again(void **state)
     struct template_var uv[] = {{"name", "Dewi Lestari"}, {"group", "XYZ99"}};
     world_expect(w, "register_unknown_group", uv, 2, want, sizeof want);
     assert_string_equal(w->fx.reply, want);
-    assert_string_equal(person(w, STRANGER).role, ""); /* still unregistered */
+    assert_string_equal(world_person_of(w, STRANGER).role, ""); /* still unregistered */
 
     world_send(w, STRANGER, "DAFTAR Dewi Lestari " GROUP, w->now);
     assert_int_equal(w->fx.errors, 0);
-    struct store_person dewi = person(w, STRANGER);
+    struct store_person dewi = world_person_of(w, STRANGER);
     assert_string_equal(dewi.role, "member");
     assert_string_equal(dewi.name, "Dewi Lestari");
     assert_string_equal(dewi.group_code, GROUP);
@@ -85,7 +49,7 @@ static void register_known_unknown_and_again(void **state)
     struct template_var av[] = {{"name", "Dewi Lestari"}, {"group", GROUP}};
     world_expect(w, "register_already", av, 2, want, sizeof want);
     assert_string_equal(w->fx.reply, want);
-    assert_string_equal(person(w, STRANGER).name, "Dewi Lestari"); /* not renamed */
+    assert_string_equal(world_person_of(w, STRANGER).name, "Dewi Lestari"); /* not renamed */
 }
 
 /* ---- sales and expenses ---- */
@@ -93,7 +57,7 @@ static void register_known_unknown_and_again(void **state)
 static void sale_and_expense_are_stored_with_their_ref(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     char ref[16], want[64];
 
     world_send(w, SITI, "JUAL 45rb abon", w->now);
@@ -140,7 +104,7 @@ static void unregistered_sender_may_not_sell(void **state)
     assert_string_equal(w->fx.reply, want);
     assert_int_equal(w->fx.n_notices, 0);
     assert_null(strstr(w->fx.reply, "Ref "));
-    struct store_person p = person(w, STRANGER);
+    struct store_person p = world_person_of(w, STRANGER);
     int64_t sales = -1, expenses = -1;
     assert_int_equal(store_person_week(w->s, p.id, 0, w->now + TEST_DAY, &sales, &expenses), 0);
     assert_int_equal(sales, 0);
@@ -154,10 +118,10 @@ static const int INSTALMENTS = 10;
 static void repayment_reported_then_confirmed(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     world_loan(w, siti.id, "P12", PRINCIPAL, INSTALMENTS, "2026-11-25");
     const int64_t instalment = PRINCIPAL / INSTALMENTS, paid = 150000;
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, PRINCIPAL);
 
     world_send(w, SITI, "BAYAR 150rb", w->now);
     assert_int_equal(w->fx.errors, 0);
@@ -167,12 +131,13 @@ static void repayment_reported_then_confirmed(void **state)
     assert_string_equal(e.kind, "repayment");
     assert_string_equal(e.status, "reported"); /* the group has a treasurer */
     assert_int_equal(e.amount, paid);
-    assert_int_equal(e.loan_id, loan(w, "P12").id);
+    assert_int_equal(e.loan_id, world_loan_of(w, "P12").id);
     struct template_var rv[] = {
         {"amount", world_rupiah(paid, amount, sizeof amount)}, {"loan", "P12"}, {"ref", ref}};
     world_expect(w, "repayment_reported", rv, 3, want, sizeof want);
     assert_string_equal(w->fx.reply, want);
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL); /* nothing paid until confirmed */
+    assert_int_equal(world_loan_of(w, "P12").outstanding,
+                     PRINCIPAL); /* nothing paid until confirmed */
 
     struct store_person ani;
     struct domain_ctx ctx;
@@ -192,7 +157,7 @@ static void repayment_reported_then_confirmed(void **state)
     assert_string_equal(entry(w, ref).status, "confirmed");
 
     /* The oldest instalment is paid first, the rest goes to the next one. */
-    struct store_loan l = loan(w, "P12");
+    struct store_loan l = world_loan_of(w, "P12");
     assert_int_equal(l.paid, paid);
     assert_int_equal(l.outstanding, PRINCIPAL - paid);
     assert_int_equal(l.next_due_amount, instalment - (paid - instalment));
@@ -203,13 +168,13 @@ static void repayment_reported_then_confirmed(void **state)
     assert_int_equal(domain_confirm(&ctx, ref), 0);
     assert_int_equal(w->fx.errors, 1);
     assert_int_equal(w->fx.n_notices, 0);
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL - paid);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, PRINCIPAL - paid);
 }
 
 static void treasurer_records_on_behalf(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI), ani = person(w, TREASURER);
+    struct store_person siti = world_person_of(w, SITI), ani = world_person_of(w, TREASURER);
     world_loan(w, siti.id, "P12", PRINCIPAL, INSTALMENTS, "2026-11-25");
     const int64_t paid = 150000;
 
@@ -222,7 +187,7 @@ static void treasurer_records_on_behalf(void **state)
     assert_int_equal(e.person_id, siti.id);
     assert_int_equal(e.recorded_by, ani.id);
     assert_int_equal(e.amount, paid);
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL - paid);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, PRINCIPAL - paid);
     struct template_var bv[] = {{"cmd", "Angsuran"},
                                 {"amount", world_rupiah(paid, amount, sizeof amount)},
                                 {"ref", ref},
@@ -246,7 +211,7 @@ static void treasurer_records_on_behalf(void **state)
     world_send(w, TREASURER, cancel, w->now + 120);
     assert_int_equal(w->fx.errors, 0);
     assert_string_equal(entry(w, ref).status, "cancelled");
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, PRINCIPAL);
 }
 
 static void group_without_treasurer_confirms_at_once(void **state)
@@ -263,7 +228,7 @@ static void group_without_treasurer_confirms_at_once(void **state)
     assert_int_equal(w->fx.errors, 0);
     world_reply_ref(w, ref, sizeof ref);
     assert_string_equal(entry(w, ref).status, "confirmed");
-    struct store_loan l = loan(w, "P20");
+    struct store_loan l = world_loan_of(w, "P20");
     assert_int_equal(l.outstanding, PRINCIPAL - paid);
     assert_string_equal(l.next_due, "2026-12-09"); /* two instalments paid: the third is next */
     struct template_var v[] = {{"amount", world_rupiah(paid, amount, sizeof amount)},
@@ -288,7 +253,7 @@ static void group_without_treasurer_confirms_at_once(void **state)
 static void member_cannot_undo_what_staff_confirmed(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     world_loan(w, siti.id, "P12", PRINCIPAL, INSTALMENTS, "2026-11-25");
     const int64_t paid = 150000;
     char ref[16], cmd[32];
@@ -298,7 +263,7 @@ static void member_cannot_undo_what_staff_confirmed(void **state)
     struct domain_ctx ctx;
     world_ctx(w, TREASURER, w->now + 60, &ani, &ctx);
     assert_int_equal(domain_confirm(&ctx, ref), 0);
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL - paid);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, PRINCIPAL - paid);
 
     /* The money was handed over and the treasurer said so: only staff may take that back. */
     snprintf(cmd, sizeof cmd, "BATAL %s", ref);
@@ -309,7 +274,7 @@ static void member_cannot_undo_what_staff_confirmed(void **state)
     world_expect(w, "cancel_confirmed", v, 1, want, sizeof want);
     assert_string_equal(w->fx.reply, want);
     assert_string_equal(entry(w, ref).status, "confirmed");
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL - paid);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, PRINCIPAL - paid);
 
     /* A report not yet confirmed is still hers to cancel. */
     char ref2[16];
@@ -371,7 +336,7 @@ static void cancel_within_a_day_not_after_staff_always(void **state)
 static void member_cannot_confirm(void **state)
 {
     struct world *w = *state;
-    struct store_person siti = person(w, SITI);
+    struct store_person siti = world_person_of(w, SITI);
     world_loan(w, siti.id, "P12", PRINCIPAL, INSTALMENTS, "2026-11-25");
     char ref[16], cmd[32], want[DOMAIN_REPLY_MAX];
     world_send(w, RINA, "TABUNG 50rb", w->now);
@@ -397,7 +362,7 @@ static void member_cannot_confirm(void **state)
     world_send(w, RINA, "BAYAR A0001 150rb", w->now + 180);
     assert_int_equal(w->fx.errors, 1);
     assert_int_equal(w->fx.n_notices, 0);
-    assert_int_equal(loan(w, "P12").outstanding, PRINCIPAL);
+    assert_int_equal(world_loan_of(w, "P12").outstanding, PRINCIPAL);
 }
 
 /* ---- broadcasts ---- */
@@ -435,7 +400,7 @@ static void broadcast_reaches_members_not_sender_nor_opted_out(void **state)
     struct world *w = *state;
     const char *nur = "+6281100000004", *other = "+6281100000005";
     struct store_person n =
-        world_person(w, nur, "Nur", "A0003", "member", person(w, SITI).group_id);
+        world_person(w, nur, "Nur", "A0003", "member", world_person_of(w, SITI).group_id);
     assert_int_equal(store_person_set_opted_out(w->s, n.id, true), 0);
     world_person(w, other, "Lain", "A0004", "member", world_group(w, "KPUK08"));
     /* Rina last wrote on kannel: her broadcast goes there. */
@@ -481,7 +446,7 @@ static void broadcast_reaches_members_not_sender_nor_opted_out(void **state)
     struct outbox_count c = outbox_rows(w, "broadcast");
     assert_int_equal(c.rows, (int)n_expected);
     for (int i = 0; i < c.rows; i++) {
-        struct store_person to = person(w, c.phones[i]);
+        struct store_person to = world_person_of(w, c.phones[i]);
         assert_string_equal(c.channels[i], reach_channel(&w->reach, &to));
         if (strcmp(c.phones[i], RINA) == 0)
             assert_string_equal(c.channels[i], "kannel");
@@ -657,23 +622,29 @@ static void scheduler_tick_queues_a_reminder_once(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(register_known_unknown_and_again, setup, teardown),
-        cmocka_unit_test_setup_teardown(sale_and_expense_are_stored_with_their_ref, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(unregistered_sender_may_not_sell, setup, teardown),
-        cmocka_unit_test_setup_teardown(repayment_reported_then_confirmed, setup, teardown),
-        cmocka_unit_test_setup_teardown(treasurer_records_on_behalf, setup, teardown),
-        cmocka_unit_test_setup_teardown(group_without_treasurer_confirms_at_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_within_a_day_not_after_staff_always, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(member_cannot_undo_what_staff_confirmed, setup, teardown),
-        cmocka_unit_test_setup_teardown(member_cannot_confirm, setup, teardown),
-        cmocka_unit_test_setup_teardown(broadcast_reaches_members_not_sender_nor_opted_out, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(opening_a_session_sends_material_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(reach_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(register_known_unknown_and_again, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(sale_and_expense_are_stored_with_their_ref, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(unregistered_sender_may_not_sell, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(repayment_reported_then_confirmed, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(treasurer_records_on_behalf, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(group_without_treasurer_confirms_at_once, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(cancel_within_a_day_not_after_staff_always, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(member_cannot_undo_what_staff_confirmed, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(member_cannot_confirm, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(broadcast_reaches_members_not_sender_nor_opted_out,
+                                        world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(opening_a_session_sends_material_once, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(reach_rules, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(scheduler_tick_queues_a_reminder_once, setup_scheduler,
-                                        teardown),
+                                        world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
