@@ -11,16 +11,6 @@ static const char *col(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-/* 1 when the query bound in st yields a row, 0 when not, -1 on error (st is reset). */
-static int exists(struct store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, what);
-    return rc == SQLITE_ROW;
-}
-
 int store_io_group_upsert(struct store *s, const struct store_io_group *g, const char *default_tz,
                           int64_t now)
 {
@@ -28,7 +18,7 @@ int store_io_group_upsert(struct store *s, const struct store_io_group *g, const
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, g->code, -1, SQLITE_STATIC);
-    int existed = exists(s, st, "io_group_exists");
+    int existed = store_one_row(s, st, NULL, NULL, "io_group_exists");
     if (existed < 0)
         return -1;
     if (g->network && g->network[0]) {
@@ -121,12 +111,7 @@ int64_t store_io_max_member_code(struct store *s)
                       " WHERE code GLOB 'A[0-9]*' AND substr(code, 2) NOT GLOB '*[^0-9]*'");
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    if (n < 0)
-        store_fail(s, "io_max_member_code");
-    return n;
+    return store_int64(s, st, "io_max_member_code");
 }
 
 int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t now)
@@ -135,7 +120,7 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, l->code, -1, SQLITE_STATIC);
-    int existed = exists(s, st, "io_loan_exists");
+    int existed = store_one_row(s, st, NULL, NULL, "io_loan_exists");
     if (existed < 0)
         return -1;
     st = store_stmt(

@@ -20,7 +20,7 @@ static void random_ref(char out[8], int len)
     out[len] = '\0';
 }
 
-static void read_group(sqlite3_stmt *st, struct store_group *g)
+void store_read_group(sqlite3_stmt *st, struct store_group *g)
 {
     memset(g, 0, sizeof *g);
     g->id = sqlite3_column_int64(st, 0);
@@ -30,22 +30,9 @@ static void read_group(sqlite3_stmt *st, struct store_group *g)
     g->network_id = sqlite3_column_int64(st, 4);
 }
 
-/* Steps a one-row query: 1 with the row read by fn, 0 when none, -1 on error. */
-static int one_row(struct store *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *, void *), void *out,
-                   const char *what)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        fn(st, out);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, what);
-    return rc == SQLITE_ROW;
-}
-
 static void read_group_cb(sqlite3_stmt *st, void *out)
 {
-    read_group(st, out);
+    store_read_group(st, out);
 }
 
 int store_group_by_code(struct store *s, const char *code, struct store_group *g)
@@ -55,7 +42,7 @@ int store_group_by_code(struct store *s, const char *code, struct store_group *g
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    return one_row(s, st, read_group_cb, g, "group_by_code");
+    return store_one_row(s, st, read_group_cb, g, "group_by_code");
 }
 
 int store_group_by_id(struct store *s, int64_t id, struct store_group *g)
@@ -65,17 +52,7 @@ int store_group_by_id(struct store *s, int64_t id, struct store_group *g)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    return one_row(s, st, read_group_cb, g, "group_by_id");
-}
-
-static int count_query(struct store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    int n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    if (n < 0)
-        store_fail(s, what);
-    return n;
+    return store_one_row(s, st, read_group_cb, g, "group_by_id");
 }
 
 int store_group_has_treasurer(struct store *s, int64_t group_id)
@@ -85,7 +62,7 @@ int store_group_has_treasurer(struct store *s, int64_t group_id)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, group_id);
-    int n = count_query(s, st, "group_has_treasurer");
+    int n = store_count(s, st, "group_has_treasurer");
     return n < 0 ? -1 : n > 0;
 }
 
@@ -104,18 +81,13 @@ int store_person_register(struct store *s, int64_t person_id, const char *name, 
     return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_register");
 }
 
-static void read_person_cb(sqlite3_stmt *st, void *out)
-{
-    store_read_person(st, out);
-}
-
 int store_person_by_code(struct store *s, const char *code, struct store_person *p)
 {
     sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.code = ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    return one_row(s, st, read_person_cb, p, "person_by_code");
+    return store_one_row(s, st, store_read_person_cb, p, "person_by_code");
 }
 
 bool store_staff_covers(struct store *s, const struct store_person *staff, int64_t group_id)
@@ -200,7 +172,7 @@ int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e)
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-    return one_row(s, st, read_entry_cb, e, "entry_by_ref");
+    return store_one_row(s, st, read_entry_cb, e, "entry_by_ref");
 }
 
 int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by, int64_t at)
@@ -260,7 +232,7 @@ int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
     sqlite3_bind_int64(st, 1, person_id);
     if (named)
         sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
-    return one_row(s, st, read_loan_cb, l, "loan_for_person");
+    return store_one_row(s, st, read_loan_cb, l, "loan_for_person");
 }
 
 int store_loan_by_code(struct store *s, const char *code, struct store_loan *l)
@@ -270,7 +242,7 @@ int store_loan_by_code(struct store *s, const char *code, struct store_loan *l)
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-    return one_row(s, st, read_loan_cb, l, "loan_by_code");
+    return store_one_row(s, st, read_loan_cb, l, "loan_by_code");
 }
 
 int store_person_instalments(struct store *s, int64_t person_id, struct store_instalment **out,
@@ -400,11 +372,7 @@ int64_t store_repayments_waiting(struct store *s, int64_t person_id, int64_t loa
         return -1;
     sqlite3_bind_int64(st, 1, person_id);
     sqlite3_bind_int64(st, 2, loan_id);
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    if (v < 0)
-        store_fail(s, "repayments_waiting");
-    return v;
+    return store_int64(s, st, "repayments_waiting");
 }
 
 int store_savings_waiting(struct store *s, int64_t person_id, int64_t *savings,

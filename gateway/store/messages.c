@@ -80,9 +80,26 @@ int store_outbox_key_queued(struct store *s, const char *dedupe_key)
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, dedupe_key, -1, SQLITE_STATIC);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    return n < 0 ? store_fail(s, "outbox_key_queued") : n > 0;
+    int n = store_count(s, st, "outbox_key_queued");
+    return n < 0 ? -1 : n > 0;
+}
+
+/* Reads the outbox columns (id, channel, phone, kind, text, attempts, sender, message_id,
+ * fallback_of, buttons) into r; r->text is strdup'd, NULL when out of memory. */
+static void read_outbox_row(sqlite3_stmt *st, struct store_outbox_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    store_column_text(st, 1, r->channel, sizeof r->channel);
+    store_column_text(st, 2, r->phone, sizeof r->phone);
+    store_column_text(st, 3, r->kind, sizeof r->kind);
+    const unsigned char *t = sqlite3_column_text(st, 4);
+    r->text = strdup(t ? (const char *)t : "");
+    r->attempts = sqlite3_column_int(st, 5);
+    store_column_text(st, 6, r->sender, sizeof r->sender);
+    r->message_id = sqlite3_column_int64(st, 7);
+    r->fallback_of = sqlite3_column_int64(st, 8);
+    store_column_text(st, 9, r->buttons, sizeof r->buttons);
 }
 
 int store_outbox_claim(struct store *s, int64_t now, const char *channel,
@@ -102,18 +119,7 @@ int store_outbox_claim(struct store *s, int64_t now, const char *channel,
     int n = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
         struct store_outbox_row *r = &rows[n];
-        memset(r, 0, sizeof *r);
-        r->id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, r->channel, sizeof r->channel);
-        store_column_text(st, 2, r->phone, sizeof r->phone);
-        store_column_text(st, 3, r->kind, sizeof r->kind);
-        const unsigned char *t = sqlite3_column_text(st, 4);
-        r->text = strdup(t ? (const char *)t : "");
-        r->attempts = sqlite3_column_int(st, 5);
-        store_column_text(st, 6, r->sender, sizeof r->sender);
-        r->message_id = sqlite3_column_int64(st, 7);
-        r->fallback_of = sqlite3_column_int64(st, 8);
-        store_column_text(st, 9, r->buttons, sizeof r->buttons);
+        read_outbox_row(st, r);
         if (!r->text)
             break;
         n++;
@@ -142,19 +148,8 @@ static int outbox_row(struct store *s, sqlite3_stmt *st, struct store_outbox_row
 {
     memset(row, 0, sizeof *row);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        row->id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, row->channel, sizeof row->channel);
-        store_column_text(st, 2, row->phone, sizeof row->phone);
-        store_column_text(st, 3, row->kind, sizeof row->kind);
-        const unsigned char *t = sqlite3_column_text(st, 4);
-        row->text = strdup(t ? (const char *)t : "");
-        row->attempts = sqlite3_column_int(st, 5);
-        store_column_text(st, 6, row->sender, sizeof row->sender);
-        row->message_id = sqlite3_column_int64(st, 7);
-        row->fallback_of = sqlite3_column_int64(st, 8);
-        store_column_text(st, 9, row->buttons, sizeof row->buttons);
-    }
+    if (rc == SQLITE_ROW)
+        read_outbox_row(st, row);
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(s, what);
@@ -198,9 +193,7 @@ int store_outbox_claimed_since(struct store *s, const char *channel, int64_t sin
         return -1;
     sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, since);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    return n < 0 ? store_fail(s, "outbox_claimed_since") : n;
+    return store_count(s, st, "outbox_claimed_since");
 }
 
 int store_outbox_has_fallback(struct store *s, int64_t id)
@@ -209,9 +202,8 @@ int store_outbox_has_fallback(struct store *s, int64_t id)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    return n < 0 ? store_fail(s, "outbox_has_fallback") : n > 0;
+    int n = store_count(s, st, "outbox_has_fallback");
+    return n < 0 ? -1 : n > 0;
 }
 
 int store_outbox_note(struct store *s, int64_t id, const char *words)
@@ -379,15 +371,14 @@ void store_read_person(sqlite3_stmt *st, struct store_person *p)
     store_column_text(st, 14, p->user_id, sizeof p->user_id);
 }
 
+void store_read_person_cb(sqlite3_stmt *st, void *out)
+{
+    store_read_person(st, out);
+}
+
 static int person_row(struct store *s, sqlite3_stmt *st, struct store_person *p)
 {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        store_read_person(st, p);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "person");
-    return rc == SQLITE_ROW;
+    return store_one_row(s, st, store_read_person_cb, p, "person");
 }
 
 int store_person_by_phone(struct store *s, const char *phone, struct store_person *p)

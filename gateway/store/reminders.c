@@ -51,9 +51,8 @@ int store_reminder_exists(struct store *s, const char *dedupe_key)
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, dedupe_key, -1, SQLITE_STATIC);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    return n < 0 ? store_fail(s, "reminder_exists") : n > 0;
+    int n = store_count(s, st, "reminder_exists");
+    return n < 0 ? -1 : n > 0;
 }
 
 int store_reminder_record(struct store *s, const struct store_reminder *r, int64_t now)
@@ -107,13 +106,7 @@ int store_each_group(struct store *s, int64_t network_id,
         if (!grown)
             break;
         rows = grown;
-        struct store_group *g = &rows[n++];
-        memset(g, 0, sizeof *g);
-        g->id = sqlite3_column_int64(st, 0);
-        store_column_text(st, 1, g->code, sizeof g->code);
-        store_column_text(st, 2, g->name, sizeof g->name);
-        store_column_text(st, 3, g->timezone, sizeof g->timezone);
-        g->network_id = sqlite3_column_int64(st, 4);
+        store_read_group(st, &rows[n++]);
     }
     sqlite3_reset(st);
     for (int i = 0; i < n; i++)

@@ -68,6 +68,45 @@ void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
     snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
 }
 
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(s, what);
+}
+
+int store_one_row(struct store *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *, void *), void *out,
+                  const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && fn)
+        fn(st, out);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, what);
+    return rc == SQLITE_ROW;
+}
+
+int store_count(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    sqlite3_reset(st);
+    if (n < 0)
+        store_fail(s, what);
+    return n;
+}
+
+int64_t store_int64(struct store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (v < 0)
+        store_fail(s, what);
+    return v;
+}
+
 struct store *store_open(const char *path, char *err, size_t errsz)
 {
     struct store *s = calloc(1, sizeof *s);

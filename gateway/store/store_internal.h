@@ -35,6 +35,22 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Copies column i as text into dst (empty when NULL). */
 void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
 
+/* Steps st (bound) to SQLITE_DONE and resets it: 0, or -1 (logged as what). */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
+/* Steps a one-row query and resets it: 1 with the row read by fn (when not NULL), 0 when none,
+ * -1 on error (logged as what). */
+int store_one_row(struct store *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *, void *), void *out,
+                  const char *what);
+/* Steps a query answering one integer (a count) and resets it: the integer, or -1 (logged as
+ * what) when there is no row or it is negative. */
+int store_count(struct store *s, sqlite3_stmt *st, const char *what);
+/* store_count for a 64-bit integer (an id, a sum): the integer, or -1 (logged as what) when
+ * there is no row or it is negative. */
+int64_t store_int64(struct store *s, sqlite3_stmt *st, const char *what);
+
+/* Reads a row of the group columns (id, code, name, timezone, network_id) into g. */
+void store_read_group(sqlite3_stmt *st, struct store_group *g);
+
 /* The columns store_read_person reads, with the person's group joined as g. */
 #define PERSON_SELECT                                                                              \
     "SELECT p.id, p.phone, p.name, coalesce(p.role, ''), coalesce(p.language, ''),"                \
@@ -48,6 +64,8 @@ void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz);
  * last_channel, last_inbound_at, opted_out, group_id, group code, group timezone, last_to,
  * user_id) into p. */
 void store_read_person(sqlite3_stmt *st, struct store_person *p);
+/* store_read_person as a store_one_row reader (out is a struct store_person). */
+void store_read_person_cb(sqlite3_stmt *st, void *out);
 /* Steps st (a PERSON_SELECT query, bound) to the end, reading every person first and only then
  * calling fn on each, so fn may write through the same connection. Returns how many, or -1
  * (logged as what). */

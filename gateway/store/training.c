@@ -15,9 +15,7 @@ int64_t store_batch_ensure(struct store *s, const char *code, int64_t now)
         return -1;
     sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
-    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    return id < 0 ? store_fail(s, "batch_ensure") : id;
+    return store_int64(s, st, "batch_ensure");
 }
 
 int store_batch_set_trainer(struct store *s, int64_t batch_id, int64_t trainer_id)
@@ -121,6 +119,11 @@ static void read_session(sqlite3_stmt *st, struct store_session *se)
     store_column_text(st, 7, se->material, sizeof se->material);
 }
 
+static void read_session_cb(sqlite3_stmt *st, void *out)
+{
+    read_session(st, out);
+}
+
 int store_session_get(struct store *s, int64_t batch_id, int n, struct store_session *se)
 {
     sqlite3_stmt *st = store_stmt(s, SESSION_SELECT "WHERE se.batch_id = ?1 AND se.n = ?2");
@@ -128,13 +131,7 @@ int store_session_get(struct store *s, int64_t batch_id, int n, struct store_ses
         return -1;
     sqlite3_bind_int64(st, 1, batch_id);
     sqlite3_bind_int(st, 2, n);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_session(st, se);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "session_get");
-    return rc == SQLITE_ROW;
+    return store_one_row(s, st, read_session_cb, se, "session_get");
 }
 
 int store_session_ensure(struct store *s, int64_t batch_id, int n, struct store_session *se)
@@ -401,13 +398,7 @@ int store_session_last_opened(struct store *s, int64_t batch_id, struct store_se
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, batch_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        read_session(st, se);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "session_last_opened");
-    return rc == SQLITE_ROW;
+    return store_one_row(s, st, read_session_cb, se, "session_last_opened");
 }
 
 int store_session_activity(struct store *s, int64_t session_id)
@@ -418,9 +409,7 @@ int store_session_activity(struct store *s, int64_t session_id)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, session_id);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    return n < 0 ? store_fail(s, "session_activity") : n;
+    return store_count(s, st, "session_activity");
 }
 
 int store_session_unopen(struct store *s, int64_t session_id)

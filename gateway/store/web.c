@@ -7,13 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, what);
-}
-
 static const char *col(sqlite3_stmt *st, int i)
 {
     const unsigned char *v = sqlite3_column_text(st, i);
@@ -29,7 +22,7 @@ int store_web_code_new(struct store *s, int64_t person_id, const char *code_hash
         return -1;
     sqlite3_bind_int64(st, 1, person_id);
     sqlite3_bind_int64(st, 2, now);
-    if (step_done(s, st, "web_code_end") != 0)
+    if (store_step_done(s, st, "web_code_end") != 0)
         return -1;
     st = store_stmt(s, "INSERT INTO web_codes(person_id, code_hash, created_at, expires_at)"
                        " VALUES(?1, ?2, ?3, ?4)");
@@ -39,7 +32,7 @@ int store_web_code_new(struct store *s, int64_t person_id, const char *code_hash
     sqlite3_bind_text(st, 2, code_hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_int64(st, 4, expires_at);
-    return step_done(s, st, "web_code_new");
+    return store_step_done(s, st, "web_code_new");
 }
 
 int store_web_code_open(struct store *s, int64_t person_id, struct store_web_code *c)
@@ -69,7 +62,7 @@ int store_web_code_wrong(struct store *s, int64_t code_id)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, code_id);
-    return step_done(s, st, "web_code_wrong");
+    return store_step_done(s, st, "web_code_wrong");
 }
 
 int store_web_code_use(struct store *s, int64_t code_id, int64_t now)
@@ -79,7 +72,7 @@ int store_web_code_use(struct store *s, int64_t code_id, int64_t now)
         return -1;
     sqlite3_bind_int64(st, 1, code_id);
     sqlite3_bind_int64(st, 2, now);
-    return step_done(s, st, "web_code_use");
+    return store_step_done(s, st, "web_code_use");
 }
 
 int store_web_signin_scrub(struct store *s, const char *phone, const char *placeholder)
@@ -92,7 +85,7 @@ int store_web_signin_scrub(struct store *s, const char *phone, const char *place
         return -1;
     sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, placeholder, -1, SQLITE_STATIC);
-    return step_done(s, st, "web_signin_scrub");
+    return store_step_done(s, st, "web_signin_scrub");
 }
 
 int store_web_attempt_add(struct store *s, const char *scope, const char *key, int64_t now)
@@ -102,7 +95,7 @@ int store_web_attempt_add(struct store *s, const char *scope, const char *key, i
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, now - 86400);
-    if (step_done(s, st, "web_attempts_prune") != 0)
+    if (store_step_done(s, st, "web_attempts_prune") != 0)
         return -1;
     st = store_stmt(s, "INSERT INTO web_attempts(scope, key, at) VALUES(?1, ?2, ?3)");
     if (!st)
@@ -110,7 +103,7 @@ int store_web_attempt_add(struct store *s, const char *scope, const char *key, i
     sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
-    return step_done(s, st, "web_attempt_add");
+    return store_step_done(s, st, "web_attempt_add");
 }
 
 int store_web_attempts_since(struct store *s, const char *scope, const char *key, int64_t since)
@@ -122,9 +115,7 @@ int store_web_attempts_since(struct store *s, const char *scope, const char *key
     sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, since);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
-    return n < 0 ? store_fail(s, "web_attempts_since") : n;
+    return store_count(s, st, "web_attempts_since");
 }
 
 int store_web_session_new(struct store *s, const char *token_hash, int64_t person_id, int64_t now)
@@ -136,7 +127,7 @@ int store_web_session_new(struct store *s, const char *token_hash, int64_t perso
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, person_id);
     sqlite3_bind_int64(st, 3, now);
-    return step_done(s, st, "web_session_new");
+    return store_step_done(s, st, "web_session_new");
 }
 
 int store_web_session_get(struct store *s, const char *token_hash, int64_t *person_id,
@@ -166,7 +157,7 @@ int store_web_session_touch(struct store *s, const char *token_hash, int64_t now
         return -1;
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
-    return step_done(s, st, "web_session_touch");
+    return store_step_done(s, st, "web_session_touch");
 }
 
 int store_web_session_end(struct store *s, const char *token_hash, int64_t now)
@@ -177,7 +168,7 @@ int store_web_session_end(struct store *s, const char *token_hash, int64_t now)
         return -1;
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now);
-    return step_done(s, st, "web_session_end");
+    return store_step_done(s, st, "web_session_end");
 }
 
 int store_web_action(struct store *s, int64_t person_id, const char *action, const char *target,
@@ -192,7 +183,7 @@ int store_web_action(struct store *s, int64_t person_id, const char *action, con
     sqlite3_bind_text(st, 3, target ? target : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, now);
-    return step_done(s, st, "web_action");
+    return store_step_done(s, st, "web_action");
 }
 
 int store_web_each_member(struct store *s, int64_t group_id,
@@ -337,7 +328,7 @@ int store_web_outbox_retry(struct store *s, int64_t id, int64_t now)
         return -1;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, now);
-    if (step_done(s, st, "web_outbox_retry") != 0)
+    if (store_step_done(s, st, "web_outbox_retry") != 0)
         return -1;
     return sqlite3_changes(s->db) > 0;
 }
