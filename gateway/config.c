@@ -31,6 +31,8 @@ static const struct config_key config_keys[] = {
     {"server", "templates", "", CONFIG_TEXT},
     {"server", "replies_per_hour", "30", CONFIG_NUMBER},
     {"database", "path", "catat.db", CONFIG_TEXT},
+    /* A secret: the URL may carry the password. */
+    {"database", "url", "", CONFIG_SECRET},
     {"locale", "language", "id", CONFIG_TEXT},
     {"locale", "country_code", "62", CONFIG_NUMBER},
     {"locale", "timezone", "+07:00", CONFIG_TEXT},
@@ -131,6 +133,13 @@ static int set_value(struct config *cfg, int i, const char *value, char *err, si
     if (k->kind == CONFIG_NUMBER && !parse_number(value, &n)) {
         snprintf(err, errsz, "[%s] %s must be a whole number, not \"%s\"", k->section, k->key,
                  value);
+        return -1;
+    }
+    if (strcmp(k->section, "database") == 0 && strcmp(k->key, "url") == 0 && value[0] &&
+        strncmp(value, "postgresql://", 13) != 0 && strncmp(value, "postgres://", 11) != 0) {
+        snprintf(
+            err, errsz,
+            "[database] url must be a PostgreSQL URL such as postgresql://catat@localhost/catat");
         return -1;
     }
     char *copy = strdup(value);
@@ -253,6 +262,12 @@ bool config_get_bool(const struct config *cfg, const char *section, const char *
 const char *config_public_url(const struct config *cfg)
 {
     return cfg->public_url;
+}
+
+const char *config_database(const struct config *cfg)
+{
+    const char *url = config_get(cfg, "database", "url");
+    return url[0] ? url : config_get(cfg, "database", "path");
 }
 
 void config_dump(const struct config *cfg, FILE *f)

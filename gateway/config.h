@@ -32,6 +32,10 @@ bool config_get_bool(const struct config *cfg, const char *section, const char *
  * http://<listen>:<port> when it is empty. Borrowed. */
 const char *config_public_url(const struct config *cfg);
 
+/* The database catat uses: [database] url (PostgreSQL) when set, else [database] path (the
+ * SQLite file). Borrowed; what store_open takes. */
+const char *config_database(const struct config *cfg);
+
 /* Prints every key with its value to f as INI, secrets replaced by "(set)". */
 #include <stdio.h>
 void config_dump(const struct config *cfg, FILE *f);

@@ -22,6 +22,8 @@
 #include <time.h>
 
 #define MAX_INFLIGHT 64
+/* How often the outbox looks for claims an instance that died left behind. */
+#define RECOVER_EVERY_SECONDS 10
 
 struct transfer {
     struct outbox *ob;
@@ -49,7 +51,8 @@ struct outbox {
     int inflight;
     int concurrency, max_attempts;
     long retry_base_ms, timeout_seconds;
-    double rate; /* sends per second per channel */
+    double rate;         /* sends per second per channel */
+    double recovered_at; /* when claims left by a stopped instance were last looked for */
     struct {
         double tokens;
         double last;
@@ -337,6 +340,23 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
 /* Claims and starts what is due on each channel (within its rate), then moves transfers along.
  * The database work of one step is one transaction: one fsync however many sends it records.
  * Returns the number of messages started. */
+/* How long a claim holds: longer than any transfer can take (its timeout, and the wait for
+ * transfers in flight when stopping), so a claim expires only when its instance is gone. */
+static int64_t claim_seconds(const struct outbox *ob)
+{
+    return 2 * (int64_t)ob->timeout_seconds + 10;
+}
+
+/* Puts back to queued the messages whose claim expired before `expired` (their instance died
+ * while sending them); they go out again, their resent count raised. */
+static void recover(struct outbox *ob, int64_t expired)
+{
+    int n = store_outbox_recover(ob->store, expired, (int64_t)time(NULL));
+    if (n > 0)
+        log_event(LOG_WARN, "messages in flight at the last stop will be sent again", "count=%d",
+                  n);
+}
+
 static int step(struct outbox *ob, int wait_ms)
 {
     int started = 0;
@@ -365,8 +385,9 @@ static int step(struct outbox *ob, int wait_ms)
         if (want <= 0)
             continue;
         struct store_outbox_row rows[MAX_INFLIGHT];
-        int n = store_outbox_claim(ob->store, (int64_t)time(NULL), channel_drivers[ch]->name, rows,
-                                   want);
+        int64_t now = (int64_t)time(NULL);
+        int n = store_outbox_claim(ob->store, now, now + claim_seconds(ob),
+                                   channel_drivers[ch]->name, rows, want);
         for (int i = 0; i < n; i++)
             start(ob, &rows[i]);
         if (n > 0)
@@ -377,6 +398,11 @@ static int step(struct outbox *ob, int wait_ms)
                 ob->bucket[ch].tokens -= n;
             started += n;
         }
+    }
+    if (tx && now_seconds() - ob->recovered_at >= RECOVER_EVERY_SECONDS) {
+        /* Another instance sharing the database may have died with messages claimed. */
+        ob->recovered_at = now_seconds();
+        recover(ob, (int64_t)time(NULL));
     }
     if (tx && store_commit(ob->store) != 0)
         store_rollback(ob->store);
@@ -445,10 +471,11 @@ struct outbox *outbox_start(struct runtime *rt, const char *db_path, char *err, 
     struct outbox *ob = outbox_new(rt, db_path, err, errsz);
     if (!ob)
         return NULL;
-    int n = store_outbox_recover(ob->store);
-    if (n > 0)
-        log_event(LOG_WARN, "messages in flight at the last stop will be sent again", "count=%d",
-                  n);
+    /* On SQLite this process is the only writer: whatever is still "sending" was in flight
+     * when the last one stopped. On a database shared by several instances only claims that
+     * have expired are; the others are being sent by a live instance. */
+    ob->recovered_at = now_seconds();
+    recover(ob, store_is_shared(ob->store) ? (int64_t)time(NULL) : INT64_MAX);
     if (pthread_create(&ob->thread, NULL, run, ob) != 0) {
         snprintf(err, errsz, "cannot start the outbox thread");
         outbox_stop(ob);

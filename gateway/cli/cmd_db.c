@@ -24,7 +24,7 @@ int cmd_db(int argc, char **argv)
     struct config *cfg = commands_load_config(config_path);
     if (!cfg)
         return 1;
-    struct store *s = store_open(config_get(cfg, "database", "path"), err, sizeof err);
+    struct store *s = store_open(config_database(cfg), err, sizeof err);
     int status = 0;
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);

@@ -387,7 +387,7 @@ int cmd_export(int argc, char **argv)
         return 1;
     }
     char err[512];
-    struct store *s = store_open(config_get(cfg, "database", "path"), err, sizeof err);
+    struct store *s = store_open(config_database(cfg), err, sizeof err);
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);
         config_free(cfg);

@@ -137,7 +137,7 @@ int cmd_import(int argc, char **argv)
         return 1;
     }
     struct config *cfg = config_load(config_path, err, sizeof err);
-    struct store *s = cfg ? store_open(config_get(cfg, "database", "path"), err, sizeof err) : NULL;
+    struct store *s = cfg ? store_open(config_database(cfg), err, sizeof err) : NULL;
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);
         config_free(cfg);

@@ -450,7 +450,7 @@ static int training(int argc, char **argv, const char *config_path)
         tpl = templates_load(templates_find_dir(config_get(cfg, "server", "templates")), err,
                              sizeof err);
     struct store *s = cfg && (tpl || strcmp(format, "text") != 0)
-                          ? store_open(config_get(cfg, "database", "path"), err, sizeof err)
+                          ? store_open(config_database(cfg), err, sizeof err)
                           : NULL;
     int tz = 0;
     if (!s || format_parse_tz(config_get(cfg, "locale", "timezone"), &tz) != 0) {

@@ -42,7 +42,7 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    const char *db_path = config_get(rt.cfg, "database", "path");
+    const char *db_path = config_database(rt.cfg);
     /* Migrate once, before any thread opens its own connection. */
     struct store *s = store_open(db_path, err, sizeof err);
     store_close(s);

@@ -51,7 +51,7 @@ int cmd_simulate(int argc, char **argv)
         runtime_close(&rt);
         return 2;
     }
-    const char *db_path = config_get(rt.cfg, "database", "path");
+    const char *db_path = config_database(rt.cfg);
     struct store *s = store_open(db_path, err, sizeof err);
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);

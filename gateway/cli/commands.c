@@ -49,7 +49,7 @@ struct store *commands_open_runtime_store(struct runtime *rt, const char *config
         fprintf(stderr, "catat: %s\n", err);
         return NULL;
     }
-    struct store *s = store_open(config_get(rt->cfg, "database", "path"), err, sizeof err);
+    struct store *s = store_open(config_database(rt->cfg), err, sizeof err);
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);
         runtime_close(rt);

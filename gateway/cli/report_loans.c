@@ -196,7 +196,7 @@ int report_loans(int argc, char **argv, const char *config_path)
         return 2;
     }
     char err[512];
-    struct store *s = store_open(config_get(cfg, "database", "path"), err, sizeof err);
+    struct store *s = store_open(config_database(cfg), err, sizeof err);
     if (!s) {
         fprintf(stderr, "catat: %s\n", err);
         config_free(cfg);

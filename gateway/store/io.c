@@ -5,50 +5,50 @@
 #include <string.h>
 
 /* Column i as text, "" for NULL; borrowed until the next step. */
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(sql_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
+    const char *t = sql_column_text(st, i);
+    return t ? t : "";
 }
 
 int store_io_group_upsert(struct store *s, const struct store_io_group *g, const char *default_tz,
                           int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM groups WHERE code = ?1");
+    sql_stmt *st = store_stmt(s, "SELECT 1 FROM groups WHERE code = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, g->code, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, g->code);
     int existed = store_one_row(s, st, NULL, NULL, "io_group_exists");
     if (existed < 0)
         return -1;
     if (g->network && g->network[0]) {
         st = store_stmt(s, "INSERT INTO networks(code, name) VALUES(?1, coalesce(?2, ''))"
-                           " ON CONFLICT(code) DO UPDATE SET name = coalesce(?2, name)");
+                           " ON CONFLICT(code) DO UPDATE SET name = coalesce(?2, networks.name)");
         if (!st)
             return -1;
-        sqlite3_bind_text(st, 1, g->network, -1, SQLITE_STATIC);
+        sql_bind_text(st, 1, g->network);
         store_bind_text(st, 2, g->network_name);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        if (sql_step(st) != SQL_DONE)
             return store_fail(s, "io_network_insert");
     }
     /* An empty cell (bound as NULL) keeps the stored value: coalesce(?, column). */
-    st = store_stmt(s,
-                    "INSERT INTO groups(code, name, network_id, district, timezone, created_at)"
-                    " VALUES(?1, coalesce(?2, ''), (SELECT id FROM networks WHERE code = ?3),"
-                    " coalesce(?4, ''), coalesce(?5, ?6), ?7)"
-                    " ON CONFLICT(code) DO UPDATE SET name = coalesce(?2, name),"
-                    " network_id = coalesce((SELECT id FROM networks WHERE code = ?3), network_id),"
-                    " district = coalesce(?4, district), timezone = coalesce(?5, timezone)");
+    st = store_stmt(s, "INSERT INTO groups(code, name, network_id, district, timezone, created_at)"
+                       " VALUES(?1, coalesce(?2, ''), (SELECT id FROM networks WHERE code = ?3),"
+                       " coalesce(?4, ''), coalesce(?5, ?6), ?7)"
+                       " ON CONFLICT(code) DO UPDATE SET name = coalesce(?2, groups.name),"
+                       " network_id = coalesce((SELECT id FROM networks WHERE code = ?3),"
+                       " groups.network_id), district = coalesce(?4, groups.district),"
+                       " timezone = coalesce(?5, groups.timezone)");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, g->code, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, g->code);
     store_bind_text(st, 2, g->name);
     store_bind_text(st, 3, g->network);
     store_bind_text(st, 4, g->district);
     store_bind_text(st, 5, g->timezone);
-    sqlite3_bind_text(st, 6, default_tz, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, now);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    sql_bind_text(st, 6, default_tz);
+    sql_bind_int64(st, 7, now);
+    if (sql_step(st) != SQL_DONE)
         return store_fail(s, "io_group_upsert");
     return !existed;
 }
@@ -58,21 +58,22 @@ int store_io_member_upsert(struct store *s, const struct store_io_member *m, int
     /* The row a line is: the member with its code; else someone on the phone who never
      * registered; else a new person, also when the phone is already another member's (a shared
      * handset: rows with one phone and different codes). */
-    sqlite3_stmt *st = store_stmt(s, "SELECT id, role IS NOT NULL FROM people WHERE code = ?1"
-                                     " UNION ALL SELECT id, 0 FROM people WHERE phone = ?2"
-                                     " AND role IS NULL LIMIT 1");
+    sql_stmt *st = store_stmt(s, "SELECT id, CASE WHEN role IS NULL THEN 0 ELSE 1 END FROM people"
+                                 " WHERE code = ?1"
+                                 " UNION ALL SELECT id, 0 FROM people WHERE phone = ?2"
+                                 " AND role IS NULL LIMIT 1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->phone, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, m->code);
+    sql_bind_text(st, 2, m->phone);
     int64_t id = 0;
-    int existed = 0, rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        id = sqlite3_column_int64(st, 0);
-        existed = sqlite3_column_int(st, 1);
+    int existed = 0, rc = sql_step(st);
+    if (rc == SQL_ROW) {
+        id = sql_column_int64(st, 0);
+        existed = sql_column_int(st, 1);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    sql_reset(st);
+    if (rc != SQL_ROW && rc != SQL_DONE)
         return store_fail(s, "io_member_find");
     if (id)
         st =
@@ -86,19 +87,19 @@ int store_io_member_upsert(struct store *s, const struct store_io_member *m, int
                         " created_at) VALUES(?1, ?2, ?3, coalesce(?4, 'member'), ?5, ?6, ?7, ?8)");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, m->phone, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, m->phone);
+    sql_bind_text(st, 2, m->name);
     if (m->group_id)
-        sqlite3_bind_int64(st, 3, m->group_id);
+        sql_bind_int64(st, 3, m->group_id);
     store_bind_text(st, 4, m->role);
     store_bind_text(st, 5, m->language);
-    sqlite3_bind_text(st, 6, m->code, -1, SQLITE_STATIC);
+    sql_bind_text(st, 6, m->code);
     store_bind_text(st, 7, m->channel);
     if (id)
-        sqlite3_bind_int64(st, 9, id);
+        sql_bind_int64(st, 9, id);
     else
-        sqlite3_bind_int64(st, 8, now);
-    if (sqlite3_step(st) != SQLITE_DONE)
+        sql_bind_int64(st, 8, now);
+    if (sql_step(st) != SQL_DONE)
         return store_fail(s, "io_member_upsert");
     return !existed;
 }
@@ -106,9 +107,7 @@ int store_io_member_upsert(struct store *s, const struct store_io_member *m, int
 int64_t store_io_max_member_code(struct store *s)
 {
     /* Only codes that are exactly "A" and digits, so "A12B" does not count as 12. */
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT coalesce(max(CAST(substr(code, 2) AS INTEGER)), 0) FROM people"
-                      " WHERE code GLOB 'A[0-9]*' AND substr(code, 2) NOT GLOB '*[^0-9]*'");
+    sql_stmt *st = store_stmt(s, "SELECT " MAX_MEMBER_CODE);
     if (!st)
         return -1;
     return store_int64(s, st, "io_max_member_code");
@@ -116,10 +115,10 @@ int64_t store_io_max_member_code(struct store *s)
 
 int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM loans WHERE code = ?1");
+    sql_stmt *st = store_stmt(s, "SELECT 1 FROM loans WHERE code = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, l->code, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, l->code);
     int existed = store_one_row(s, st, NULL, NULL, "io_loan_exists");
     if (existed < 0)
         return -1;
@@ -134,30 +133,30 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
            " disbursed = excluded.disbursed RETURNING id");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, l->code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, l->person_id);
-    sqlite3_bind_int64(st, 3, l->principal);
-    sqlite3_bind_int64(st, 4, l->instalment);
-    sqlite3_bind_int(st, 5, l->instalments);
-    sqlite3_bind_text(st, 6, l->frequency, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, l->first_due, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 8, now);
-    sqlite3_bind_int64(st, 9, l->interest);
-    sqlite3_bind_text(st, 10, l->disbursed, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    int64_t loan_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    if (rc == SQLITE_ROW)
-        rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE || !loan_id)
+    sql_bind_text(st, 1, l->code);
+    sql_bind_int64(st, 2, l->person_id);
+    sql_bind_int64(st, 3, l->principal);
+    sql_bind_int64(st, 4, l->instalment);
+    sql_bind_int(st, 5, l->instalments);
+    sql_bind_text(st, 6, l->frequency);
+    sql_bind_text(st, 7, l->first_due);
+    sql_bind_int64(st, 8, now);
+    sql_bind_int64(st, 9, l->interest);
+    sql_bind_text(st, 10, l->disbursed);
+    int rc = sql_step(st);
+    int64_t loan_id = rc == SQL_ROW ? sql_column_int64(st, 0) : 0;
+    if (rc == SQL_ROW)
+        rc = sql_step(st);
+    sql_reset(st);
+    if (rc != SQL_DONE || !loan_id)
         return store_fail(s, "io_loan_upsert");
 
     st = store_stmt(s, "DELETE FROM instalments WHERE loan_id = ?1 AND n > ?2");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, loan_id);
-    sqlite3_bind_int(st, 2, l->instalments);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    sql_bind_int64(st, 1, loan_id);
+    sql_bind_int(st, 2, l->instalments);
+    if (sql_step(st) != SQL_DONE)
         return store_fail(s, "io_instalments_trim");
     st = store_stmt(s, "INSERT INTO instalments(loan_id, n, due_date, amount, interest)"
                        " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(loan_id, n) DO UPDATE SET"
@@ -166,13 +165,13 @@ int store_io_loan_upsert(struct store *s, const struct store_io_loan *l, int64_t
     if (!st)
         return -1;
     for (int i = 0; i < l->instalments; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, loan_id);
-        sqlite3_bind_int(st, 2, i + 1);
-        sqlite3_bind_text(st, 3, l->schedule[i].due, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, l->schedule[i].amount);
-        sqlite3_bind_int64(st, 5, l->schedule[i].interest);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sql_reset(st);
+        sql_bind_int64(st, 1, loan_id);
+        sql_bind_int(st, 2, i + 1);
+        sql_bind_text(st, 3, l->schedule[i].due);
+        sql_bind_int64(st, 4, l->schedule[i].amount);
+        sql_bind_int64(st, 5, l->schedule[i].interest);
+        if (sql_step(st) != SQL_DONE)
             return store_fail(s, "io_instalment_upsert");
     }
     /* The caller spreads old repayments over the new schedule (books_reallocate). */
@@ -183,7 +182,7 @@ int store_io_each_message(struct store *s, void (*fn)(const struct store_io_mess
                           void *arg)
 {
     /* Outbound statuses as the export promises them: in flight is still queued, dropped failed. */
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT 'in', m.channel, m.provider_id, m.phone, m.text, m.status, m.received_at,"
            " m.id, '', coalesce(g.timezone, '') FROM messages m"
            " LEFT JOIN people p ON p.id = (SELECT id FROM people WHERE phone = m.phone"
@@ -198,7 +197,7 @@ int store_io_each_message(struct store *s, void (*fn)(const struct store_io_mess
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_io_message_row r = {
             .direction = col(st, 0),
             .channel = col(st, 1),
@@ -206,20 +205,20 @@ int store_io_each_message(struct store *s, void (*fn)(const struct store_io_mess
             .phone = col(st, 3),
             .text = col(st, 4),
             .status = col(st, 5),
-            .at = sqlite3_column_int64(st, 6),
+            .at = sql_column_int64(st, 6),
             .kind = col(st, 8),
             .timezone = col(st, 9),
         };
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_message");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "io_each_message");
 }
 
 int store_io_each_member(struct store *s, void (*fn)(const struct store_io_member_row *, void *),
                          void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT p.phone, p.name, coalesce(g.code, ''), p.role, coalesce(p.language, ''),"
            " coalesce(p.code, ''), coalesce(p.channel, ''), coalesce(g.timezone, ''),"
            " p.opted_out, coalesce(p.last_inbound_at, 0),"
@@ -231,7 +230,7 @@ int store_io_each_member(struct store *s, void (*fn)(const struct store_io_membe
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_io_member_row r = {
             .phone = col(st, 0),
             .name = col(st, 1),
@@ -241,20 +240,20 @@ int store_io_each_member(struct store *s, void (*fn)(const struct store_io_membe
             .code = col(st, 5),
             .channel = col(st, 6),
             .timezone = col(st, 7),
-            .opted_out = sqlite3_column_int(st, 8) != 0,
-            .last_inbound_at = sqlite3_column_int64(st, 9),
-            .savings = sqlite3_column_int64(st, 10),
+            .opted_out = sql_column_int(st, 8) != 0,
+            .last_inbound_at = sql_column_int64(st, 9),
+            .savings = sql_column_int64(st, 10),
         };
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_member");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "io_each_member");
 }
 
 int store_io_each_entry(struct store *s, void (*fn)(const struct store_io_entry_row *, void *),
                         void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT e.ref, p.phone, p.name, coalesce(p.code, ''), coalesce(g.code, ''),"
            " coalesce(g.timezone, ''), e.kind, e.status, coalesce(e.unit, ''),"
            " coalesce(e.item, ''), coalesce(l.code, ''), coalesce(r.phone, ''), e.amount,"
@@ -265,7 +264,7 @@ int store_io_each_entry(struct store *s, void (*fn)(const struct store_io_entry_
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_io_entry_row r = {
             .ref = col(st, 0),
             .phone = col(st, 1),
@@ -279,22 +278,22 @@ int store_io_each_entry(struct store *s, void (*fn)(const struct store_io_entry_
             .item = col(st, 9),
             .loan = col(st, 10),
             .recorded_by = col(st, 11),
-            .amount = sqlite3_column_int64(st, 12),
-            .qty = sqlite3_column_int(st, 13),
-            .at = sqlite3_column_int64(st, 14),
-            .confirmed_at = sqlite3_column_int64(st, 15),
-            .cancelled_at = sqlite3_column_int64(st, 16),
+            .amount = sql_column_int64(st, 12),
+            .qty = sql_column_int(st, 13),
+            .at = sql_column_int64(st, 14),
+            .confirmed_at = sql_column_int64(st, 15),
+            .cancelled_at = sql_column_int64(st, 16),
         };
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_entry");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "io_each_entry");
 }
 
 int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_row *, void *),
                        void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT l.code, p.phone, p.name, coalesce(g.code, ''), coalesce(g.timezone, ''),"
            " l.frequency, l.first_due,"
            " coalesce((SELECT due_date FROM instalments i WHERE i.loan_id = l.id"
@@ -304,14 +303,15 @@ int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_ro
            " (SELECT coalesce(sum(amount - paid), 0) FROM instalments i WHERE i.loan_id = l.id),"
            " coalesce((SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id"
            "  AND i.paid < i.amount ORDER BY i.n LIMIT 1), 0), l.instalments, l.interest,"
-           " (SELECT coalesce(sum(i.interest - min(i.paid, i.interest)), 0) FROM instalments i"
+           " (SELECT coalesce(sum(CASE WHEN i.paid < i.interest THEN i.interest - i.paid ELSE 0 "
+           "END), 0) FROM instalments i"
            "  WHERE i.loan_id = l.id), coalesce(l.disbursed, '')"
            " FROM loans l JOIN people p ON p.id = l.person_id"
            " LEFT JOIN groups g ON g.id = p.group_id ORDER BY l.code");
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_io_loan_row r = {
             .code = col(st, 0),
             .phone = col(st, 1),
@@ -321,26 +321,26 @@ int store_io_each_loan(struct store *s, void (*fn)(const struct store_io_loan_ro
             .frequency = col(st, 5),
             .first_due = col(st, 6),
             .next_due = col(st, 7),
-            .principal = sqlite3_column_int64(st, 8),
-            .instalment = sqlite3_column_int64(st, 9),
-            .paid = sqlite3_column_int64(st, 10),
-            .outstanding = sqlite3_column_int64(st, 11),
-            .next_amount = sqlite3_column_int64(st, 12),
-            .instalments = sqlite3_column_int(st, 13),
-            .interest = sqlite3_column_int64(st, 14),
-            .outstanding_interest = sqlite3_column_int64(st, 15),
+            .principal = sql_column_int64(st, 8),
+            .instalment = sql_column_int64(st, 9),
+            .paid = sql_column_int64(st, 10),
+            .outstanding = sql_column_int64(st, 11),
+            .next_amount = sql_column_int64(st, 12),
+            .instalments = sql_column_int(st, 13),
+            .interest = sql_column_int64(st, 14),
+            .outstanding_interest = sql_column_int64(st, 15),
             .disbursed = col(st, 16),
         };
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_loan");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "io_each_loan");
 }
 
 int store_io_each_attendance(struct store *s,
                              void (*fn)(const struct store_io_attendance_row *, void *), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT b.code, se.n, p.phone, p.name, pa.district, coalesce(pa.sex, ''),"
            " pa.relation, pa.disability, a.at"
            " FROM attendance a JOIN sessions se ON se.id = a.session_id"
@@ -349,29 +349,29 @@ int store_io_each_attendance(struct store *s,
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_io_attendance_row r = {
             .batch = col(st, 0),
-            .session = sqlite3_column_int(st, 1),
+            .session = sql_column_int(st, 1),
             .phone = col(st, 2),
             .name = col(st, 3),
             .district = col(st, 4),
             .sex = col(st, 5),
             .relation = col(st, 6),
-            .disability = sqlite3_column_int(st, 7) != 0,
-            .at = sqlite3_column_int64(st, 8),
+            .disability = sql_column_int(st, 7) != 0,
+            .at = sql_column_int64(st, 8),
         };
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_attendance");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "io_each_attendance");
 }
 
 int store_io_each_participant(struct store *s,
                               void (*fn)(const struct store_io_participant_row *, void *),
                               void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT b.code, p.phone, p.name, coalesce(pa.sex, ''), coalesce(pa.age, 0),"
            " pa.district, pa.disability, pa.relation, coalesce(p.channel, ''), pa.programme,"
            " (SELECT count(*) FROM attendance a JOIN sessions se ON se.id = a.session_id"
@@ -382,35 +382,36 @@ int store_io_each_participant(struct store *s,
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_io_participant_row r = {
             .batch = col(st, 0),
             .phone = col(st, 1),
             .name = col(st, 2),
             .sex = col(st, 3),
-            .age = sqlite3_column_int(st, 4),
+            .age = sql_column_int(st, 4),
             .district = col(st, 5),
-            .disability = sqlite3_column_int(st, 6) != 0,
+            .disability = sql_column_int(st, 6) != 0,
             .relation = col(st, 7),
             .channel = col(st, 8),
             .programme = col(st, 9),
-            .present = sqlite3_column_int(st, 10),
-            .sessions = sqlite3_column_int(st, 11),
+            .present = sql_column_int(st, 10),
+            .sessions = sql_column_int(st, 11),
         };
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_participant");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "io_each_participant");
 }
 
 int store_io_each_answer(struct store *s, void (*fn)(const struct store_io_answer_row *, void *),
                          void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT b.code, se.n, an.question, an.answer, p.phone, p.name, coalesce(pa.sex, ''),"
            " pa.district, pa.disability, pa.programme, coalesce(q.indicator, ''),"
            " CASE WHEN q.id IS NULL OR q.indicator = '' THEN -1"
-           "  WHEN q.kind = 'yesno' THEN an.answer = 'Y' ELSE instr(q.agree, an.answer) > 0 END,"
+           "  WHEN (q.kind = 'yesno' AND an.answer = 'Y')"
+           "   OR (q.kind != 'yesno' AND instr(q.agree, an.answer) > 0) THEN 1 ELSE 0 END,"
            " an.at FROM answers an JOIN sessions se ON se.id = an.session_id"
            " JOIN batches b ON b.id = se.batch_id JOIN participants pa ON pa.id = an.participant_id"
            " JOIN people p ON p.id = pa.person_id LEFT JOIN survey_questions q"
@@ -419,24 +420,24 @@ int store_io_each_answer(struct store *s, void (*fn)(const struct store_io_answe
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_io_answer_row r = {
             .batch = col(st, 0),
-            .session = sqlite3_column_int(st, 1),
-            .question = sqlite3_column_int(st, 2),
+            .session = sql_column_int(st, 1),
+            .question = sql_column_int(st, 2),
             .phone = col(st, 4),
             .name = col(st, 5),
             .sex = col(st, 6),
             .district = col(st, 7),
-            .disability = sqlite3_column_int(st, 8) != 0,
+            .disability = sql_column_int(st, 8) != 0,
             .programme = col(st, 9),
             .indicator = col(st, 10),
-            .agrees = sqlite3_column_int(st, 11),
-            .at = sqlite3_column_int64(st, 12),
+            .agrees = sql_column_int(st, 11),
+            .at = sql_column_int64(st, 12),
         };
         r.answer[0] = col(st, 3)[0];
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "io_each_answer");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "io_each_answer");
 }

@@ -20,73 +20,74 @@ static void random_ref(char out[8], int len)
     out[len] = '\0';
 }
 
-void store_read_group(sqlite3_stmt *st, struct store_group *g)
+void store_read_group(sql_stmt *st, struct store_group *g)
 {
     memset(g, 0, sizeof *g);
-    g->id = sqlite3_column_int64(st, 0);
+    g->id = sql_column_int64(st, 0);
     store_column_text(st, 1, g->code, sizeof g->code);
     store_column_text(st, 2, g->name, sizeof g->name);
     store_column_text(st, 3, g->timezone, sizeof g->timezone);
-    g->network_id = sqlite3_column_int64(st, 4);
+    g->network_id = sql_column_int64(st, 4);
 }
 
-static void read_group_cb(sqlite3_stmt *st, void *out)
+static void read_group_cb(sql_stmt *st, void *out)
 {
     store_read_group(st, out);
 }
 
 int store_group_by_code(struct store *s, const char *code, struct store_group *g)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT id, code, name, timezone, coalesce(network_id, 0)"
-                                     " FROM groups WHERE code = ?1");
+    sql_stmt *st = store_stmt(s, "SELECT id, code, name, timezone, coalesce(network_id, 0)"
+                                 " FROM groups WHERE code = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, code);
     return store_one_row(s, st, read_group_cb, g, "group_by_code");
 }
 
 int store_group_by_id(struct store *s, int64_t id, struct store_group *g)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT id, code, name, timezone, coalesce(network_id, 0)"
-                                     " FROM groups WHERE id = ?1");
+    sql_stmt *st = store_stmt(s, "SELECT id, code, name, timezone, coalesce(network_id, 0)"
+                                 " FROM groups WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    sql_bind_int64(st, 1, id);
     return store_one_row(s, st, read_group_cb, g, "group_by_id");
 }
 
 int store_group_has_treasurer(struct store *s, int64_t group_id)
 {
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "SELECT count(*) FROM people WHERE group_id = ?1 AND role = 'treasurer'");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, group_id);
+    sql_bind_int64(st, 1, group_id);
     int n = store_count(s, st, "group_has_treasurer");
     return n < 0 ? -1 : n > 0;
 }
 
 int store_person_register(struct store *s, int64_t person_id, const char *name, int64_t group_id)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE people SET name = ?2, group_id = ?3, role = 'member',"
-           " code = coalesce(code, (SELECT 'A' || printf('%04d', coalesce(max(CAST(substr(code, 2)"
-           " AS INTEGER)), 0) + 1) FROM people WHERE code GLOB 'A[0-9]*'))"
-           " WHERE id = ?1");
+    sql_stmt *st =
+        store_stmt(s, "UPDATE people SET name = ?2, group_id = ?3, role = 'member',"
+                      " code = coalesce(code, (SELECT 'A' || CASE WHEN m < 9999"
+                      "  THEN substr(CAST(10001 + m AS TEXT), 2) ELSE CAST(m + 1 AS TEXT) END"
+                      "  FROM (SELECT " MAX_MEMBER_CODE ") AS t))"
+                      " WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, group_id);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_register");
+    sql_bind_int64(st, 1, person_id);
+    sql_bind_text(st, 2, name);
+    sql_bind_int64(st, 3, group_id);
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "person_register");
 }
 
 int store_person_by_code(struct store *s, const char *code, struct store_person *p)
 {
-    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.code = ?1");
+    sql_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.code = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, code);
     return store_one_row(s, st, store_read_person_cb, p, "person_by_code");
 }
 
@@ -108,76 +109,81 @@ bool store_staff_covers(struct store *s, const struct store_person *staff, int64
 
 int64_t store_entry_add(struct store *s, struct store_entry *e)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "INSERT INTO entries(ref, person_id, group_id, kind, amount, qty, unit, item, loan_id,"
-           " status, message_id, recorded_by, created_at, confirmed_at, loan_named)"
-           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-           " CASE WHEN ?10 = 'confirmed' THEN ?13 END, ?14) ON CONFLICT(ref) DO NOTHING");
+    sql_stmt *st = store_stmt(
+        s,
+        "INSERT INTO entries(ref, person_id, group_id, kind, amount, qty, unit, item, loan_id,"
+        " status, message_id, recorded_by, created_at, confirmed_at, loan_named)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+        " CASE WHEN ?10 = 'confirmed' THEN ?13 END, ?14) ON CONFLICT(ref) DO NOTHING RETURNING id");
     if (!st)
         return -1;
     for (int attempt = 0; attempt < 20; attempt++) {
         random_ref(e->ref, attempt < 10 ? 4 : 5);
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, e->ref, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, e->person_id);
+        sql_reset(st);
+        sql_bind_text(st, 1, e->ref);
+        sql_bind_int64(st, 2, e->person_id);
         if (e->group_id)
-            sqlite3_bind_int64(st, 3, e->group_id);
-        sqlite3_bind_text(st, 4, e->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, e->amount);
+            sql_bind_int64(st, 3, e->group_id);
+        sql_bind_text(st, 4, e->kind);
+        sql_bind_int64(st, 5, e->amount);
         if (e->qty)
-            sqlite3_bind_int(st, 6, e->qty);
+            sql_bind_int(st, 6, e->qty);
         store_bind_text(st, 7, e->unit);
         store_bind_text(st, 8, e->item);
         if (e->loan_id)
-            sqlite3_bind_int64(st, 9, e->loan_id);
-        sqlite3_bind_text(st, 10, e->status, -1, SQLITE_STATIC);
+            sql_bind_int64(st, 9, e->loan_id);
+        sql_bind_text(st, 10, e->status);
         if (e->message_id)
-            sqlite3_bind_int64(st, 11, e->message_id);
+            sql_bind_int64(st, 11, e->message_id);
         if (e->recorded_by)
-            sqlite3_bind_int64(st, 12, e->recorded_by);
-        sqlite3_bind_int64(st, 13, e->created_at);
-        sqlite3_bind_int(st, 14, e->loan_named);
-        if (sqlite3_step(st) != SQLITE_DONE)
+            sql_bind_int64(st, 12, e->recorded_by);
+        sql_bind_int64(st, 13, e->created_at);
+        sql_bind_int(st, 14, e->loan_named);
+        int rc = sql_step(st);
+        if (rc == SQL_ROW) { /* a new reference: inserted */
+            e->id = sql_column_int64(st, 0);
+            sql_reset(st);
+            return e->id;
+        }
+        if (rc != SQL_DONE)
             return store_fail(s, "entry_add");
-        if (sqlite3_changes(s->db) == 1)
-            return e->id = sqlite3_last_insert_rowid(s->db);
     }
     return store_fail(s, "entry_add: no free reference code");
 }
 
-static void read_entry_cb(sqlite3_stmt *st, void *out)
+static void read_entry_cb(sql_stmt *st, void *out)
 {
     struct store_entry *e = out;
     memset(e, 0, sizeof *e);
-    e->id = sqlite3_column_int64(st, 0);
+    e->id = sql_column_int64(st, 0);
     store_column_text(st, 1, e->ref, sizeof e->ref);
-    e->person_id = sqlite3_column_int64(st, 2);
-    e->group_id = sqlite3_column_int64(st, 3);
+    e->person_id = sql_column_int64(st, 2);
+    e->group_id = sql_column_int64(st, 3);
     store_column_text(st, 4, e->kind, sizeof e->kind);
-    e->amount = sqlite3_column_int64(st, 5);
-    e->loan_id = sqlite3_column_int64(st, 6);
+    e->amount = sql_column_int64(st, 5);
+    e->loan_id = sql_column_int64(st, 6);
     store_column_text(st, 7, e->status, sizeof e->status);
-    e->created_at = sqlite3_column_int64(st, 8);
-    e->recorded_by = sqlite3_column_int64(st, 9);
-    e->confirmed_by = sqlite3_column_int64(st, 10);
-    e->loan_named = sqlite3_column_int(st, 11) != 0;
+    e->created_at = sql_column_int64(st, 8);
+    e->recorded_by = sql_column_int64(st, 9);
+    e->confirmed_by = sql_column_int64(st, 10);
+    e->loan_named = sql_column_int(st, 11) != 0;
 }
 
 int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT id, ref, person_id, coalesce(group_id, 0), kind, amount, coalesce(loan_id, 0),"
            " status, created_at, coalesce(recorded_by, 0), coalesce(confirmed_by, 0), loan_named"
            " FROM entries WHERE ref = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, ref);
     return store_one_row(s, st, read_entry_cb, e, "entry_by_ref");
 }
 
 int store_entry_set_status(struct store *s, int64_t id, const char *status, int64_t by, int64_t at)
 {
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "UPDATE entries SET status = ?2,"
                       " confirmed_at = CASE WHEN ?2 = 'confirmed' THEN ?4 ELSE confirmed_at END,"
                       " confirmed_by = CASE WHEN ?2 = 'confirmed' THEN ?3 ELSE confirmed_by END,"
@@ -186,11 +192,11 @@ int store_entry_set_status(struct store *s, int64_t id, const char *status, int6
                       " WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, by);
-    sqlite3_bind_int64(st, 4, at);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "entry_set_status");
+    sql_bind_int64(st, 1, id);
+    sql_bind_text(st, 2, status);
+    sql_bind_int64(st, 3, by);
+    sql_bind_int64(st, 4, at);
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "entry_set_status");
 }
 
 #define LOAN_SELECT                                                                                \
@@ -202,20 +208,20 @@ int store_entry_set_status(struct store *s, int64_t id, const char *status, int6
     " (SELECT amount - paid FROM instalments i WHERE i.loan_id = l.id AND paid < amount"           \
     "  ORDER BY n LIMIT 1), l.interest FROM loans l "
 
-static void read_loan_cb(sqlite3_stmt *st, void *out)
+static void read_loan_cb(sql_stmt *st, void *out)
 {
     struct store_loan *l = out;
     memset(l, 0, sizeof *l);
-    l->id = sqlite3_column_int64(st, 0);
+    l->id = sql_column_int64(st, 0);
     store_column_text(st, 1, l->code, sizeof l->code);
-    l->person_id = sqlite3_column_int64(st, 2);
-    l->principal = sqlite3_column_int64(st, 3);
-    l->instalment = sqlite3_column_int64(st, 4);
-    l->paid = sqlite3_column_int64(st, 5);
-    l->outstanding = sqlite3_column_int64(st, 6);
+    l->person_id = sql_column_int64(st, 2);
+    l->principal = sql_column_int64(st, 3);
+    l->instalment = sql_column_int64(st, 4);
+    l->paid = sql_column_int64(st, 5);
+    l->outstanding = sql_column_int64(st, 6);
     store_column_text(st, 7, l->next_due, sizeof l->next_due);
-    l->next_due_amount = sqlite3_column_int64(st, 8);
-    l->interest = sqlite3_column_int64(st, 9);
+    l->next_due_amount = sql_column_int64(st, 8);
+    l->interest = sql_column_int64(st, 9);
 }
 
 int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
@@ -226,22 +232,22 @@ int store_loan_for_person(struct store *s, int64_t person_id, const char *code,
         LOAN_SELECT "WHERE l.person_id = ?1 AND EXISTS (SELECT 1 FROM instalments i"
                     " WHERE i.loan_id = l.id AND i.paid < i.amount) ORDER BY l.id LIMIT 1";
     bool named = code && code[0];
-    sqlite3_stmt *st = store_stmt(s, named ? sql_code : sql_any);
+    sql_stmt *st = store_stmt(s, named ? sql_code : sql_any);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
+    sql_bind_int64(st, 1, person_id);
     if (named)
-        sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+        sql_bind_text(st, 2, code);
     return store_one_row(s, st, read_loan_cb, l, "loan_for_person");
 }
 
 int store_loan_by_code(struct store *s, const char *code, struct store_loan *l)
 {
     static const char sql[] = LOAN_SELECT "WHERE l.code = ?1";
-    sqlite3_stmt *st = store_stmt(s, sql);
+    sql_stmt *st = store_stmt(s, sql);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, code);
     return store_one_row(s, st, read_loan_cb, l, "loan_by_code");
 }
 
@@ -250,21 +256,21 @@ int store_person_instalments(struct store *s, int64_t person_id, struct store_in
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT i.id, i.loan_id, i.n, i.due_date, coalesce(l.disbursed, ''), i.amount,"
            " i.interest, i.paid FROM instalments i JOIN loans l ON l.id = i.loan_id"
            " WHERE l.person_id = ?1 ORDER BY i.due_date, i.loan_id, i.n");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
+    sql_bind_int64(st, 1, person_id);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         if (*n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             struct store_instalment *grown = realloc(*out, ncap * sizeof *grown);
             if (!grown) {
-                sqlite3_reset(st);
+                sql_reset(st);
                 free(*out);
                 *out = NULL;
                 return -1;
@@ -274,17 +280,17 @@ int store_person_instalments(struct store *s, int64_t person_id, struct store_in
         }
         struct store_instalment *k = &(*out)[(*n)++];
         memset(k, 0, sizeof *k);
-        k->id = sqlite3_column_int64(st, 0);
-        k->loan_id = sqlite3_column_int64(st, 1);
-        k->n = sqlite3_column_int(st, 2);
+        k->id = sql_column_int64(st, 0);
+        k->loan_id = sql_column_int64(st, 1);
+        k->n = sql_column_int(st, 2);
         store_column_text(st, 3, k->due, sizeof k->due);
         store_column_text(st, 4, k->disbursed, sizeof k->disbursed);
-        k->amount = sqlite3_column_int64(st, 5);
-        k->interest = sqlite3_column_int64(st, 6);
-        k->paid = sqlite3_column_int64(st, 7);
+        k->amount = sql_column_int64(st, 5);
+        k->interest = sql_column_int64(st, 6);
+        k->paid = sql_column_int64(st, 7);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    sql_reset(st);
+    if (rc != SQL_DONE) {
         free(*out);
         *out = NULL;
         *n = 0;
@@ -298,23 +304,23 @@ int store_person_repayments(struct store *s, int64_t person_id, int64_t before,
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_stmt(
-        s, "SELECT id, amount, CASE WHEN loan_named THEN loan_id ELSE 0 END, created_at"
+    sql_stmt *st = store_stmt(
+        s, "SELECT id, amount, CASE WHEN loan_named != 0 THEN loan_id ELSE 0 END, created_at"
            " FROM entries WHERE"
            " person_id = ?1 AND kind = 'repayment' AND status = 'confirmed' AND created_at < ?2"
            " ORDER BY created_at, id");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    sqlite3_bind_int64(st, 2, before);
+    sql_bind_int64(st, 1, person_id);
+    sql_bind_int64(st, 2, before);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         if (*n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             struct store_repayment *grown = realloc(*out, ncap * sizeof *grown);
             if (!grown) {
-                sqlite3_reset(st);
+                sql_reset(st);
                 free(*out);
                 *out = NULL;
                 return -1;
@@ -324,13 +330,13 @@ int store_person_repayments(struct store *s, int64_t person_id, int64_t before,
         }
         struct store_repayment *r = &(*out)[(*n)++];
         memset(r, 0, sizeof *r);
-        r->entry_id = sqlite3_column_int64(st, 0);
-        r->amount = sqlite3_column_int64(st, 1);
-        r->loan_id = sqlite3_column_int64(st, 2);
-        r->created_at = sqlite3_column_int64(st, 3);
+        r->entry_id = sql_column_int64(st, 0);
+        r->amount = sql_column_int64(st, 1);
+        r->loan_id = sql_column_int64(st, 2);
+        r->created_at = sql_column_int64(st, 3);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    sql_reset(st);
+    if (rc != SQL_DONE) {
         free(*out);
         *out = NULL;
         *n = 0;
@@ -341,14 +347,14 @@ int store_person_repayments(struct store *s, int64_t person_id, int64_t before,
 
 int store_instalments_write_paid(struct store *s, const struct store_instalment *slots, size_t n)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE instalments SET paid = ?2 WHERE id = ?1");
+    sql_stmt *st = store_stmt(s, "UPDATE instalments SET paid = ?2 WHERE id = ?1");
     if (!st)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, slots[i].id);
-        sqlite3_bind_int64(st, 2, slots[i].paid);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        sql_reset(st);
+        sql_bind_int64(st, 1, slots[i].id);
+        sql_bind_int64(st, 2, slots[i].paid);
+        if (sql_step(st) != SQL_DONE)
             return store_fail(s, "instalments_write_paid");
     }
     /* A reminder still waiting to go for an instalment now paid would only confuse her. */
@@ -364,77 +370,76 @@ int store_instalments_write_paid(struct store *s, const struct store_instalment 
 
 int64_t store_repayments_waiting(struct store *s, int64_t person_id, int64_t loan_id)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE person_id = ?1"
-                      " AND kind = 'repayment' AND status = 'reported'"
-                      " AND (?2 = 0 OR (loan_named AND loan_id = ?2))");
+    sql_stmt *st = store_stmt(s, "SELECT coalesce(sum(amount), 0) FROM entries WHERE person_id = ?1"
+                                 " AND kind = 'repayment' AND status = 'reported'"
+                                 " AND (?2 = 0 OR (loan_named != 0 AND loan_id = ?2))");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    sqlite3_bind_int64(st, 2, loan_id);
+    sql_bind_int64(st, 1, person_id);
+    sql_bind_int64(st, 2, loan_id);
     return store_int64(s, st, "repayments_waiting");
 }
 
 int store_savings_waiting(struct store *s, int64_t person_id, int64_t *savings,
                           int64_t *withdrawals)
 {
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "SELECT coalesce(sum(CASE WHEN kind = 'savings' THEN amount END), 0),"
                       " coalesce(sum(CASE WHEN kind = 'withdrawal' THEN amount END), 0)"
                       " FROM entries WHERE person_id = ?1 AND status = 'reported'"
                       " AND (kind = 'savings' OR kind = 'withdrawal')");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *savings = sqlite3_column_int64(st, 0);
-        *withdrawals = sqlite3_column_int64(st, 1);
+    sql_bind_int64(st, 1, person_id);
+    int rc = sql_step(st);
+    if (rc == SQL_ROW) {
+        *savings = sql_column_int64(st, 0);
+        *withdrawals = sql_column_int64(st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : store_fail(s, "savings_waiting");
+    sql_reset(st);
+    return rc == SQL_ROW ? 0 : store_fail(s, "savings_waiting");
 }
 
 int64_t store_savings_total(struct store *s, int64_t person_id)
 {
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "SELECT coalesce(sum(CASE kind WHEN 'savings' THEN amount"
                       " ELSE -amount END), 0) FROM entries WHERE person_id = ?1"
                       " AND (kind = 'savings' OR kind = 'withdrawal') AND status = 'confirmed'");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
+    sql_bind_int64(st, 1, person_id);
+    int64_t v = sql_step(st) == SQL_ROW ? sql_column_int64(st, 0) : -1;
+    sql_reset(st);
     return v;
 }
 
 int store_person_week(struct store *s, int64_t person_id, int64_t from, int64_t to, int64_t *sales,
                       int64_t *expenses)
 {
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "SELECT coalesce(sum(CASE WHEN kind = 'sale' THEN amount END), 0),"
                       " coalesce(sum(CASE WHEN kind = 'expense' THEN amount END), 0) FROM entries"
                       " WHERE person_id = ?1 AND status != 'cancelled' AND created_at >= ?2"
                       " AND created_at < ?3");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    sqlite3_bind_int64(st, 2, from);
-    sqlite3_bind_int64(st, 3, to);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *sales = sqlite3_column_int64(st, 0);
-        *expenses = sqlite3_column_int64(st, 1);
+    sql_bind_int64(st, 1, person_id);
+    sql_bind_int64(st, 2, from);
+    sql_bind_int64(st, 3, to);
+    int rc = sql_step(st);
+    if (rc == SQL_ROW) {
+        *sales = sql_column_int64(st, 0);
+        *expenses = sql_column_int64(st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : store_fail(s, "person_week");
+    sql_reset(st);
+    return rc == SQL_ROW ? 0 : store_fail(s, "person_week");
 }
 
 int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t to,
                         const char *today, struct store_group_summary *g)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT (SELECT count(*) FROM people WHERE group_id = ?1 AND role IS NOT NULL),"
            " coalesce(sum(CASE WHEN kind = 'sale' AND created_at >= ?2 AND created_at < ?3"
            "  THEN amount END), 0),"
@@ -458,36 +463,36 @@ int store_group_summary(struct store *s, int64_t group_id, int64_t from, int64_t
            " FROM entries WHERE group_id = ?1 AND status != 'cancelled'");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, group_id);
-    sqlite3_bind_int64(st, 2, from);
-    sqlite3_bind_int64(st, 3, to);
-    sqlite3_bind_text(st, 4, today, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        g->members = sqlite3_column_int(st, 0);
-        g->sales = sqlite3_column_int64(st, 1);
-        g->expenses = sqlite3_column_int64(st, 2);
-        g->savings = sqlite3_column_int64(st, 3);
-        g->repaid_confirmed = sqlite3_column_int64(st, 4);
-        g->repaid_waiting = sqlite3_column_int64(st, 5);
-        g->savings_waiting = sqlite3_column_int64(st, 6);
-        g->withdrawals_waiting = sqlite3_column_int64(st, 7);
-        g->in_arrears = sqlite3_column_int(st, 8);
-        g->arrears_amount = sqlite3_column_int64(st, 9);
+    sql_bind_int64(st, 1, group_id);
+    sql_bind_int64(st, 2, from);
+    sql_bind_int64(st, 3, to);
+    sql_bind_text(st, 4, today);
+    int rc = sql_step(st);
+    if (rc == SQL_ROW) {
+        g->members = sql_column_int(st, 0);
+        g->sales = sql_column_int64(st, 1);
+        g->expenses = sql_column_int64(st, 2);
+        g->savings = sql_column_int64(st, 3);
+        g->repaid_confirmed = sql_column_int64(st, 4);
+        g->repaid_waiting = sql_column_int64(st, 5);
+        g->savings_waiting = sql_column_int64(st, 6);
+        g->withdrawals_waiting = sql_column_int64(st, 7);
+        g->in_arrears = sql_column_int(st, 8);
+        g->arrears_amount = sql_column_int64(st, 9);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : store_fail(s, "group_summary");
+    sql_reset(st);
+    return rc == SQL_ROW ? 0 : store_fail(s, "group_summary");
 }
 
 int store_each_reachable_member(struct store *s, int64_t group_id,
                                 void (*fn)(const struct store_person *, void *), void *arg)
 {
-    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT
-                                  "WHERE p.group_id = ?1 AND p.opted_out = 0 AND p.role IS NOT NULL"
-                                  " ORDER BY p.id");
+    sql_stmt *st = store_stmt(s, PERSON_SELECT
+                              "WHERE p.group_id = ?1 AND p.opted_out = 0 AND p.role IS NOT NULL"
+                              " ORDER BY p.id");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, group_id);
+    sql_bind_int64(st, 1, group_id);
     return store_each_person_row(s, st, fn, arg, "each_reachable_member");
 }
 
@@ -495,26 +500,26 @@ int store_group_borrowers(struct store *s, int64_t group_id, int64_t **ids, size
 {
     *ids = NULL;
     *n = 0;
-    sqlite3_stmt *st = store_stmt(s, "SELECT DISTINCT l.person_id FROM loans l JOIN people p"
-                                     " ON p.id = l.person_id WHERE p.group_id = ?1 ORDER BY 1");
+    sql_stmt *st = store_stmt(s, "SELECT DISTINCT l.person_id FROM loans l JOIN people p"
+                                 " ON p.id = l.person_id WHERE p.group_id = ?1 ORDER BY 1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, group_id);
+    sql_bind_int64(st, 1, group_id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         int64_t *grown = realloc(*ids, (*n + 1) * sizeof *grown);
         if (!grown) {
-            sqlite3_reset(st);
+            sql_reset(st);
             free(*ids);
             *ids = NULL;
             *n = 0;
             return -1;
         }
         *ids = grown;
-        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+        (*ids)[(*n)++] = sql_column_int64(st, 0);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    sql_reset(st);
+    if (rc != SQL_DONE) {
         free(*ids);
         *ids = NULL;
         *n = 0;
@@ -526,7 +531,7 @@ int store_group_borrowers(struct store *s, int64_t group_id, int64_t **ids, size
 int store_group_period(struct store *s, int64_t group_id, int64_t from, int64_t to,
                        const char *from_date, const char *to_date, struct store_group_period *p)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT coalesce(sum(CASE WHEN kind = 'savings' AND created_at >= ?2 THEN amount END),"
            " 0), coalesce(sum(CASE WHEN kind = 'withdrawal' AND created_at >= ?2 THEN amount END),"
            " 0), coalesce(sum(CASE kind WHEN 'savings' THEN amount WHEN 'withdrawal' THEN -amount"
@@ -538,20 +543,20 @@ int store_group_period(struct store *s, int64_t group_id, int64_t from, int64_t 
            " FROM entries WHERE group_id = ?1 AND status = 'confirmed' AND created_at < ?3");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, group_id);
-    sqlite3_bind_int64(st, 2, from);
-    sqlite3_bind_int64(st, 3, to);
-    sqlite3_bind_text(st, 4, from_date, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, to_date, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        p->savings_in = sqlite3_column_int64(st, 0);
-        p->savings_out = sqlite3_column_int64(st, 1);
-        p->savings_balance = sqlite3_column_int64(st, 2);
-        p->sales = sqlite3_column_int64(st, 3);
-        p->expenses = sqlite3_column_int64(st, 4);
-        p->disbursed = sqlite3_column_int64(st, 5);
+    sql_bind_int64(st, 1, group_id);
+    sql_bind_int64(st, 2, from);
+    sql_bind_int64(st, 3, to);
+    sql_bind_text(st, 4, from_date);
+    sql_bind_text(st, 5, to_date);
+    int rc = sql_step(st);
+    if (rc == SQL_ROW) {
+        p->savings_in = sql_column_int64(st, 0);
+        p->savings_out = sql_column_int64(st, 1);
+        p->savings_balance = sql_column_int64(st, 2);
+        p->sales = sql_column_int64(st, 3);
+        p->expenses = sql_column_int64(st, 4);
+        p->disbursed = sql_column_int64(st, 5);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : store_fail(s, "group_period");
+    sql_reset(st);
+    return rc == SQL_ROW ? 0 : store_fail(s, "group_period");
 }

@@ -6,156 +6,148 @@
 
 int64_t store_message_insert(struct store *s, const struct store_inbound *m)
 {
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "INSERT INTO messages(channel, provider_id, phone, text, media, received_at,"
                       " provider_at, to_addr, media_ref, media_mime, meta)"
                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                      " ON CONFLICT(channel, provider_id) DO NOTHING");
+                      " ON CONFLICT(channel, provider_id) DO NOTHING RETURNING id");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, m->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->provider_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, m->phone, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, m->text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, m->media ? m->media : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, m->received_at);
+    sql_bind_text(st, 1, m->channel);
+    sql_bind_text(st, 2, m->provider_id);
+    sql_bind_text(st, 3, m->phone);
+    sql_bind_text(st, 4, m->text);
+    sql_bind_text(st, 5, m->media ? m->media : "");
+    sql_bind_int64(st, 6, m->received_at);
     if (m->provider_at)
-        sqlite3_bind_int64(st, 7, m->provider_at);
+        sql_bind_int64(st, 7, m->provider_at);
     store_bind_text(st, 8, m->to_addr && m->to_addr[0] ? m->to_addr : NULL);
     store_bind_text(st, 9, m->media_ref && m->media_ref[0] ? m->media_ref : NULL);
     store_bind_text(st, 10, m->media_mime && m->media_mime[0] ? m->media_mime : NULL);
     store_bind_text(st, 11, m->meta && m->meta[0] ? m->meta : NULL);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(s, "message_insert");
-    if (sqlite3_changes(s->db) == 0)
-        return 0;
-    return sqlite3_last_insert_rowid(s->db);
+    return store_insert_id(s, st, "message_insert");
 }
 
 int store_message_set_status(struct store *s, int64_t id, const char *status, const char *parsed)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE messages SET status = ?2, parsed = ?3 WHERE id = ?1");
+    sql_stmt *st = store_stmt(s, "UPDATE messages SET status = ?2, parsed = ?3 WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sql_bind_int64(st, 1, id);
+    sql_bind_text(st, 2, status);
     store_bind_text(st, 3, parsed);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "message_set_status");
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "message_set_status");
 }
 
 int64_t store_outbox_queue(struct store *s, const struct store_outgoing *o)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "INSERT INTO outbox(message_id, channel, phone, text, kind, next_at, created_at,"
            " segments, encoding, dedupe_key, buttons, sender, fallback_of)"
            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-           " ON CONFLICT(dedupe_key) DO NOTHING");
+           " ON CONFLICT(dedupe_key) DO NOTHING RETURNING id");
     if (!st)
         return -1;
     if (o->message_id)
-        sqlite3_bind_int64(st, 1, o->message_id);
-    sqlite3_bind_text(st, 2, o->channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, o->phone, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, o->text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, o->kind ? o->kind : "reply", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, o->send_at ? o->send_at : o->at);
-    sqlite3_bind_int64(st, 7, o->at);
-    sqlite3_bind_int(st, 8, o->segments > 0 ? o->segments : 1);
-    sqlite3_bind_text(st, 9, o->encoding ? o->encoding : "gsm7", -1, SQLITE_STATIC);
+        sql_bind_int64(st, 1, o->message_id);
+    sql_bind_text(st, 2, o->channel);
+    sql_bind_text(st, 3, o->phone);
+    sql_bind_text(st, 4, o->text);
+    sql_bind_text(st, 5, o->kind ? o->kind : "reply");
+    sql_bind_int64(st, 6, o->send_at ? o->send_at : o->at);
+    sql_bind_int64(st, 7, o->at);
+    sql_bind_int(st, 8, o->segments > 0 ? o->segments : 1);
+    sql_bind_text(st, 9, o->encoding ? o->encoding : "gsm7");
     store_bind_text(st, 10, o->dedupe_key);
-    sqlite3_bind_text(st, 11, o->buttons ? o->buttons : "", -1, SQLITE_STATIC);
+    sql_bind_text(st, 11, o->buttons ? o->buttons : "");
     store_bind_text(st, 12, o->sender && o->sender[0] ? o->sender : NULL);
     if (o->fallback_of)
-        sqlite3_bind_int64(st, 13, o->fallback_of);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(s, "outbox_queue");
-    if (sqlite3_changes(s->db) == 0)
-        return 0;
-    return sqlite3_last_insert_rowid(s->db);
+        sql_bind_int64(st, 13, o->fallback_of);
+    return store_insert_id(s, st, "outbox_queue");
 }
 
 int store_outbox_key_queued(struct store *s, const char *dedupe_key)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE dedupe_key = ?1");
+    sql_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE dedupe_key = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, dedupe_key, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, dedupe_key);
     int n = store_count(s, st, "outbox_key_queued");
     return n < 0 ? -1 : n > 0;
 }
 
 /* Reads the outbox columns (id, channel, phone, kind, text, attempts, sender, message_id,
  * fallback_of, buttons) into r; r->text is strdup'd, NULL when out of memory. */
-static void read_outbox_row(sqlite3_stmt *st, struct store_outbox_row *r)
+static void read_outbox_row(sql_stmt *st, struct store_outbox_row *r)
 {
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
+    r->id = sql_column_int64(st, 0);
     store_column_text(st, 1, r->channel, sizeof r->channel);
     store_column_text(st, 2, r->phone, sizeof r->phone);
     store_column_text(st, 3, r->kind, sizeof r->kind);
-    const unsigned char *t = sqlite3_column_text(st, 4);
-    r->text = strdup(t ? (const char *)t : "");
-    r->attempts = sqlite3_column_int(st, 5);
+    const char *t = sql_column_text(st, 4);
+    r->text = strdup(t ? t : "");
+    r->attempts = sql_column_int(st, 5);
     store_column_text(st, 6, r->sender, sizeof r->sender);
-    r->message_id = sqlite3_column_int64(st, 7);
-    r->fallback_of = sqlite3_column_int64(st, 8);
+    r->message_id = sql_column_int64(st, 7);
+    r->fallback_of = sql_column_int64(st, 8);
     store_column_text(st, 9, r->buttons, sizeof r->buttons);
 }
 
-int store_outbox_claim(struct store *s, int64_t now, const char *channel,
+int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until, const char *channel,
                        struct store_outbox_row *rows, int max)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+    sql_stmt *st = store_stmt(
+        s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_at = ?4"
            " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
-           " AND channel = ?3 ORDER BY next_at, id LIMIT ?2)"
+           " AND channel = ?3 ORDER BY next_at, id LIMIT ?2 FOR UPDATE SKIP LOCKED)"
            " RETURNING id, channel, phone, kind, text, attempts, coalesce(sender, ''),"
            " coalesce(message_id, 0), coalesce(fallback_of, 0), buttons");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int(st, 2, max);
-    sqlite3_bind_text(st, 3, channel, -1, SQLITE_STATIC);
+    sql_bind_int64(st, 1, now);
+    sql_bind_int(st, 2, max);
+    sql_bind_text(st, 3, channel);
+    sql_bind_int64(st, 4, lease_until);
     int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+    while ((rc = sql_step(st)) == SQL_ROW && n < max) {
         struct store_outbox_row *r = &rows[n];
         read_outbox_row(st, r);
         if (!r->text)
             break;
         n++;
     }
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (rc != SQL_DONE && rc != SQL_ROW) {
         store_outbox_rows_free(rows, n);
         return store_fail(s, "outbox_claim");
     }
-    sqlite3_reset(st);
+    sql_reset(st);
     /* Looked up apart: inside RETURNING, SQLite 3.40 scans people instead of using its index. */
-    sqlite3_stmt *last = store_stmt(s, "SELECT last_inbound_at FROM people WHERE phone = ?1");
+    sql_stmt *last = store_stmt(s, "SELECT last_inbound_at FROM people WHERE phone = ?1");
     for (int i = 0; last && i < n; i++) {
-        sqlite3_reset(last);
-        sqlite3_bind_text(last, 1, rows[i].phone, -1, SQLITE_STATIC);
-        if (sqlite3_step(last) == SQLITE_ROW)
-            rows[i].last_inbound_at = sqlite3_column_int64(last, 0);
+        sql_reset(last);
+        sql_bind_text(last, 1, rows[i].phone);
+        if (sql_step(last) == SQL_ROW)
+            rows[i].last_inbound_at = sql_column_int64(last, 0);
     }
     if (last)
-        sqlite3_reset(last);
+        sql_reset(last);
     return n;
 }
 
 /* Reads one outbox row selected by st (bound) into row. 1, 0 or -1. */
-static int outbox_row(struct store *s, sqlite3_stmt *st, struct store_outbox_row *row,
-                      const char *what)
+static int outbox_row(struct store *s, sql_stmt *st, struct store_outbox_row *row, const char *what)
 {
     memset(row, 0, sizeof *row);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = sql_step(st);
+    if (rc == SQL_ROW)
         read_outbox_row(st, row);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    sql_reset(st);
+    if (rc != SQL_ROW && rc != SQL_DONE)
         return store_fail(s, what);
-    if (rc == SQLITE_ROW && !row->text)
+    if (rc == SQL_ROW && !row->text)
         return -1;
-    return rc == SQLITE_ROW;
+    return rc == SQL_ROW;
 }
 
 #define OUTBOX_ROW_SELECT                                                                          \
@@ -164,58 +156,58 @@ static int outbox_row(struct store *s, sqlite3_stmt *st, struct store_outbox_row
 
 int store_outbox_get(struct store *s, int64_t id, struct store_outbox_row *row)
 {
-    sqlite3_stmt *st = store_stmt(s, OUTBOX_ROW_SELECT "WHERE id = ?1");
+    sql_stmt *st = store_stmt(s, OUTBOX_ROW_SELECT "WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    sql_bind_int64(st, 1, id);
     return outbox_row(s, st, row, "outbox_get");
 }
 
 int store_outbox_by_provider(struct store *s, const char *channel, const char *provider_id,
                              struct store_outbox_row *row)
 {
-    sqlite3_stmt *st = store_stmt(
-        s, OUTBOX_ROW_SELECT "WHERE channel = ?1 AND provider_id = ?2 ORDER BY id DESC LIMIT 1");
+    sql_stmt *st = store_stmt(s, OUTBOX_ROW_SELECT
+                              "WHERE channel = ?1 AND provider_id = ?2 ORDER BY id DESC LIMIT 1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, provider_id, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, channel);
+    sql_bind_text(st, 2, provider_id);
     return outbox_row(s, st, row, "outbox_by_provider");
 }
 
 int store_outbox_claimed_since(struct store *s, const char *channel, int64_t since)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s,
         "SELECT count(*) FROM outbox WHERE channel = ?1 AND (sent_at >= ?2"
         " OR (status = 'sending') OR (status = 'failed' AND attempts > 0 AND created_at >= ?2))");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, since);
+    sql_bind_text(st, 1, channel);
+    sql_bind_int64(st, 2, since);
     return store_count(s, st, "outbox_claimed_since");
 }
 
 int store_outbox_has_fallback(struct store *s, int64_t id)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE fallback_of = ?1");
+    sql_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE fallback_of = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    sql_bind_int64(st, 1, id);
     int n = store_count(s, st, "outbox_has_fallback");
     return n < 0 ? -1 : n > 0;
 }
 
 int store_outbox_note(struct store *s, int64_t id, const char *words)
 {
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "UPDATE outbox SET error = CASE WHEN error IS NULL OR error = '' THEN ?2"
                       " ELSE error || '; ' || ?2 END WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, words, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_note");
+    sql_bind_int64(st, 1, id);
+    sql_bind_text(st, 2, words);
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "outbox_note");
 }
 
 void store_outbox_rows_free(struct store_outbox_row *rows, int n)
@@ -229,39 +221,38 @@ void store_outbox_rows_free(struct store_outbox_row *rows, int n)
 int store_outbox_mark_sent(struct store *s, int64_t id, const char *provider_id, int64_t at)
 {
     /* A delivery status may arrive before the send's answer is recorded; keep the later one. */
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "UPDATE outbox SET status = CASE WHEN status IN ('delivered', 'read')"
                       " THEN status ELSE 'sent' END, provider_id = ?2, sent_at = ?3, error = NULL"
                       " WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    sql_bind_int64(st, 1, id);
     store_bind_text(st, 2, provider_id);
-    sqlite3_bind_int64(st, 3, at);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_mark_sent");
+    sql_bind_int64(st, 3, at);
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "outbox_mark_sent");
 }
 
 int store_outbox_retry(struct store *s, int64_t id, int64_t next_at, const char *error)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "UPDATE outbox SET status = 'queued', next_at = ?2, error = ?3 WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, next_at);
+    sql_bind_int64(st, 1, id);
+    sql_bind_int64(st, 2, next_at);
     store_bind_text(st, 3, error);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_retry");
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "outbox_retry");
 }
 
 int store_outbox_fail(struct store *s, int64_t id, const char *error)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "UPDATE outbox SET status = 'failed', error = ?2 WHERE id = ?1");
+    sql_stmt *st = store_stmt(s, "UPDATE outbox SET status = 'failed', error = ?2 WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    sql_bind_int64(st, 1, id);
     store_bind_text(st, 2, error);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "outbox_fail");
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "outbox_fail");
 }
 
 int store_outbox_apply_status(struct store *s, const char *channel, const char *provider_id,
@@ -269,92 +260,95 @@ int store_outbox_apply_status(struct store *s, const char *channel, const char *
 {
     /* Statuses arrive out of order: never move backwards (read > delivered > sent), but a
      * failure always counts. */
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, "UPDATE outbox SET status = ?3, error = coalesce(?4, error)"
                       " WHERE channel = ?1 AND provider_id = ?2 AND (?3 = 'failed'"
                       "  OR (?3 = 'read') OR (?3 = 'delivered' AND status NOT IN ('read'))"
                       "  OR (?3 = 'sent' AND status IN ('queued', 'sending', 'sent')))");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, provider_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, channel);
+    sql_bind_text(st, 2, provider_id);
+    sql_bind_text(st, 3, status);
     store_bind_text(st, 4, error);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (sql_step(st) != SQL_DONE)
         return store_fail(s, "outbox_apply_status");
-    return sqlite3_changes(s->db);
+    return store_changes(s);
 }
 
-int store_outbox_recover(struct store *s)
+int store_outbox_recover(struct store *s, int64_t expired, int64_t now)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE outbox SET status = 'queued', resent = resent + 1,"
-                                     " error = 'in flight when the server stopped; sent again'"
-                                     " WHERE status = 'sending'");
+    /* While a message is sending, next_at holds the end of its claim. */
+    sql_stmt *st = store_stmt(s, "UPDATE outbox SET status = 'queued', resent = resent + 1,"
+                                 " error = 'in flight when the server stopped; sent again',"
+                                 " next_at = ?2 WHERE status = 'sending' AND next_at < ?1");
     if (!st)
         return -1;
-    if (sqlite3_step(st) != SQLITE_DONE)
+    sql_bind_int64(st, 1, expired);
+    sql_bind_int64(st, 2, now);
+    if (sql_step(st) != SQL_DONE)
         return store_fail(s, "outbox_recover");
-    return sqlite3_changes(s->db);
+    return store_changes(s);
 }
 
 int store_replies_since(struct store *s, const char *phone, int64_t since)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE phone = ?1"
-                                     " AND kind = 'reply' AND created_at >= ?2");
+    sql_stmt *st = store_stmt(s, "SELECT count(*) FROM outbox WHERE phone = ?1"
+                                 " AND kind = 'reply' AND created_at >= ?2");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, since);
-    int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
+    sql_bind_text(st, 1, phone);
+    sql_bind_int64(st, 2, since);
+    int n = sql_step(st) == SQL_ROW ? sql_column_int(st, 0) : -1;
+    sql_reset(st);
     return n;
 }
 
 int store_outbox_depth(struct store *s, struct store_count *out, int n)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT status, count(*) FROM outbox GROUP BY status");
+    sql_stmt *st = store_stmt(s, "SELECT status, count(*) FROM outbox GROUP BY status");
     if (!st)
         return -1;
     int i = 0;
-    while (i < n && sqlite3_step(st) == SQLITE_ROW) {
+    while (i < n && sql_step(st) == SQL_ROW) {
         store_column_text(st, 0, out[i].name, sizeof out[i].name);
-        out[i].count = sqlite3_column_int64(st, 1);
+        out[i].count = sql_column_int64(st, 1);
         i++;
     }
-    sqlite3_reset(st);
+    sql_reset(st);
     return i;
 }
 
 int store_each_message(struct store *s, void (*fn)(const struct store_message_row *, void *),
                        void *arg)
 {
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "SELECT 'in', channel, provider_id, phone, text, status, received_at, id FROM messages"
            " UNION ALL SELECT 'out', channel, coalesce(provider_id, ''), phone, text, status,"
            " coalesce(sent_at, created_at), id FROM outbox ORDER BY 7, 1, 8");
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_message_row r = {
-            .direction = (const char *)sqlite3_column_text(st, 0),
-            .channel = (const char *)sqlite3_column_text(st, 1),
-            .provider_id = (const char *)sqlite3_column_text(st, 2),
-            .phone = (const char *)sqlite3_column_text(st, 3),
-            .text = (const char *)sqlite3_column_text(st, 4),
-            .status = (const char *)sqlite3_column_text(st, 5),
-            .at = sqlite3_column_int64(st, 6),
+            .direction = sql_column_text(st, 0),
+            .channel = sql_column_text(st, 1),
+            .provider_id = sql_column_text(st, 2),
+            .phone = sql_column_text(st, 3),
+            .text = sql_column_text(st, 4),
+            .status = sql_column_text(st, 5),
+            .at = sql_column_int64(st, 6),
         };
         fn(&r, arg);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "each_message");
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, "each_message");
 }
 
-void store_read_person(sqlite3_stmt *st, struct store_person *p)
+void store_read_person(sql_stmt *st, struct store_person *p)
 {
     memset(p, 0, sizeof *p);
-    p->id = sqlite3_column_int64(st, 0);
+    p->id = sql_column_int64(st, 0);
     store_column_text(st, 1, p->phone, sizeof p->phone);
     store_column_text(st, 2, p->name, sizeof p->name);
     store_column_text(st, 3, p->role, sizeof p->role);
@@ -362,21 +356,21 @@ void store_read_person(sqlite3_stmt *st, struct store_person *p)
     store_column_text(st, 5, p->code, sizeof p->code);
     store_column_text(st, 6, p->channel, sizeof p->channel);
     store_column_text(st, 7, p->last_channel, sizeof p->last_channel);
-    p->last_inbound_at = sqlite3_column_int64(st, 8);
-    p->opted_out = sqlite3_column_int(st, 9) != 0;
-    p->group_id = sqlite3_column_int64(st, 10);
+    p->last_inbound_at = sql_column_int64(st, 8);
+    p->opted_out = sql_column_int(st, 9) != 0;
+    p->group_id = sql_column_int64(st, 10);
     store_column_text(st, 11, p->group_code, sizeof p->group_code);
     store_column_text(st, 12, p->group_tz, sizeof p->group_tz);
     store_column_text(st, 13, p->last_to, sizeof p->last_to);
     store_column_text(st, 14, p->user_id, sizeof p->user_id);
 }
 
-void store_read_person_cb(sqlite3_stmt *st, void *out)
+void store_read_person_cb(sql_stmt *st, void *out)
 {
     store_read_person(st, out);
 }
 
-static int person_row(struct store *s, sqlite3_stmt *st, struct store_person *p)
+static int person_row(struct store *s, sql_stmt *st, struct store_person *p)
 {
     return store_one_row(s, st, store_read_person_cb, p, "person");
 }
@@ -384,51 +378,49 @@ static int person_row(struct store *s, sqlite3_stmt *st, struct store_person *p)
 int store_person_by_phone(struct store *s, const char *phone, struct store_person *p)
 {
     /* On a shared handset: the first registered (the first of the unregistered when none). */
-    sqlite3_stmt *st =
+    sql_stmt *st =
         store_stmt(s, PERSON_SELECT "WHERE p.phone = ?1 ORDER BY p.role IS NULL, p.id LIMIT 1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, phone);
     return person_row(s, st, p);
 }
 
 int store_people_by_phone(struct store *s, const char *phone, struct store_person *out, int max)
 {
-    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.phone = ?1 AND p.role IS NOT NULL"
-                                                   " ORDER BY p.id");
+    sql_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.phone = ?1 AND p.role IS NOT NULL"
+                                               " ORDER BY p.id");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, phone);
     int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         if (n < max)
             store_read_person(st, &out[n]);
         n++;
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? n : store_fail(s, "people_by_phone");
+    sql_reset(st);
+    return rc == SQL_DONE ? n : store_fail(s, "people_by_phone");
 }
 
 int64_t store_person_add(struct store *s, const char *phone, const char *channel, int64_t at)
 {
-    sqlite3_stmt *st = store_stmt(s, "INSERT INTO people(phone, last_channel, last_inbound_at,"
-                                     " created_at) VALUES(?1, ?2, ?3, ?3)");
+    sql_stmt *st = store_stmt(s, "INSERT INTO people(phone, last_channel, last_inbound_at,"
+                                 " created_at) VALUES(?1, ?2, ?3, ?3) RETURNING id");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
+    sql_bind_text(st, 1, phone);
     store_bind_text(st, 2, channel);
-    sqlite3_bind_int64(st, 3, at);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        return store_fail(s, "person_add");
-    return sqlite3_last_insert_rowid(s->db);
+    sql_bind_int64(st, 3, at);
+    return store_insert_id(s, st, "person_add");
 }
 
 int store_person_by_id(struct store *s, int64_t id, struct store_person *p)
 {
-    sqlite3_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.id = ?1");
+    sql_stmt *st = store_stmt(s, PERSON_SELECT "WHERE p.id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    sql_bind_int64(st, 1, id);
     return person_row(s, st, p);
 }
 
@@ -441,19 +433,19 @@ int store_person_touch_via(struct store *s, const char *phone, const char *chann
                            const char *to_addr, const char *user_id, int64_t at)
 {
     /* Every member on the phone (a shared handset) wrote from it just now. */
-    sqlite3_stmt *st = store_stmt(
+    sql_stmt *st = store_stmt(
         s, "UPDATE people SET last_channel = ?2, last_inbound_at = ?3,"
            " last_to = coalesce(?4, last_to), user_id = coalesce(?5, user_id) WHERE phone = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
+    sql_bind_text(st, 1, phone);
+    sql_bind_text(st, 2, channel);
+    sql_bind_int64(st, 3, at);
     store_bind_text(st, 4, to_addr && to_addr[0] ? to_addr : NULL);
     store_bind_text(st, 5, user_id && user_id[0] ? user_id : NULL);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    if (sql_step(st) != SQL_DONE)
         return store_fail(s, "person_touch");
-    if (sqlite3_changes(s->db) > 0)
+    if (store_changes(s) > 0)
         return 0;
     int64_t id = store_person_add(s, phone, channel, at);
     if (id < 0)
@@ -463,64 +455,64 @@ int store_person_touch_via(struct store *s, const char *phone, const char *chann
     st = store_stmt(s, "UPDATE people SET last_to = ?2, user_id = ?3 WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    sql_bind_int64(st, 1, id);
     store_bind_text(st, 2, to_addr && to_addr[0] ? to_addr : NULL);
     store_bind_text(st, 3, user_id && user_id[0] ? user_id : NULL);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_touch_new");
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "person_touch_new");
 }
 
 int store_person_opt_out_phone(struct store *s, const char *phone, const char *reason, int64_t at)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE people SET opted_out = 1, opted_out_reason = ?2,"
-                                     " opted_out_at = ?3 WHERE phone = ?1 OR user_id = ?1");
+    sql_stmt *st = store_stmt(s, "UPDATE people SET opted_out = 1, opted_out_reason = ?2,"
+                                 " opted_out_at = ?3 WHERE phone = ?1 OR user_id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, phone, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, at);
-    if (sqlite3_step(st) != SQLITE_DONE)
+    sql_bind_text(st, 1, phone);
+    sql_bind_text(st, 2, reason);
+    sql_bind_int64(st, 3, at);
+    if (sql_step(st) != SQL_DONE)
         return store_fail(s, "person_opt_out_phone");
-    return sqlite3_changes(s->db);
+    return store_changes(s);
 }
 
 int store_person_set_language(struct store *s, int64_t person_id, const char *lang)
 {
-    sqlite3_stmt *st = store_stmt(s, "UPDATE people SET language = ?2 WHERE id = ?1");
+    sql_stmt *st = store_stmt(s, "UPDATE people SET language = ?2 WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    sqlite3_bind_text(st, 2, lang, -1, SQLITE_STATIC);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_set_language");
+    sql_bind_int64(st, 1, person_id);
+    sql_bind_text(st, 2, lang);
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "person_set_language");
 }
 
 int store_person_set_opted_out(struct store *s, int64_t person_id, bool opted_out)
 {
-    sqlite3_stmt *st =
-        store_stmt(s, "UPDATE people SET opted_out = ?2,"
-                      " opted_out_reason = CASE WHEN ?2 THEN 'stop' ELSE NULL END WHERE id = ?1");
+    sql_stmt *st = store_stmt(
+        s, "UPDATE people SET opted_out = ?2,"
+           " opted_out_reason = CASE WHEN ?2 != 0 THEN 'stop' ELSE NULL END WHERE id = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, person_id);
-    sqlite3_bind_int(st, 2, opted_out);
-    return sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, "person_set_opted_out");
+    sql_bind_int64(st, 1, person_id);
+    sql_bind_int(st, 2, opted_out);
+    return sql_step(st) == SQL_DONE ? 0 : store_fail(s, "person_set_opted_out");
 }
 
-int store_each_person_row(struct store *s, sqlite3_stmt *st,
+int store_each_person_row(struct store *s, sql_stmt *st,
                           void (*fn)(const struct store_person *, void *), void *arg,
                           const char *what)
 {
     struct store_person *people = NULL;
     int n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = sql_step(st)) == SQL_ROW) {
         struct store_person *grown = realloc(people, (size_t)(n + 1) * sizeof *people);
         if (!grown)
             break;
         people = grown;
         store_read_person(st, &people[n++]);
     }
-    sqlite3_reset(st);
+    sql_reset(st);
     for (int i = 0; i < n; i++)
         fn(&people[i], arg);
     free(people);
-    return rc == SQLITE_DONE ? n : store_fail(s, what);
+    return rc == SQL_DONE ? n : store_fail(s, what);
 }

@@ -1,14 +1,74 @@
-/* store.c - opening the database, migrations, transactions and the statement cache. */
+/* store.c - the connection of either backend, the statement cache, transactions, and the step
+ * helpers every store file shares. The SQLite half lives here and in sqlite.c, PostgreSQL's in
+ * postgres.c. */
 #include "store_internal.h"
 
 #include "log.h"
 
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int exec(struct store *s, const char *sql)
+bool store_is_url(const char *target)
 {
+    return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0;
+}
+
+bool store_is_shared(const struct store *s)
+{
+    return s->backend == STORE_POSTGRES;
+}
+
+struct store *store_open(const char *target, char *err, size_t errsz)
+{
+    return store_is_url(target) ? pg_open(target, err, errsz) : lite_open(target, err, errsz);
+}
+
+static void stmt_free(sql_stmt *st)
+{
+    if (!st)
+        return;
+    if (st->lite)
+        sqlite3_finalize(st->lite);
+    pg_reset(st);
+    for (int i = 0; st->values && i < st->nparams; i++)
+        free(st->values[i]);
+    free(st->values);
+    free(st->types);
+    free(st->pg_sql);
+    free(st);
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < STORE_STMT_SLOTS; i++)
+        stmt_free(s->cache[i].stmt);
+    if (s->db)
+        sqlite3_close(s->db);
+    if (s->pg)
+        PQfinish(s->pg);
+    free(s);
+}
+
+const char *store_errmsg(struct store *s)
+{
+    return s->backend == STORE_SQLITE ? sqlite3_errmsg(s->db) : s->pg_error;
+}
+
+int store_fail(struct store *s, const char *what)
+{
+    char q[256];
+    log_event(LOG_ERROR, "database error", "op=%s error=\"%s\"", what,
+              log_quote(store_errmsg(s), q, sizeof q));
+    return -1;
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+    if (s->backend == STORE_POSTGRES)
+        return pg_exec(s, sql);
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         char q[256];
@@ -20,270 +80,217 @@ static int exec(struct store *s, const char *sql)
     return 0;
 }
 
-int store_fail(struct store *s, const char *what)
+int64_t store_changes(struct store *s)
 {
-    char q[256];
-    log_event(LOG_ERROR, "database error", "op=%s error=\"%s\"", what,
-              log_quote(sqlite3_errmsg(s->db), q, sizeof q));
-    return -1;
+    return s->backend == STORE_SQLITE ? sqlite3_changes(s->db) : s->pg_changes;
 }
 
-sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+/* The statement for sql on this backend, prepared (SQLite) or readied for its first step. */
+static sql_stmt *stmt_new(struct store *s, const char *sql)
 {
-    for (int i = 0; i < s->n_cached; i++) {
-        if (s->cache[i].sql == sql) {
-            sqlite3_reset(s->cache[i].stmt);
-            sqlite3_clear_bindings(s->cache[i].stmt);
-            return s->cache[i].stmt;
-        }
-    }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        store_fail(s, "prepare");
+    sql_stmt *st = calloc(1, sizeof *st);
+    if (!st)
         return NULL;
+    st->s = s;
+    if (s->backend == STORE_POSTGRES) {
+        if (pg_stmt_init(st, sql) != 0) {
+            stmt_free(st);
+            return NULL;
+        }
+        return st;
     }
-    if (s->n_cached < STORE_STMT_CACHE) {
-        s->cache[s->n_cached].sql = sql;
-        s->cache[s->n_cached].stmt = st;
-        s->n_cached++;
-    } else {
-        log_event(LOG_ERROR, "statement cache full", "size=%d", STORE_STMT_CACHE);
-        sqlite3_finalize(st);
+    /* FOR UPDATE SKIP LOCKED claims rows among several PostgreSQL writers; on SQLite the one
+     * writer holds the whole database, so it is left out. */
+    static const char lock[] = " FOR UPDATE SKIP LOCKED";
+    const char *at = strstr(sql, lock);
+    char *text = NULL;
+    if (at) {
+        size_t n = strlen(sql);
+        if (!(text = malloc(n + 1))) {
+            free(st);
+            return NULL;
+        }
+        size_t head = (size_t)(at - sql);
+        memcpy(text, sql, head);
+        memcpy(text + head, at + sizeof lock - 1, n - head - (sizeof lock - 1) + 1);
+    }
+    int rc = sqlite3_prepare_v3(s->db, text ? text : sql, -1, SQLITE_PREPARE_PERSISTENT, &st->lite,
+                                NULL);
+    free(text);
+    if (rc != SQLITE_OK) {
+        store_fail(s, "prepare");
+        free(st);
         return NULL;
     }
     return st;
 }
 
-void store_bind_text(sqlite3_stmt *st, int i, const char *v)
+sql_stmt *store_stmt(struct store *s, const char *sql)
 {
-    if (v && v[0])
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    uintptr_t h = (uintptr_t)sql;
+    h ^= h >> 17;
+    h *= UINT64_C(0xed5ad4bb);
+    h ^= h >> 11;
+    for (unsigned i = 0; i < STORE_STMT_SLOTS; i++) {
+        unsigned slot = (unsigned)((h + i) % STORE_STMT_SLOTS);
+        if (s->cache[slot].sql == sql) {
+            sql_stmt *st = s->cache[slot].stmt;
+            if (st->lite) {
+                sqlite3_reset(st->lite);
+                sqlite3_clear_bindings(st->lite);
+            } else {
+                pg_reset(st);
+                for (int p = 0; p < st->nparams; p++) {
+                    free(st->values[p]);
+                    st->values[p] = NULL;
+                }
+            }
+            return st;
+        }
+        if (!s->cache[slot].sql) {
+            /* The cache holds every static statement of the store (about 150): half full at
+             * most, so a probe ends after a slot or two. */
+            if (s->n_cached >= STORE_STMT_SLOTS / 2) {
+                log_event(LOG_ERROR, "statement cache full", "size=%d", STORE_STMT_SLOTS);
+                return NULL;
+            }
+            sql_stmt *st = stmt_new(s, sql);
+            if (!st)
+                return NULL;
+            s->cache[slot].sql = sql;
+            s->cache[slot].stmt = st;
+            s->n_cached++;
+            return st;
+        }
+    }
+    return NULL;
+}
+
+void store_bind_text(sql_stmt *st, int i, const char *v)
+{
+    if (!v || !v[0])
+        sql_bind_null(st, i);
+    else if (st->lite)
+        sqlite3_bind_text(st->lite, i, v, -1, SQLITE_TRANSIENT);
     else
-        sqlite3_bind_null(st, i);
+        pg_bind(st, i, v, false);
 }
 
-void store_column_text(sqlite3_stmt *st, int i, char *dst, size_t dstsz)
+void store_column_text(sql_stmt *st, int i, char *dst, size_t dstsz)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(dst, dstsz, "%s", t ? (const char *)t : "");
+    const char *t = sql_column_text(st, i);
+    snprintf(dst, dstsz, "%s", t ? t : "");
 }
 
-int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
+int store_step_done(struct store *s, sql_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, what);
+    int rc = sql_step(st);
+    sql_reset(st);
+    return rc == SQL_DONE ? 0 : store_fail(s, what);
 }
 
-int store_one_row(struct store *s, sqlite3_stmt *st, void (*fn)(sqlite3_stmt *, void *), void *out,
+int store_one_row(struct store *s, sql_stmt *st, void (*fn)(sql_stmt *, void *), void *out,
                   const char *what)
 {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && fn)
+    int rc = sql_step(st);
+    if (rc == SQL_ROW && fn)
         fn(st, out);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    sql_reset(st);
+    if (rc != SQL_ROW && rc != SQL_DONE)
         return store_fail(s, what);
-    return rc == SQLITE_ROW;
+    return rc == SQL_ROW;
 }
 
-int store_count(struct store *s, sqlite3_stmt *st, const char *what)
+int store_count(struct store *s, sql_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
-    int n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_reset(st);
+    int rc = sql_step(st);
+    int n = rc == SQL_ROW ? sql_column_int(st, 0) : -1;
+    sql_reset(st);
     if (n < 0)
         store_fail(s, what);
     return n;
 }
 
-int64_t store_int64(struct store *s, sqlite3_stmt *st, const char *what)
+int64_t store_int64(struct store *s, sql_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
-    int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
+    int rc = sql_step(st);
+    int64_t v = rc == SQL_ROW ? sql_column_int64(st, 0) : -1;
+    sql_reset(st);
     if (v < 0)
         store_fail(s, what);
     return v;
 }
 
-struct store *store_open(const char *path, char *err, size_t errsz)
+int64_t store_insert_id(struct store *s, sql_stmt *st, const char *what)
 {
-    struct store *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errsz, "out of memory");
-        return NULL;
-    }
-    snprintf(s->path, sizeof s->path, "%s", path);
-    if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        snprintf(err, errsz, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
-        store_close(s);
-        return NULL;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
-    /* FULL: a 2xx to a provider means the message survives power loss (product.md section 7).
-     * A 32 MiB page cache per connection keeps the indexes a busy writer touches in memory. */
-    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                " PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;") != 0 ||
-        store_migrate(s) < 0) {
-        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
-        store_close(s);
-        return NULL;
-    }
-    return s;
-}
-
-void store_close(struct store *s)
-{
-    if (!s)
-        return;
-    for (int i = 0; i < s->n_cached; i++)
-        sqlite3_finalize(s->cache[i].stmt);
-    sqlite3_close(s->db);
-    free(s);
-}
-
-/* The integer a PRAGMA answers, or -1. */
-static int pragma_int(struct store *s, const char *pragma)
-{
-    sqlite3_stmt *st;
-    int v = -1;
-    if (sqlite3_prepare_v2(s->db, pragma, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-int store_schema_version(struct store *s)
-{
-    return pragma_int(s, "PRAGMA user_version");
-}
-
-/* Whether any row refers to a row that does not exist (PRAGMA foreign_key_check finds one). */
-static bool foreign_keys_broken(struct store *s)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
-        return true;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
-        log_event(LOG_ERROR, "migration left a broken reference", NULL);
-    return rc != SQLITE_DONE;
+    int rc = sql_step(st);
+    int64_t id = rc == SQL_ROW ? sql_column_int64(st, 0) : 0;
+    sql_reset(st);
+    if (rc != SQL_ROW && rc != SQL_DONE)
+        return store_fail(s, what);
+    return id;
 }
 
 int store_migrate(struct store *s)
 {
-    int version = store_schema_version(s);
-    if (version < 0)
-        return store_fail(s, "user_version");
-    int latest = 0;
-    while (store_migrations[latest])
-        latest++;
-    if (version > latest) {
-        log_event(LOG_ERROR, "database is newer than this catat", "schema=%d known=%d", version,
-                  latest);
-        return -1;
-    }
-    for (int v = version; v < latest; v++) {
-        char bump[64];
-        snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
-        /* A table rebuild drops a table others refer to: foreign keys are off meanwhile (they
-         * cannot be switched inside a transaction) and every reference is checked before the
-         * commit. */
-        bool rebuilds = strncmp(store_migrations[v], STORE_MIGRATION_REBUILDS,
-                                strlen(STORE_MIGRATION_REBUILDS)) == 0;
-        if ((rebuilds && exec(s, "PRAGMA foreign_keys=OFF") != 0) ||
-            exec(s, "BEGIN IMMEDIATE") != 0)
-            return -1;
-        /* Every migration bumps the schema cookie, so that other connections reread the
-         * schema (needed after an in-place edit of a constraint, harmless otherwise). */
-        int cookie = pragma_int(s, "PRAGMA schema_version");
-        char bump_cookie[64];
-        snprintf(bump_cookie, sizeof bump_cookie, "PRAGMA schema_version=%d;", cookie + 1);
-        if (cookie < 0 || exec(s, store_migrations[v]) != 0 || exec(s, bump) != 0 ||
-            exec(s, bump_cookie) != 0 || (rebuilds && foreign_keys_broken(s))) {
-            exec(s, "ROLLBACK");
-            if (rebuilds)
-                exec(s, "PRAGMA foreign_keys=ON");
-            return -1;
-        }
-        if (exec(s, "COMMIT") != 0 || (rebuilds && exec(s, "PRAGMA foreign_keys=ON") != 0))
-            return -1;
-        log_event(LOG_INFO, "database migrated", "schema=%d", v + 1);
-    }
-    return latest;
+    return s->backend == STORE_SQLITE ? lite_migrate(s) : pg_migrate(s);
+}
+
+int store_schema_version(struct store *s)
+{
+    return s->backend == STORE_SQLITE ? lite_schema_version(s) : pg_schema_version(s);
 }
 
 int store_ping(struct store *s)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM sqlite_master");
+    sql_stmt *st = store_stmt(s, "SELECT count(*) FROM networks");
     if (!st)
         return -1;
-    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
-    sqlite3_reset(st);
+    int rc = sql_step(st) == SQL_ROW ? 0 : -1;
+    sql_reset(st);
     return rc;
 }
 
 int store_backup(struct store *s, const char *path, char *err, size_t errsz)
 {
-    sqlite3 *dst;
-    if (sqlite3_open(path, &dst) != SQLITE_OK) {
-        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(dst));
-        sqlite3_close(dst);
-        return -1;
-    }
-    sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
-    if (!b) {
-        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(dst));
-        sqlite3_close(dst);
-        return -1;
-    }
-    int rc;
-    /* Copy in steps so a running server keeps writing between them. */
-    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
-           rc == SQLITE_LOCKED)
-        sqlite3_sleep(rc == SQLITE_OK ? 0 : 20);
-    sqlite3_backup_finish(b);
-    if (rc != SQLITE_DONE) {
-        snprintf(err, errsz, "%s: %s", path, sqlite3_errstr(rc));
-        sqlite3_close(dst);
-        return -1;
-    }
-    sqlite3_close(dst);
-    return 0;
+    return s->backend == STORE_SQLITE ? lite_backup(s, path, err, errsz)
+                                      : pg_backup(s, path, err, errsz);
+}
+
+bool store_retryable(const struct store *s)
+{
+    /* A deadlock or a serialization failure between two instances' transactions: trying the
+     * same work again is expected to succeed. */
+    return s->backend == STORE_POSTGRES &&
+           (strcmp(s->pg_state, "40P01") == 0 || strcmp(s->pg_state, "40001") == 0);
 }
 
 int store_begin(struct store *s)
 {
-    return exec(s, "BEGIN IMMEDIATE");
+    return store_exec(s, s->backend == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 int store_commit(struct store *s)
 {
-    return exec(s, "COMMIT");
+    return store_exec(s, "COMMIT");
 }
 
 int store_rollback(struct store *s)
 {
-    return exec(s, "ROLLBACK");
+    return store_exec(s, "ROLLBACK");
 }
 
 int store_savepoint(struct store *s)
 {
-    return exec(s, "SAVEPOINT msg");
+    return store_exec(s, "SAVEPOINT msg");
 }
 
 int store_release(struct store *s)
 {
-    return exec(s, "RELEASE msg");
+    return store_exec(s, "RELEASE msg");
 }
 
 int store_rollback_savepoint(struct store *s)
 {
-    return exec(s, "ROLLBACK TO msg; RELEASE msg");
+    return store_exec(s, "ROLLBACK TO msg; RELEASE msg");
 }

@@ -10,26 +10,37 @@
 
 struct store;
 
-/* Opens (creating) the database at path with WAL, synchronous=FULL, a busy timeout and foreign
- * keys, and applies pending migrations. Returns a new handle, or NULL with err. */
-struct store *store_open(const char *path, char *err, size_t errsz);
+/* Opens the database and applies pending migrations. target is a PostgreSQL URL
+ * (postgresql://...; see store_is_url) or the path of a SQLite file, created when missing and
+ * opened with WAL, synchronous=FULL, a busy timeout and foreign keys. Returns a new handle, or
+ * NULL with err. */
+struct store *store_open(const char *target, char *err, size_t errsz);
+/* Whether target names a PostgreSQL database (postgresql:// or postgres://). */
+bool store_is_url(const char *target);
+/* Whether other catat instances may write the same database (PostgreSQL) while this one runs. */
+bool store_is_shared(const struct store *s);
 void store_close(struct store *s);
 /* Applies pending migrations; returns the schema version after, or -1. */
 int store_migrate(struct store *s);
 int store_schema_version(struct store *s);
 /* 0 when the database answers a query. */
 int store_ping(struct store *s);
-/* Online copy of the whole database into path (SQLite backup API); 0 or -1 with err. */
+/* Online copy of the whole database into path: a SQLite file (SQLite's backup API), or for
+ * PostgreSQL an archive written by the server's pg_dump (custom format, for pg_restore); 0 or
+ * -1 with err. */
 int store_backup(struct store *s, const char *path, char *err, size_t errsz);
 
-/* Transactions: begin takes the write lock at once (BEGIN IMMEDIATE). Savepoints nest inside,
- * so one message's failure rolls back only that message. All return 0 or -1. */
+/* Transactions: begin takes the write lock at once on SQLite (BEGIN IMMEDIATE). Savepoints nest
+ * inside, so one message's failure rolls back only that message. All return 0 or -1. */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
 int store_savepoint(struct store *s);
 int store_release(struct store *s);
 int store_rollback_savepoint(struct store *s);
+/* Whether the last failure was a conflict with another connection's transaction (PostgreSQL's
+ * deadlock or serialization failure) that the same work, tried again, should get past. */
+bool store_retryable(const struct store *s);
 
 /* ---- messages ---- */
 struct store_inbound {
@@ -90,8 +101,10 @@ int store_outbox_has_fallback(struct store *s, int64_t id);
 /* Appends words to the error recorded for outbox message id ("...; sent by SMS: 42"). */
 int store_outbox_note(struct store *s, int64_t id, const char *words);
 /* Claims up to max queued messages of channel due at now for sending (status -> sending,
- * attempts counted). Returns the number written to rows, or -1. */
-int store_outbox_claim(struct store *s, int64_t now, const char *channel,
+ * attempts counted, the claim held until lease_until). Rows another connection is claiming are
+ * skipped, so several catat instances on one PostgreSQL database never claim one message
+ * twice. Returns the number written to rows, or -1. */
+int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until, const char *channel,
                        struct store_outbox_row *rows, int max);
 void store_outbox_rows_free(struct store_outbox_row *rows, int n);
 int store_outbox_mark_sent(struct store *s, int64_t id, const char *provider_id, int64_t at);
@@ -102,9 +115,10 @@ int store_outbox_fail(struct store *s, int64_t id, const char *error);
  * of messages it matched (0 for an unknown id). status: "sent", "delivered", "read", "failed". */
 int store_outbox_apply_status(struct store *s, const char *channel, const char *provider_id,
                               const char *status, const char *error);
-/* After a crash: messages left "sending" go back to queued, their resent count raised (they
- * may have reached the provider before the crash). Returns how many. */
-int store_outbox_recover(struct store *s);
+/* After a crash: messages left "sending" whose claim was held until before `expired` go back to
+ * queued, due at now, their resent count raised (they may have reached the provider before the
+ * crash). Returns how many. */
+int store_outbox_recover(struct store *s, int64_t expired, int64_t now);
 /* Replies queued to phone since the time given (the per-sender hourly limit). */
 int store_replies_since(struct store *s, const char *phone, int64_t since);
 /* Counts by status for /metrics; fills up to n (status, count) pairs, returns how many. */

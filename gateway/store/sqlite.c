@@ -1,0 +1,142 @@
+/* sqlite.c - the SQLite backend: opening the file, its migrations (PRAGMA user_version is the
+ * schema number) and online backups. */
+#include "store_internal.h"
+
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct store *lite_open(const char *path, char *err, size_t errsz)
+{
+    struct store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    s->backend = STORE_SQLITE;
+    snprintf(s->path, sizeof s->path, "%s", path);
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
+        store_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* FULL: a 2xx to a provider means the message survives power loss (product.md section 7).
+     * A 32 MiB page cache per connection keeps the indexes a busy writer touches in memory. */
+    if (store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                      " PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;") != 0 ||
+        store_migrate(s) < 0) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(s->db));
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The integer a PRAGMA answers, or -1. */
+static int pragma_int(struct store *s, const char *pragma)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, pragma, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int lite_schema_version(struct store *s)
+{
+    return pragma_int(s, "PRAGMA user_version");
+}
+
+/* Whether any row refers to a row that does not exist (PRAGMA foreign_key_check finds one). */
+static bool foreign_keys_broken(struct store *s)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
+        return true;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        log_event(LOG_ERROR, "migration left a broken reference", NULL);
+    return rc != SQLITE_DONE;
+}
+
+int lite_migrate(struct store *s)
+{
+    int version = lite_schema_version(s);
+    if (version < 0)
+        return store_fail(s, "user_version");
+    int latest = 0;
+    while (store_migrations[latest])
+        latest++;
+    if (version > latest) {
+        log_event(LOG_ERROR, "database is newer than this catat", "schema=%d known=%d", version,
+                  latest);
+        return -1;
+    }
+    for (int v = version; v < latest; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version=%d;", v + 1);
+        /* A table rebuild drops a table others refer to: foreign keys are off meanwhile (they
+         * cannot be switched inside a transaction) and every reference is checked before the
+         * commit. */
+        bool rebuilds = strncmp(store_migrations[v], STORE_MIGRATION_REBUILDS,
+                                strlen(STORE_MIGRATION_REBUILDS)) == 0;
+        if ((rebuilds && store_exec(s, "PRAGMA foreign_keys=OFF") != 0) ||
+            store_exec(s, "BEGIN IMMEDIATE") != 0)
+            return -1;
+        /* Every migration bumps the schema cookie, so that other connections reread the
+         * schema (needed after an in-place edit of a constraint, harmless otherwise). */
+        int cookie = pragma_int(s, "PRAGMA schema_version");
+        char bump_cookie[64];
+        snprintf(bump_cookie, sizeof bump_cookie, "PRAGMA schema_version=%d;", cookie + 1);
+        if (cookie < 0 || store_exec(s, store_migrations[v]) != 0 || store_exec(s, bump) != 0 ||
+            store_exec(s, bump_cookie) != 0 || (rebuilds && foreign_keys_broken(s))) {
+            store_exec(s, "ROLLBACK");
+            if (rebuilds)
+                store_exec(s, "PRAGMA foreign_keys=ON");
+            return -1;
+        }
+        if (store_exec(s, "COMMIT") != 0 ||
+            (rebuilds && store_exec(s, "PRAGMA foreign_keys=ON") != 0))
+            return -1;
+        log_event(LOG_INFO, "database migrated", "schema=%d", v + 1);
+    }
+    return latest;
+}
+
+int lite_backup(struct store *s, const char *path, char *err, size_t errsz)
+{
+    sqlite3 *dst;
+    if (sqlite3_open(path, &dst) != SQLITE_OK) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(dst));
+        sqlite3_close(dst);
+        return -1;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(dst, "main", s->db, "main");
+    if (!b) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(dst));
+        sqlite3_close(dst);
+        return -1;
+    }
+    int rc;
+    /* Copy in steps so a running server keeps writing between them. */
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
+           rc == SQLITE_LOCKED)
+        sqlite3_sleep(rc == SQLITE_OK ? 0 : 20);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errsz, "%s: %s", path, sqlite3_errstr(rc));
+        sqlite3_close(dst);
+        return -1;
+    }
+    sqlite3_close(dst);
+    return 0;
+}
