@@ -88,6 +88,22 @@ def pg_restore(path):
     return name
 
 
+def table_names(database):
+    """The sorted table names of database: a SQLite file's path, or a PostgreSQL database name
+    in the test cluster when the backend is postgresql."""
+    if BACKEND == "postgresql":
+        rows = pg_sql(database, "SELECT table_name FROM information_schema.tables"
+                      " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+    else:
+        con = sqlite3.connect(database, timeout=10)
+        try:
+            rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                               " AND name NOT LIKE 'sqlite_%'").fetchall()
+        finally:
+            con.close()
+    return sorted(r[0] for r in rows)
+
+
 def pg_create_database():
     """Creates an empty database catat_<random> in the test cluster; returns its name."""
     name = "catat_" + secrets.token_hex(6)
@@ -258,6 +274,10 @@ class Catat:
             return rows
         finally:
             con.close()
+
+    def tables(self):
+        """The names of catat's tables in the database, sorted."""
+        return table_names(self.pg_database if self.backend == "postgresql" else self.db)
 
     def wait_for(self, predicate, deadline=30, what="condition"):
         end = time.time() + deadline
