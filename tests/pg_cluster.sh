@@ -91,7 +91,7 @@ stop)
         pg_ctl_of -m fast -w -t 60 stop >/dev/null || pg_ctl_of -m immediate -w stop >/dev/null
     fi
     # Only what start made is removed: a mistaken DIR loses nothing else.
-    rm -rf "$dir/data"
+    [ ! -f "$dir/data/PG_VERSION" ] || rm -rf "$dir/data"
     rm -f "$dir/initdb.log" "$dir/server.log"
     rmdir "$dir"
     ;;
