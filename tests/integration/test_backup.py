@@ -1,12 +1,17 @@
 """test_backup.py - `catat db backup` copies a database that is being written, consistently.
 
 A thread keeps posting messages to POST /webhook/console while `catat db backup FILE` runs a few
-times; every copy must pass PRAGMA integrity_check and hold the messages table with rows (and
-never more rows than were acknowledged by then). Then deploy/catat-backup, the wrapper that the
-daily timer runs, must name its file by date and keep only the newest CATAT_BACKUP_KEEP.
+times; every copy must be sound and hold the messages table with rows (and never more rows than
+were acknowledged by then). A backup taken after the server stopped holds every table with as
+many rows as the live database. Then deploy/catat-backup, the wrapper that the daily timer runs,
+must name its file by date and keep only the newest CATAT_BACKUP_KEEP.
 
-Environment: CATAT_BIN (the catat binary), CATAT_SOURCE_DIR (the repository). Python 3 standard
-library only.
+On SQLite a copy is a database file, checked with PRAGMA integrity_check. On PostgreSQL
+(CATAT_TEST_BACKEND=postgresql) it is a pg_dump custom-format file: each is restored with
+pg_restore into a new database of the test cluster, and that database is what is counted.
+
+Environment: CATAT_BIN (the catat binary), CATAT_SOURCE_DIR (the repository), and harness.py's
+CATAT_TEST_BACKEND, CATAT_TEST_PG_HOST, CATAT_TEST_PG_USER.
 """
 import json
 import os
@@ -21,7 +26,8 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import CATAT, SOURCE, Catat  # noqa: E402
+import harness  # noqa: E402
+from harness import BACKEND, CATAT, SOURCE, Catat  # noqa: E402
 
 WRAPPER = os.path.join(SOURCE, "deploy", "catat-backup")
 
@@ -81,16 +87,27 @@ class Writer(threading.Thread):
             time.sleep(0.01)
 
 
-def check_copy(test, path):
-    """Asserts path is a sound SQLite database with stored messages; returns their number."""
+def copy_counts(test, path):
+    """Asserts path is a sound backup (a SQLite file passing integrity_check, or a pg_dump file
+    that pg_restore restores); returns {table: rows} of what it holds."""
+    if BACKEND == "postgresql":
+        restored = harness.pg_restore(path)
+        return {t: harness.pg_sql(restored, "SELECT count(*) FROM " + t)[0][0]
+                for t in harness.table_names(restored)}
     con = sqlite3.connect(path)
     try:
         test.assertEqual(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)], path)
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        test.assertIn("messages", tables, path)
-        return con.execute("SELECT count(*) FROM messages").fetchone()[0]
+        return {t: con.execute("SELECT count(*) FROM " + t).fetchone()[0]
+                for t in harness.table_names(path)}
     finally:
         con.close()
+
+
+def check_copy(test, path):
+    """Asserts path is a sound backup with the messages table; returns its number of rows."""
+    counts = copy_counts(test, path)
+    test.assertIn("messages", counts, path)
+    return counts["messages"]
 
 
 class OnlineBackup(unittest.TestCase):
@@ -128,13 +145,18 @@ class OnlineBackup(unittest.TestCase):
             self.assertGreaterEqual(rows, previous, "a later copy has fewer messages")
             previous = rows
         # Every acknowledged message is in the live database after a clean stop.
-        live = sqlite3.connect(self.server.db)
-        try:
-            inbound = live.execute("SELECT count(*) FROM messages").fetchone()[0]
-        finally:
-            live.close()
+        inbound = self.server.sql("SELECT count(*) FROM messages")[0][0]
         self.assertGreaterEqual(inbound, writer.count())
         self.assertGreaterEqual(inbound, previous)
+        # A backup of the stopped database holds every table, row for row.
+        final = os.path.join(self.dir, "backups", "final.db")
+        p = self.server.run("db", "backup", final, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        live = {t: self.server.sql("SELECT count(*) FROM " + t)[0][0]
+                for t in self.server.tables()}
+        self.assertIn("outbox", live)
+        self.assertEqual(live["messages"], inbound)
+        self.assertEqual(copy_counts(self, final), live)
 
     def test_backup_to_an_unwritable_place_fails(self):
         p = self.server.run("db", "backup", os.path.join(self.dir, "no", "such", "dir", "x.db"),

@@ -11,6 +11,8 @@
 Environment: CATAT_BIN (the catat binary), CATAT_SOURCE_DIR (the repository). Python 3 standard
 library only.
 """
+# catat-test-backends: sqlite -- it checks the files in deploy/ against each other and serves the
+# example ini, whose database is its SQLite path; nothing here goes through harness.Catat.
 import json
 import os
 import re

@@ -204,7 +204,8 @@ def test_sms_through_real_kannel_and_back():
                                        "-i", "0.1", "-m", "1", "6281299990000 1234 ucs2 " + ucs2])
         wait_until(lambda: catat.sql("SELECT count(*) FROM messages")[0][0] >= 2, 30,
                    "the UCS-2 MO in catat's database", procs)
-        assert catat.sql("SELECT phone, text FROM messages WHERE id = 2") == \
+        assert catat.sql("SELECT phone, text FROM messages"
+                         " WHERE id = (SELECT max(id) FROM messages)") == \
             [("+6281299990000", text)], catat.sql("SELECT phone, text FROM messages")
     except Exception:
         for name, _, log in procs:

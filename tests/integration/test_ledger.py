@@ -182,8 +182,10 @@ def test_staff_on_behalf_overpayment_and_arrears():
             report
         # Ani owes nothing yet (P14 falls due in 10 days); Siti's arrears show after moving her
         # schedule back a week
-        c.sql("UPDATE instalments SET due_date = date(due_date, '-7 days') WHERE loan_id ="
-              " (SELECT id FROM loans WHERE code = 'P12')")
+        for iid, due in c.sql("SELECT id, due_date FROM instalments WHERE loan_id ="
+                              " (SELECT id FROM loans WHERE code = 'P12')"):
+            week_earlier = datetime.date.fromisoformat(due) - datetime.timedelta(days=7)
+            c.sql("UPDATE instalments SET due_date = ? WHERE id = ?", week_earlier.isoformat(), iid)
         report = say(c, RINA, "LAPORAN KPUK07")
         assert "Menunggak: 1 orang, Rp50.000" in report, report
         assert loan(c, "P12")["overdue_days"] == 7
