@@ -8,9 +8,9 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential cmake pkg-config ca-certificates \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
-    libinih-dev libssl-dev libutf8proc-dev libcmocka-dev libxlsxwriter-dev \
+    libinih-dev libssl-dev libutf8proc-dev libcmocka-dev libxlsxwriter-dev libpq-dev \
     clang libclang-rt-14-dev clang-format \
-    python3 sqlite3 curl wrk \
+    python3 sqlite3 curl wrk postgresql \
     chromium chromium-driver python3-selenium \
     kannel kannel-extras >/dev/null
 echo "install-deps: done"
