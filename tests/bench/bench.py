@@ -22,7 +22,7 @@ instance, and two catat serve instances on the same database with the load split
 rows are compared with the pg ceiling of the same round, SQLite rows with the durable ceiling.
 
 Usage: tests/bench/bench.py [--build DIR] [--seconds N] [--connections N] [--members N]
-                            [--rounds N] [--postgres] [--only NAME,...]
+                            [--rounds N] [--postgres] [--only NAME,...] [--catat BIN]
 The runs are repeated --rounds times, interleaved (the ceilings' fsync-bound figures vary from
 minute to minute on a virtual machine), and the medians reported with each round's own table.
 --only keeps the runs whose names contain one of the words (--only ceiling: the baselines).
@@ -486,6 +486,7 @@ def main():
                     help="rounds of every run, interleaved; the medians are reported")
     ap.add_argument("--postgres", action="store_true",
                     help="also the PostgreSQL runs, on a private cluster started for the run")
+    ap.add_argument("--catat", help="the catat binary (default: BUILD/catat)")
     ap.add_argument("--only", default="",
                     help="comma-separated words: only the runs whose names contain one")
     args = ap.parse_args()
@@ -497,7 +498,7 @@ def main():
         if not runs:
             raise SystemExit("--only %s: no run has such a name" % args.only)
     tests = os.path.join(args.build, "tests")
-    bins = {"catat": os.path.join(args.build, "catat"),
+    bins = {"catat": args.catat or os.path.join(args.build, "catat"),
             "http": os.path.join(tests, "bench_http_baseline"),
             "durable": os.path.join(tests, "bench_durable_baseline"),
             "pgbase": os.path.join(tests, "bench_pg_baseline")}
