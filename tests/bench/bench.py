@@ -505,6 +505,10 @@ def main():
     for key, p in bins.items():
         if (key != "pgbase" or args.postgres) and not os.path.exists(p):
             raise SystemExit("missing %s: cmake -S . -B build && cmake --build build" % p)
+    load = os.getloadavg()[0]
+    if load > (os.cpu_count() or 1):
+        print("warning: load average %.1f on %d cores before the benchmark: other work is running"
+              " and the figures will be low" % (load, os.cpu_count() or 1), file=sys.stderr)
     tmp = tempfile.mkdtemp(prefix="catat-bench-")
     pg = None
     try:
@@ -543,8 +547,9 @@ def main():
         if m.get("each") and not name.endswith("ceiling"):
             print("%-22s of %s, each round: %s" % (name, ceiling_of(name), ", ".join(
                 "%.0f%%" % x for x in m["each"])))
-    print("\n(%d s per run, %d connections, %d members, wrk pinned to core 1; %s)"
-          % (args.seconds, args.connections, MEMBERS, time.strftime("%Y-%m-%d")))
+    print("\n(%d s per run, %d connections, %d members, wrk pinned to core 1; load average"
+          " %.1f before, %.1f after; %s)" % (args.seconds, args.connections, MEMBERS, load,
+                                           os.getloadavg()[0], time.strftime("%Y-%m-%d")))
 
 
 if __name__ == "__main__":
