@@ -352,6 +352,9 @@ class PgCluster:
                        "-c", "SELECT count(*) FROM %s" % table])
         return int(out.strip())
 
+    def drop(self, url):
+        self.pg(["dropdb", "-h", self.dir, "-U", self.user, url[len("postgresql:///"):url.index("?")]])
+
     def stop(self):
         if self.started:
             subprocess.run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-m", "fast",
@@ -424,6 +427,8 @@ def measure(args, bins, tmp, scripts, k, runs, pg):
             results[name] = run_wrk(script, "http://127.0.0.1:%d" % port, args.seconds, conns,
                                     env)
             s.stop()
+            if kind == "pgbase":
+                pg.drop(argv[-1])
             shutil.rmtree(run, ignore_errors=True)
             continue
         database = pg.create("catat") if kind == "pg" else os.path.join(run, "catat.db")
@@ -449,6 +454,8 @@ def measure(args, bins, tmp, scripts, k, runs, pg):
             print("warning: %s acknowledged %d messages but stored %d"
                   % (name, acknowledged, r["stored"]), file=sys.stderr)
         results[name] = r
+        if kind == "pg":
+            pg.drop(database)
         shutil.rmtree(run, ignore_errors=True)
     if graph:
         graph.stop()
