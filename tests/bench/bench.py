@@ -554,6 +554,9 @@ def main():
         if m.get("each") and not name.endswith("ceiling"):
             print("%-22s of %s, each round: %s" % (name, ceiling_of(name), ", ".join(
                 "%.0f%%" % x for x in m["each"])))
+    if "pg ceiling" in median and "durable ceiling" in median:
+        print("%-22s of durable ceiling (SQLite), each round: %s" % ("pg ceiling", ", ".join(
+            "%.0f%%" % ratio(r, "pg ceiling", "durable ceiling") for r in rounds)))
     print("\n(%d s per run, %d connections, %d members, wrk pinned to core 1; load average"
           " %.1f before, %.1f after; %s)" % (args.seconds, args.connections, MEMBERS, load,
                                            os.getloadavg()[0], time.strftime("%Y-%m-%d")))
