@@ -22,6 +22,11 @@
 #include <time.h>
 
 #define MAX_INFLIGHT 64
+/* The least time between two of the outbox's write transactions while serving. Each one holds
+ * the database's write lock through its fsync, and the writer (ingest.c) waits on it for its
+ * next batch, with SQLite's busy sleeps of a millisecond or more: under load the outbox records
+ * and claims a few sends per transaction instead of one. A reply waits at most this long. */
+#define TX_GAP_SECONDS 0.02
 
 struct transfer {
     struct outbox *ob;
@@ -49,7 +54,8 @@ struct outbox {
     int inflight;
     int concurrency, max_attempts;
     long retry_base_ms, timeout_seconds;
-    double rate; /* sends per second per channel */
+    double rate;    /* sends per second per channel */
+    double last_tx; /* when the last write transaction of step ended (now_seconds) */
     struct {
         double tokens;
         double last;
@@ -340,7 +346,10 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
 static int step(struct outbox *ob, int wait_ms)
 {
     int started = 0;
-    bool tx = store_begin(ob->store) == 0;
+    /* The transaction begins at the first thing to record or claim: a step with nothing to do
+     * (most wakes: the writer wakes the outbox after every commit) takes no write lock, which
+     * the writer would otherwise wait on for its next batch. */
+    bool tx = false, began = false;
     int running = 0;
     curl_multi_perform(ob->multi, &running);
     CURLMsg *m;
@@ -348,6 +357,10 @@ static int step(struct outbox *ob, int wait_ms)
     while ((m = curl_multi_info_read(ob->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
+        if (!began) {
+            began = true;
+            tx = store_begin(ob->store) == 0;
+        }
         struct transfer *t = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         finish(t, m->data.result);
@@ -358,11 +371,18 @@ static int step(struct outbox *ob, int wait_ms)
      * trace (resent stays 0). */
     for (size_t ch = 0; channel_drivers[ch] && ch < METRICS_CHANNELS; ch++) {
         int room = ob->concurrency - ob->inflight;
-        if (!tx || room <= 0 || atomic_load(&ob->stopping) || !ob->rt->channel_enabled[ch])
+        if ((began && !tx) || room <= 0 || atomic_load(&ob->stopping) ||
+            !ob->rt->channel_enabled[ch])
             continue;
         int want = tokens(ob, (int)ch, room > MAX_INFLIGHT ? MAX_INFLIGHT : room);
         want = want > 0 ? daily_room(ob, (int)ch, want) : 0;
         if (want <= 0)
+            continue;
+        if (!began) {
+            began = true;
+            tx = store_begin(ob->store) == 0;
+        }
+        if (!tx)
             continue;
         struct store_outbox_row rows[MAX_INFLIGHT];
         int n = store_outbox_claim(ob->store, (int64_t)time(NULL), channel_drivers[ch]->name, rows,
@@ -380,6 +400,8 @@ static int step(struct outbox *ob, int wait_ms)
     }
     if (tx && store_commit(ob->store) != 0)
         store_rollback(ob->store);
+    if (began)
+        ob->last_tx = now_seconds();
     if (!started && wait_ms > 0)
         curl_multi_poll(ob->multi, NULL, 0, wait_ms, NULL);
     return started;
@@ -389,8 +411,17 @@ static void *run(void *arg)
 {
     struct outbox *ob = arg;
     pthread_setname_np(pthread_self(), "catat-outbox");
-    while (!atomic_load(&ob->stopping))
+    while (!atomic_load(&ob->stopping)) {
+        double gap = ob->last_tx + TX_GAP_SECONDS - now_seconds();
+        if (gap > TX_GAP_SECONDS) /* the clock was set back */
+            gap = TX_GAP_SECONDS;
+        if (gap > 0) {
+            /* A wake meanwhile is not lost: curl_multi_poll returns at once after it. */
+            struct timespec ts = {0, (long)(gap * 1e9)};
+            nanosleep(&ts, NULL);
+        }
         step(ob, 1000);
+    }
     /* Stopping: let transfers in flight finish (bounded by their timeout) and record them. */
     double deadline = now_seconds() + (double)ob->timeout_seconds;
     while (ob->inflight > 0 && now_seconds() < deadline)
