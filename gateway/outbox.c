@@ -20,10 +20,16 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_INFLIGHT 64
 /* How often the outbox looks for claims an instance that died left behind. */
 #define RECOVER_EVERY_SECONDS 10
+/* The least time between two of the outbox's write transactions while serving. Each one holds
+ * the database's write lock through its fsync, and the writer (ingest.c) waits on it for its
+ * next batch, with SQLite's busy sleeps of a millisecond or more: under load the outbox records
+ * and claims a few sends per transaction instead of one. A reply waits at most this long. */
+#define TX_GAP_SECONDS 0.02
 
 struct transfer {
     struct outbox *ob;
@@ -52,7 +58,9 @@ struct outbox {
     int concurrency, max_attempts;
     long retry_base_ms, timeout_seconds;
     double rate;         /* sends per second per channel */
+    double last_tx;      /* when the last write transaction of step ended (now_seconds) */
     double recovered_at; /* when claims left by a stopped instance were last looked for */
+    char instance[300];  /* who claims: host:port, the same after a restart */
     struct {
         double tokens;
         double last;
@@ -347,11 +355,12 @@ static int64_t claim_seconds(const struct outbox *ob)
     return 2 * (int64_t)ob->timeout_seconds + 10;
 }
 
-/* Puts back to queued the messages whose claim expired before `expired` (their instance died
- * while sending them); they go out again, their resent count raised. */
-static void recover(struct outbox *ob, int64_t expired)
+/* Puts back to queued the messages claimed by mine (this instance before a restart; NULL for
+ * none) or whose claim expired before `expired` (their instance died while sending them); they
+ * go out again, their resent count raised. */
+static void recover(struct outbox *ob, const char *mine, int64_t expired)
 {
-    int n = store_outbox_recover(ob->store, expired, (int64_t)time(NULL));
+    int n = store_outbox_recover(ob->store, mine, expired, (int64_t)time(NULL));
     if (n > 0)
         log_event(LOG_WARN, "messages in flight at the last stop will be sent again", "count=%d",
                   n);
@@ -360,7 +369,10 @@ static void recover(struct outbox *ob, int64_t expired)
 static int step(struct outbox *ob, int wait_ms)
 {
     int started = 0;
-    bool tx = store_begin(ob->store) == 0;
+    /* The transaction begins at the first thing to record or claim: a step with nothing to do
+     * (most wakes: the writer wakes the outbox after every commit) takes no write lock, which
+     * the writer would otherwise wait on for its next batch. */
+    bool tx = false, began = false;
     int running = 0;
     curl_multi_perform(ob->multi, &running);
     CURLMsg *m;
@@ -368,6 +380,10 @@ static int step(struct outbox *ob, int wait_ms)
     while ((m = curl_multi_info_read(ob->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
+        if (!began) {
+            began = true;
+            tx = store_begin(ob->store) == 0;
+        }
         struct transfer *t = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         finish(t, m->data.result);
@@ -378,15 +394,22 @@ static int step(struct outbox *ob, int wait_ms)
      * trace (resent stays 0). */
     for (size_t ch = 0; channel_drivers[ch] && ch < METRICS_CHANNELS; ch++) {
         int room = ob->concurrency - ob->inflight;
-        if (!tx || room <= 0 || atomic_load(&ob->stopping) || !ob->rt->channel_enabled[ch])
+        if ((began && !tx) || room <= 0 || atomic_load(&ob->stopping) ||
+            !ob->rt->channel_enabled[ch])
             continue;
         int want = tokens(ob, (int)ch, room > MAX_INFLIGHT ? MAX_INFLIGHT : room);
         want = want > 0 ? daily_room(ob, (int)ch, want) : 0;
         if (want <= 0)
             continue;
+        if (!began) {
+            began = true;
+            tx = store_begin(ob->store) == 0;
+        }
+        if (!tx)
+            continue;
         struct store_outbox_row rows[MAX_INFLIGHT];
         int64_t now = (int64_t)time(NULL);
-        int n = store_outbox_claim(ob->store, now, now + claim_seconds(ob),
+        int n = store_outbox_claim(ob->store, now, ob->instance, now + claim_seconds(ob),
                                    channel_drivers[ch]->name, rows, want);
         for (int i = 0; i < n; i++)
             start(ob, &rows[i]);
@@ -399,13 +422,20 @@ static int step(struct outbox *ob, int wait_ms)
             started += n;
         }
     }
-    if (tx && now_seconds() - ob->recovered_at >= RECOVER_EVERY_SECONDS) {
+    if (store_is_shared(ob->store) && now_seconds() - ob->recovered_at >= RECOVER_EVERY_SECONDS) {
         /* Another instance sharing the database may have died with messages claimed. */
         ob->recovered_at = now_seconds();
-        recover(ob, (int64_t)time(NULL));
+        if (!began) {
+            began = true;
+            tx = store_begin(ob->store) == 0;
+        }
+        if (tx)
+            recover(ob, NULL, (int64_t)time(NULL));
     }
     if (tx && store_commit(ob->store) != 0)
         store_rollback(ob->store);
+    if (began)
+        ob->last_tx = now_seconds();
     if (!started && wait_ms > 0)
         curl_multi_poll(ob->multi, NULL, 0, wait_ms, NULL);
     return started;
@@ -415,8 +445,17 @@ static void *run(void *arg)
 {
     struct outbox *ob = arg;
     pthread_setname_np(pthread_self(), "catat-outbox");
-    while (!atomic_load(&ob->stopping))
+    while (!atomic_load(&ob->stopping)) {
+        double gap = ob->last_tx + TX_GAP_SECONDS - now_seconds();
+        if (gap > TX_GAP_SECONDS) /* the clock was set back */
+            gap = TX_GAP_SECONDS;
+        if (gap > 0) {
+            /* A wake meanwhile is not lost: curl_multi_poll returns at once after it. */
+            struct timespec ts = {0, (long)(gap * 1e9)};
+            nanosleep(&ts, NULL);
+        }
         step(ob, 1000);
+    }
     /* Stopping: let transfers in flight finish (bounded by their timeout) and record them. */
     double deadline = now_seconds() + (double)ob->timeout_seconds;
     while (ob->inflight > 0 && now_seconds() < deadline)
@@ -432,6 +471,11 @@ static struct outbox *outbox_new(struct runtime *rt, const char *db_path, char *
         return NULL;
     }
     ob->rt = rt;
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "localhost");
+    snprintf(ob->instance, sizeof ob->instance, "%s:%s", host,
+             config_get(rt->cfg, "server", "port"));
     ob->concurrency = (int)config_get_long(rt->cfg, "outbox", "concurrency");
     if (ob->concurrency < 1 || ob->concurrency > MAX_INFLIGHT)
         ob->concurrency = ob->concurrency < 1 ? 1 : MAX_INFLIGHT;
@@ -472,10 +516,11 @@ struct outbox *outbox_start(struct runtime *rt, const char *db_path, char *err, 
     if (!ob)
         return NULL;
     /* On SQLite this process is the only writer: whatever is still "sending" was in flight
-     * when the last one stopped. On a database shared by several instances only claims that
-     * have expired are; the others are being sent by a live instance. */
+     * when the last one stopped. On a database shared by several instances, what this
+     * instance (same host and port) claimed before it stopped is, and claims that have
+     * expired; the others are being sent by a live instance. */
     ob->recovered_at = now_seconds();
-    recover(ob, store_is_shared(ob->store) ? (int64_t)time(NULL) : INT64_MAX);
+    recover(ob, ob->instance, store_is_shared(ob->store) ? (int64_t)time(NULL) : INT64_MAX);
     if (pthread_create(&ob->thread, NULL, run, ob) != 0) {
         snprintf(err, errsz, "cannot start the outbox thread");
         outbox_stop(ob);

@@ -67,31 +67,62 @@ static int32_t next_cp(const unsigned char *s, size_t len, size_t *i)
     return (int32_t)cp;
 }
 
+/* gsm_septets of each ASCII byte, so that the common all-ASCII reply is counted with one
+ * look-up a byte instead of a chain of comparisons (test_sms checks every byte). */
+static const signed char ascii_septets[128] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2, 1, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 1, /* 0x50 */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, /* 0x70 */
+};
+
+/* One pass over the text: its GSM-7 septets (while every character is GSM-7), its UTF-16
+ * units, and whether it is GSM-7. */
+static bool count_units(const unsigned char *s, size_t len, size_t *septets, size_t *utf16)
+{
+    bool gsm = true;
+    size_t sept = 0, units = 0;
+    for (size_t i = 0; i < len;) {
+        int32_t cp;
+        int n;
+        if (s[i] < 0x80) {
+            n = ascii_septets[s[i]];
+            i++;
+            units++;
+        } else {
+            cp = next_cp(s, len, &i);
+            n = cp < 0 ? 0 : gsm_septets((uint32_t)cp);
+            units += cp > 0xFFFF ? 2 : 1;
+        }
+        gsm = gsm && n > 0;
+        sept += (size_t)n;
+    }
+    *septets = sept;
+    *utf16 = units;
+    return gsm;
+}
+
 bool sms_is_gsm7(const char *utf8, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)utf8;
-    for (size_t i = 0; i < len;) {
-        int32_t cp = next_cp(s, len, &i);
-        if (cp < 0 || gsm_septets((uint32_t)cp) == 0)
-            return false;
-    }
-    return true;
+    size_t septets, units;
+    return count_units((const unsigned char *)utf8, len, &septets, &units);
 }
 
 int sms_segments(const char *utf8, size_t len, bool *ucs2)
 {
     const unsigned char *s = (const unsigned char *)utf8;
-    bool gsm = sms_is_gsm7(utf8, len);
+    size_t septets, utf16;
+    bool gsm = count_units(s, len, &septets, &utf16);
     if (ucs2)
         *ucs2 = !gsm;
     int single = gsm ? 160 : 70, part = gsm ? 153 : 67;
 
     /* Units per character: septets, or UTF-16 code units. */
-    size_t total = 0;
-    for (size_t i = 0; i < len;) {
-        int32_t cp = next_cp(s, len, &i);
-        total += gsm ? (size_t)gsm_septets((uint32_t)cp) : (cp > 0xFFFF ? 2 : 1);
-    }
+    size_t total = gsm ? septets : utf16;
     if (total <= (size_t)single)
         return 1;
 

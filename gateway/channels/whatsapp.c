@@ -4,9 +4,9 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,10 @@ struct whatsapp {
     char *verify_token;
     char *template_name; /* "" = no template configured */
     char *template_language;
+    /* HMAC-SHA256 keyed with app_secret, prepared once (NULL when unsigned): every request
+     * works on its own copy (EVP_MAC_CTX_dup), so the request threads share it read-only and
+     * none looks up the digest or schedules the key again. */
+    EVP_MAC_CTX *signer;
 };
 
 static void whatsapp_fini(void *state)
@@ -34,7 +38,25 @@ static void whatsapp_fini(void *state)
     free(wa->verify_token);
     free(wa->template_name);
     free(wa->template_language);
+    EVP_MAC_CTX_free(wa->signer);
     free(wa);
+}
+
+/* The keyed HMAC-SHA256 context for app_secret, or NULL when out of memory. */
+static EVP_MAC_CTX *new_signer(const char *secret)
+{
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context keeps its own reference */
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (ctx && !EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params)) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
 }
 
 static int whatsapp_init(void **state, const struct config *cfg, char *err, size_t errsz)
@@ -59,6 +81,11 @@ static int whatsapp_init(void **state, const struct config *cfg, char *err, size
         return -1;
     }
     channel_strip_slashes(wa->api_base);
+    if (wa->app_secret[0] && !(wa->signer = new_signer(wa->app_secret))) {
+        whatsapp_fini(wa);
+        snprintf(err, errsz, "cannot prepare HMAC-SHA256");
+        return -1;
+    }
     if (config_get_bool(cfg, "whatsapp", "enabled") &&
         !channel_require(err, errsz, "whatsapp", "api_base", wa->api_base, "phone_number_id",
                          wa->phone_number_id, "access_token", wa->access_token, (char *)NULL)) {
@@ -79,10 +106,14 @@ static bool signature_valid(const struct whatsapp *wa, const struct channel_requ
     if (!channel_hex_decode(header + 7, given, sizeof given))
         return false;
     unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    if (!HMAC(EVP_sha256(), wa->app_secret, (int)strlen(wa->app_secret),
-              (const unsigned char *)(req->body ? req->body : ""), req->body_len, mac, &mac_len) ||
-        mac_len != 32)
+    size_t mac_len = 0;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(wa->signer);
+    bool ok =
+        ctx &&
+        EVP_MAC_update(ctx, (const unsigned char *)(req->body ? req->body : ""), req->body_len) &&
+        EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) && mac_len == 32;
+    EVP_MAC_CTX_free(ctx);
+    if (!ok)
         return false;
     return CRYPTO_memcmp(given, mac, 32) == 0;
 }

@@ -93,6 +93,9 @@ static int apply_job(struct ingest *ing, struct ingest_job *job, int64_t now,
 static bool commit_batch(struct ingest *ing, struct ingest_job *batch, struct job_counts *counts,
                          int64_t now)
 {
+    /* On PostgreSQL another instance's transaction may deadlock with this one: the batch is
+     * tried again as it was, a few times, before any job is failed for it. */
+    int conflicts = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         bool isolate = attempt == 1, failed = false;
         if (store_begin(ing->s) != 0)
@@ -117,14 +120,25 @@ static bool commit_batch(struct ingest *ing, struct ingest_job *batch, struct jo
             }
             j->status = 200;
         }
+        bool retry = store_retryable(ing->s) && conflicts < 5;
         if (failed) {
             store_rollback(ing->s);
+            if (retry) {
+                conflicts++;
+                attempt--;
+            }
             continue;
         }
         /* One fsync for the whole batch: only now may anyone hear 2xx. */
         if (store_commit(ing->s) == 0)
             return true;
+        retry = store_retryable(ing->s) && conflicts < 5;
         store_rollback(ing->s);
+        if (retry) {
+            conflicts++;
+            attempt--;
+            continue;
+        }
         break;
     }
     for (struct ingest_job *j = batch; j; j = j->next)

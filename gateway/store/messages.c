@@ -94,11 +94,12 @@ static void read_outbox_row(sql_stmt *st, struct store_outbox_row *r)
     store_column_text(st, 9, r->buttons, sizeof r->buttons);
 }
 
-int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until, const char *channel,
-                       struct store_outbox_row *rows, int max)
+int store_outbox_claim(struct store *s, int64_t now, const char *claimer, int64_t lease_until,
+                       const char *channel, struct store_outbox_row *rows, int max)
 {
     sql_stmt *st = store_stmt(
-        s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_at = ?4"
+        s, "UPDATE outbox SET status = 'sending', attempts = attempts + 1,"
+           " claimed_until = ?4, claimed_by = ?5"
            " WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
            " AND channel = ?3 ORDER BY next_at, id LIMIT ?2 FOR UPDATE SKIP LOCKED)"
            " RETURNING id, channel, phone, kind, text, attempts, coalesce(sender, ''),"
@@ -109,6 +110,7 @@ int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until, const 
     sql_bind_int(st, 2, max);
     sql_bind_text(st, 3, channel);
     sql_bind_int64(st, 4, lease_until);
+    sql_bind_text(st, 5, claimer);
     int n = 0, rc;
     while ((rc = sql_step(st)) == SQL_ROW && n < max) {
         struct store_outbox_row *r = &rows[n];
@@ -276,16 +278,17 @@ int store_outbox_apply_status(struct store *s, const char *channel, const char *
     return store_changes(s);
 }
 
-int store_outbox_recover(struct store *s, int64_t expired, int64_t now)
+int store_outbox_recover(struct store *s, const char *mine, int64_t expired, int64_t now)
 {
-    /* While a message is sending, next_at holds the end of its claim. */
-    sql_stmt *st = store_stmt(s, "UPDATE outbox SET status = 'queued', resent = resent + 1,"
-                                 " error = 'in flight when the server stopped; sent again',"
-                                 " next_at = ?2 WHERE status = 'sending' AND next_at < ?1");
+    sql_stmt *st = store_stmt(
+        s, "UPDATE outbox SET status = 'queued', resent = resent + 1,"
+           " error = 'in flight when the server stopped; sent again', next_at = ?2"
+           " WHERE status = 'sending' AND (coalesce(claimed_until, 0) < ?1 OR claimed_by = ?3)");
     if (!st)
         return -1;
     sql_bind_int64(st, 1, expired);
     sql_bind_int64(st, 2, now);
+    sql_bind_text(st, 3, mine ? mine : "");
     if (sql_step(st) != SQL_DONE)
         return store_fail(s, "outbox_recover");
     return store_changes(s);

@@ -241,5 +241,15 @@ const char *const store_migrations[] = {
     /* 11: a batch may name its trainer (batches.csv trainer); one without belongs to every
      * trainer. */
     "ALTER TABLE batches ADD COLUMN trainer_id INTEGER REFERENCES people(id);",
+    /* 12: only repayments name a loan: indexing the entries that name none (every sale,
+     * expense and saving) wrote an index entry per message that no lookup reads. Lookups by
+     * "loan_id = ?" imply NOT NULL, so they still use it. */
+    "DROP INDEX entries_loan;"
+    "CREATE INDEX entries_loan ON entries(loan_id) WHERE loan_id IS NOT NULL;",
+    /* 13: an outbox message being sent says which instance claimed it and until when, so that
+     * several instances on one database requeue only what a dead one left (its claim expired)
+     * and an instance restarting takes back its own claims at once. */
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+    "ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;",
     NULL,
 };

@@ -168,5 +168,10 @@ const char *const store_pg_migrations[] = {
     "",
     "",
     "",
+    /* 12 and 13 as in schema.c. */
+    "DROP INDEX entries_loan;"
+    "CREATE INDEX entries_loan ON entries(loan_id) WHERE loan_id IS NOT NULL;",
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+    "ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;",
     NULL,
 };

@@ -267,6 +267,7 @@ bool store_retryable(const struct store *s)
 
 int store_begin(struct store *s)
 {
+    s->pg_state[0] = 0; /* store_retryable speaks of this transaction only */
     return store_exec(s, s->backend == STORE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 

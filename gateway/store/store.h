@@ -104,8 +104,8 @@ int store_outbox_note(struct store *s, int64_t id, const char *words);
  * attempts counted, the claim held until lease_until). Rows another connection is claiming are
  * skipped, so several catat instances on one PostgreSQL database never claim one message
  * twice. Returns the number written to rows, or -1. */
-int store_outbox_claim(struct store *s, int64_t now, int64_t lease_until, const char *channel,
-                       struct store_outbox_row *rows, int max);
+int store_outbox_claim(struct store *s, int64_t now, const char *claimer, int64_t lease_until,
+                       const char *channel, struct store_outbox_row *rows, int max);
 void store_outbox_rows_free(struct store_outbox_row *rows, int n);
 int store_outbox_mark_sent(struct store *s, int64_t id, const char *provider_id, int64_t at);
 /* Back to queued for another try at next_at, recording why. */
@@ -115,10 +115,11 @@ int store_outbox_fail(struct store *s, int64_t id, const char *error);
  * of messages it matched (0 for an unknown id). status: "sent", "delivered", "read", "failed". */
 int store_outbox_apply_status(struct store *s, const char *channel, const char *provider_id,
                               const char *status, const char *error);
-/* After a crash: messages left "sending" whose claim was held until before `expired` go back to
- * queued, due at now, their resent count raised (they may have reached the provider before the
- * crash). Returns how many. */
-int store_outbox_recover(struct store *s, int64_t expired, int64_t now);
+/* After a crash: messages left "sending" go back to queued, due at now, their resent count
+ * raised (they may have reached the provider before the crash): those claimed by `mine` (this
+ * instance, restarted; NULL for none) and those whose claim ended before `expired`. Returns how
+ * many. */
+int store_outbox_recover(struct store *s, const char *mine, int64_t expired, int64_t now);
 /* Replies queued to phone since the time given (the per-sender hourly limit). */
 int store_replies_since(struct store *s, const char *phone, int64_t since);
 /* Counts by status for /metrics; fills up to n (status, count) pairs, returns how many. */

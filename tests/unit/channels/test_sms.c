@@ -85,11 +85,36 @@ static void test_segments(void **unused)
     assert_int_equal(sms_segments(buf, strlen(buf), NULL), 2);
 }
 
+/* Every ASCII byte, against GSM 03.38 written out here: 81 copies of a default-alphabet
+ * character are 81 septets (one SMS), of an extension character 162 (two), and of a character
+ * outside GSM-7 81 UCS-2 units (two, as UCS-2). */
+static void test_every_ascii_byte(void **unused)
+{
+    static const char extension[] = "\f^{}\\[~]|";
+    char buf[128];
+    for (int c = 1; c < 128; c++) {
+        bool ext = strchr(extension, c) != NULL;
+        bool gsm = ext || c == '\n' || c == '\r' || (c >= 0x20 && c < 0x7F && c != '`');
+        memset(buf, c, 81);
+        buf[81] = '\0';
+        bool ucs2 = gsm;
+        print_message("byte 0x%02x\n", c);
+        assert_int_equal(sms_is_gsm7(buf, 1), gsm);
+        assert_int_equal(sms_segments(buf, 81, &ucs2), gsm && !ext ? 1 : 2);
+        assert_int_equal(ucs2, !gsm);
+        /* beside a non-ASCII character, counted one character at a time */
+        memcpy(buf, "\xc3\x89", 2); /* É, one septet */
+        buf[2] = (char)c;
+        assert_int_equal(sms_is_gsm7(buf, 3), gsm);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gsm7),
         cmocka_unit_test(test_segments),
+        cmocka_unit_test(test_every_ascii_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
