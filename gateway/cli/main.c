@@ -19,7 +19,7 @@ static const struct {
     {"remind", cmd_remind, "queue the loan and training reminders due now (or --now TIME)"},
     {"digest", cmd_digest, "the daily digest for staff: --print or --send"},
     {"report", cmd_report, "report training: e-training results (text, csv, json)"},
-    {"db", cmd_db, "database: migrate, backup FILE"},
+    {"db", cmd_db, "database: migrate, backup FILE, copy --to URL"},
     {"config", cmd_config, "print the configuration in effect, or --keys: every key known"},
     {"templates", cmd_templates, "templates check: render every reply template"},
 };

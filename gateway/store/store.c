@@ -24,7 +24,7 @@ struct store *store_open(const char *target, char *err, size_t errsz)
     return store_is_url(target) ? pg_open(target, err, errsz) : lite_open(target, err, errsz);
 }
 
-static void stmt_free(sql_stmt *st)
+void store_stmt_drop(sql_stmt *st)
 {
     if (!st)
         return;
@@ -44,7 +44,7 @@ void store_close(struct store *s)
     if (!s)
         return;
     for (int i = 0; i < STORE_STMT_SLOTS; i++)
-        stmt_free(s->cache[i].stmt);
+        store_stmt_drop(s->cache[i].stmt);
     if (s->db)
         sqlite3_close(s->db);
     if (s->pg)
@@ -94,7 +94,7 @@ static sql_stmt *stmt_new(struct store *s, const char *sql)
     st->s = s;
     if (s->backend == STORE_POSTGRES) {
         if (pg_stmt_init(st, sql) != 0) {
-            stmt_free(st);
+            store_stmt_drop(st);
             return NULL;
         }
         return st;
@@ -164,6 +164,25 @@ sql_stmt *store_stmt(struct store *s, const char *sql)
         }
     }
     return NULL;
+}
+
+int sql_column_count(sql_stmt *st)
+{
+    if (st->lite)
+        return sqlite3_column_count(st->lite);
+    return st->res ? PQnfields(st->res) : 0;
+}
+
+const char *sql_column_name(sql_stmt *st, int i)
+{
+    if (st->lite)
+        return sqlite3_column_name(st->lite, i);
+    return st->res ? PQfname(st->res, i) : "";
+}
+
+bool sql_column_is_int(sql_stmt *st, int i)
+{
+    return st->lite && sqlite3_column_type(st->lite, i) == SQLITE_INTEGER;
 }
 
 void store_bind_text(sql_stmt *st, int i, const char *v)

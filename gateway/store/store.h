@@ -30,6 +30,12 @@ int store_ping(struct store *s);
  * -1 with err. */
 int store_backup(struct store *s, const char *path, char *err, size_t errsz);
 
+/* Copies every table of from into to (an empty database of the same schema version; ids
+ * kept), in one transaction on each side, then counts every table on both and prints the
+ * counts to report. 0, or -1 with err (nothing is left in to when the copy fails). */
+#include <stdio.h>
+int store_copy(struct store *from, struct store *to, FILE *report, char *err, size_t errsz);
+
 /* Transactions: begin takes the write lock at once on SQLite (BEGIN IMMEDIATE). Savepoints nest
  * inside, so one message's failure rolls back only that message. All return 0 or -1. */
 int store_begin(struct store *s);

@@ -153,6 +153,15 @@ static inline int sql_column_int(sql_stmt *st, int i)
 {
     return (int)sql_column_int64(st, i);
 }
+/* The number of columns of the result, and the name of column i. */
+int sql_column_count(sql_stmt *st);
+const char *sql_column_name(sql_stmt *st, int i);
+/* Whether column i of the current row holds an integer (SQLite's storage class; on PostgreSQL,
+ * where values come as text, false: the target parameter's type converts them). */
+bool sql_column_is_int(sql_stmt *st, int i);
+/* Frees a statement that is not in the cache. */
+void store_stmt_drop(sql_stmt *st);
+
 static inline bool sql_column_null(sql_stmt *st, int i)
 {
     return st->lite ? sqlite3_column_type(st->lite, i) == SQLITE_NULL : !pg_column(st, i);
