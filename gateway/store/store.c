@@ -198,7 +198,14 @@ void store_bind_text(sql_stmt *st, int i, const char *v)
 void store_column_text(sql_stmt *st, int i, char *dst, size_t dstsz)
 {
     const char *t = sql_column_text(st, i);
-    snprintf(dst, dstsz, "%s", t ? t : "");
+    size_t n = !t ? 0 : st->lite ? (size_t)sqlite3_column_bytes(st->lite, i) : strlen(t);
+    if (!dstsz)
+        return;
+    if (n >= dstsz)
+        n = dstsz - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = 0;
 }
 
 int store_step_done(struct store *s, sql_stmt *st, const char *what)
