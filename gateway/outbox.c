@@ -296,6 +296,10 @@ static void start(struct outbox *ob, struct store_outbox_row *row)
         transfer_free(t);
         return;
     }
+    /* In the claim's transaction, before any I/O: a delivery report may come back before the
+     * send's answer is recorded. */
+    if (t->send.provider_id[0])
+        store_outbox_set_provider(ob->store, row->id, t->send.provider_id);
     if (!t->send.method) { /* delivered locally (console) */
         char masked[32];
         phone_mask(row->phone, masked, sizeof masked);

@@ -220,6 +220,16 @@ void store_outbox_rows_free(struct store_outbox_row *rows, int n)
     }
 }
 
+int store_outbox_set_provider(struct store *s, int64_t id, const char *provider_id)
+{
+    sql_stmt *st = store_stmt(s, "UPDATE outbox SET provider_id = ?2 WHERE id = ?1");
+    if (!st)
+        return -1;
+    sql_bind_int64(st, 1, id);
+    sql_bind_text(st, 2, provider_id);
+    return store_step_done(s, st, "outbox_set_provider");
+}
+
 int store_outbox_mark_sent(struct store *s, int64_t id, const char *provider_id, int64_t at)
 {
     /* A delivery status may arrive before the send's answer is recorded; keep the later one. */

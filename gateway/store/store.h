@@ -106,6 +106,9 @@ int store_outbox_claimed_since(struct store *s, const char *channel, int64_t sin
 int store_outbox_has_fallback(struct store *s, int64_t id);
 /* Appends words to the error recorded for outbox message id ("...; sent by SMS: 42"). */
 int store_outbox_note(struct store *s, int64_t id, const char *words);
+/* Records the provider id of a claimed message known before it is sent (Kannel's is the outbox
+ * id), so that a delivery report that overtakes the send's answer finds its row. */
+int store_outbox_set_provider(struct store *s, int64_t id, const char *provider_id);
 /* Claims up to max queued messages of channel due at now for sending (status -> sending,
  * attempts counted, the claim held until lease_until). Rows another connection is claiming are
  * skipped, so several catat instances on one PostgreSQL database never claim one message

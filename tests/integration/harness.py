@@ -32,6 +32,17 @@ PG_HOST = os.environ.get("CATAT_TEST_PG_HOST", "")
 PG_USER = os.environ.get("CATAT_TEST_PG_USER", "")
 PG_BINDIR = os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin")
 
+def debian_python_or_fail(package):
+    """After an ImportError of one of Debian's python3-* packages (installed for Debian's
+    /usr/bin/python3, while ctest may run another python): runs this script again under
+    /usr/bin/python3, once; or fails, naming the package to install."""
+    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != \
+            os.path.realpath("/usr/bin/python3") and not os.environ.get("CATAT_REEXEC"):
+        os.environ["CATAT_REEXEC"] = "1"
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise SystemExit("%s is not installed: run deploy/install-deps.sh" % package)
+
+
 if BACKEND not in ("sqlite", "postgresql"):
     raise SystemExit("harness: CATAT_TEST_BACKEND must be sqlite or postgresql, not %r" % BACKEND)
 if BACKEND == "postgresql":
@@ -43,12 +54,7 @@ if BACKEND == "postgresql":
     try:
         import psycopg2
     except ImportError:
-        # Debian's python3-psycopg2 is installed for Debian's python3; ctest may run another.
-        if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != \
-                os.path.realpath("/usr/bin/python3") and not os.environ.get("CATAT_REEXEC"):
-            os.environ["CATAT_REEXEC"] = "1"
-            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-        raise SystemExit("harness: python3-psycopg2 is not installed: run deploy/install-deps.sh")
+        debian_python_or_fail("python3-psycopg2")
 
 
 def pg_connect(dbname="postgres"):

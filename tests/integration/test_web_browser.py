@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
+from harness import CATAT, Catat, debian_python_or_fail, run_tests  # noqa: E402
 
 try:
     from selenium import webdriver
@@ -19,14 +20,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:
-    # Debian's python3-selenium is installed for Debian's python3; the suite may run another.
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != \
-            os.path.realpath("/usr/bin/python3") and not os.environ.get("CATAT_REEXEC"):
-        os.environ["CATAT_REEXEC"] = "1"
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    raise AssertionError("python3-selenium is not installed: run deploy/install-deps.sh")
-
-from harness import CATAT, Catat, run_tests  # noqa: E402
+    debian_python_or_fail("python3-selenium")
 from web_client import CODE  # noqa: E402
 
 ADMIN, SITI = "+6281200000009", "+6281200000001"
