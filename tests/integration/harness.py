@@ -10,6 +10,7 @@ Without those variables a PostgreSQL run fails at once: a test that skipped itse
 in CI without PostgreSQL. Catat.sql() runs a query on whichever database it is, so the tests'
 SQL must be what both dialects understand.
 """
+import atexit
 import decimal
 import json
 import os
@@ -31,6 +32,19 @@ BACKEND = os.environ.get("CATAT_TEST_BACKEND", "sqlite")
 PG_HOST = os.environ.get("CATAT_TEST_PG_HOST", "")
 PG_USER = os.environ.get("CATAT_TEST_PG_USER", "")
 PG_BINDIR = os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin")
+
+# Servers started and not yet stopped: killed when the test script ends, so that a test that
+# fails half-way leaves no catat serve running behind it.
+_RUNNING = set()
+
+
+@atexit.register
+def _kill_left_running():
+    for proc in list(_RUNNING):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+
 
 def debian_python_or_fail(package):
     """After an ImportError of one of Debian's python3-* packages (installed for Debian's
@@ -216,6 +230,7 @@ class Catat:
         self.log = open(os.path.join(self.dir, "serve.log"), "a")
         self.proc = subprocess.Popen([CATAT, "serve", "-c", self.config], stdout=self.log,
                                      stderr=self.log, env=self.env, cwd=self.dir)
+        _RUNNING.add(self.proc)
         end = time.time() + deadline
         while time.time() < end:
             if self.proc.poll() is not None:
@@ -234,6 +249,7 @@ class Catat:
             return None
         self.proc.send_signal(sig)
         rc = self.proc.wait(timeout=30)
+        _RUNNING.discard(self.proc)
         self.proc = None
         self.log.close()
         if expect is not None and rc != expect:
@@ -245,6 +261,7 @@ class Catat:
         """kill -9: no chance to clean up."""
         self.proc.kill()
         self.proc.wait(timeout=30)
+        _RUNNING.discard(self.proc)
         self.proc = None
         self.log.close()
 
