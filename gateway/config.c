@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "channel.h"
+#include "store.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -136,7 +137,7 @@ static int set_value(struct config *cfg, int i, const char *value, char *err, si
         return -1;
     }
     if (strcmp(k->section, "database") == 0 && strcmp(k->key, "url") == 0 && value[0] &&
-        strncmp(value, "postgresql://", 13) != 0 && strncmp(value, "postgres://", 11) != 0) {
+        !store_is_url(value)) {
         snprintf(
             err, errsz,
             "[database] url must be a PostgreSQL URL such as postgresql://catat@localhost/catat");

@@ -370,6 +370,16 @@ static void recover(struct outbox *ob, const char *mine, int64_t expired)
                   n);
 }
 
+/* The step's write transaction, begun at the first thing to record or claim: whether it is
+ * open (tx: what an earlier call answered). */
+static bool begin_once(struct outbox *ob, bool *began, bool tx)
+{
+    if (*began)
+        return tx;
+    *began = true;
+    return store_begin(ob->store) == 0;
+}
+
 static int step(struct outbox *ob, int wait_ms)
 {
     int started = 0;
@@ -384,10 +394,7 @@ static int step(struct outbox *ob, int wait_ms)
     while ((m = curl_multi_info_read(ob->multi, &left))) {
         if (m->msg != CURLMSG_DONE)
             continue;
-        if (!began) {
-            began = true;
-            tx = store_begin(ob->store) == 0;
-        }
+        tx = begin_once(ob, &began, tx);
         struct transfer *t = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         finish(t, m->data.result);
@@ -405,10 +412,7 @@ static int step(struct outbox *ob, int wait_ms)
         want = want > 0 ? daily_room(ob, (int)ch, want) : 0;
         if (want <= 0)
             continue;
-        if (!began) {
-            began = true;
-            tx = store_begin(ob->store) == 0;
-        }
+        tx = begin_once(ob, &began, tx);
         if (!tx)
             continue;
         struct store_outbox_row rows[MAX_INFLIGHT];
@@ -429,10 +433,7 @@ static int step(struct outbox *ob, int wait_ms)
     if (store_is_shared(ob->store) && now_seconds() - ob->recovered_at >= RECOVER_EVERY_SECONDS) {
         /* Another instance sharing the database may have died with messages claimed. */
         ob->recovered_at = now_seconds();
-        if (!began) {
-            began = true;
-            tx = store_begin(ob->store) == 0;
-        }
+        tx = begin_once(ob, &began, tx);
         if (tx)
             recover(ob, NULL, (int64_t)time(NULL));
     }

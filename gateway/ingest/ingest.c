@@ -120,26 +120,17 @@ static bool commit_batch(struct ingest *ing, struct ingest_job *batch, struct jo
             }
             j->status = 200;
         }
-        bool retry = store_retryable(ing->s) && conflicts < 5;
-        if (failed) {
-            store_rollback(ing->s);
-            if (retry) {
-                conflicts++;
-                attempt--;
-            }
-            continue;
-        }
         /* One fsync for the whole batch: only now may anyone hear 2xx. */
-        if (store_commit(ing->s) == 0)
+        if (!failed && store_commit(ing->s) == 0)
             return true;
-        retry = store_retryable(ing->s) && conflicts < 5;
+        bool conflict = store_retryable(ing->s) && conflicts < 5;
         store_rollback(ing->s);
-        if (retry) {
+        if (conflict) { /* the same attempt again */
             conflicts++;
             attempt--;
-            continue;
+        } else if (!failed) {
+            break; /* the commit failed: nothing to isolate */
         }
-        break;
     }
     for (struct ingest_job *j = batch; j; j = j->next)
         j->status = 500;

@@ -34,29 +34,11 @@ static const char *const tables[] = {
     NULL,
 };
 
-/* A statement for text made at run time (not cached); store_stmt_drop frees it. */
-static sql_stmt *stmt_once(struct store *s, const char *sql)
-{
-    sql_stmt *st = calloc(1, sizeof *st);
-    if (!st)
-        return NULL;
-    st->s = s;
-    if (s->backend == STORE_POSTGRES) {
-        if (pg_stmt_init(st, sql) == 0)
-            return st;
-    } else if (sqlite3_prepare_v2(s->db, sql, -1, &st->lite, NULL) == SQLITE_OK) {
-        return st;
-    }
-    store_fail(s, "prepare");
-    store_stmt_drop(st);
-    return NULL;
-}
-
 static int64_t count_rows(struct store *s, const char *table)
 {
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    sql_stmt *st = stmt_once(s, sql);
+    sql_stmt *st = store_stmt_uncached(s, sql);
     int64_t n = st ? store_int64(s, st, "copy_count") : -1;
     store_stmt_drop(st);
     return n;
@@ -67,7 +49,7 @@ static int column_list(struct store *s, const char *table, char *cols, size_t co
 {
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT * FROM %s LIMIT 0", table);
-    sql_stmt *st = stmt_once(s, sql);
+    sql_stmt *st = store_stmt_uncached(s, sql);
     if (!st)
         return -1;
     int rc = sql_step(st);
@@ -96,7 +78,7 @@ static int64_t copy_table(struct store *from, struct store *to, const char *tabl
     if (len + 2 >= sizeof insert)
         return -1;
     memcpy(insert + len, ")", 2);
-    sql_stmt *src = stmt_once(from, select), *dst = stmt_once(to, insert);
+    sql_stmt *src = store_stmt_uncached(from, select), *dst = store_stmt_uncached(to, insert);
     int64_t rows = 0;
     int rc = src && dst ? SQL_ROW : -1;
     while (src && dst && (rc = sql_step(src)) == SQL_ROW) {

@@ -4,13 +4,6 @@
 
 #include <string.h>
 
-/* Column i as text, "" for NULL; borrowed until the next step. */
-static const char *col(sql_stmt *st, int i)
-{
-    const char *t = sql_column_text(st, i);
-    return t ? t : "";
-}
-
 int store_io_group_upsert(struct store *s, const struct store_io_group *g, const char *default_tz,
                           int64_t now)
 {

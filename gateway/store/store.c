@@ -85,8 +85,7 @@ int64_t store_changes(struct store *s)
     return s->backend == STORE_SQLITE ? sqlite3_changes(s->db) : s->pg_changes;
 }
 
-/* The statement for sql on this backend, prepared (SQLite) or readied for its first step. */
-static sql_stmt *stmt_new(struct store *s, const char *sql)
+sql_stmt *store_stmt_uncached(struct store *s, const char *sql)
 {
     sql_stmt *st = calloc(1, sizeof *st);
     if (!st)
@@ -154,7 +153,7 @@ sql_stmt *store_stmt(struct store *s, const char *sql)
                 log_event(LOG_ERROR, "statement cache full", "size=%d", STORE_STMT_SLOTS);
                 return NULL;
             }
-            sql_stmt *st = stmt_new(s, sql);
+            sql_stmt *st = store_stmt_uncached(s, sql);
             if (!st)
                 return NULL;
             s->cache[slot].sql = sql;

@@ -159,12 +159,23 @@ const char *sql_column_name(sql_stmt *st, int i);
 /* Whether column i of the current row holds an integer (SQLite's storage class; on PostgreSQL,
  * where values come as text, false: the target parameter's type converts them). */
 bool sql_column_is_int(sql_stmt *st, int i);
+/* A statement for text made at run time (such as a table's name filled in), prepared on SQLite
+ * or readied for its first step on PostgreSQL, not cached: store_stmt_drop frees it. NULL (and
+ * a log line) when it cannot be prepared. */
+sql_stmt *store_stmt_uncached(struct store *s, const char *sql);
 /* Frees a statement that is not in the cache. */
 void store_stmt_drop(sql_stmt *st);
 
 static inline bool sql_column_null(sql_stmt *st, int i)
 {
     return st->lite ? sqlite3_column_type(st->lite, i) == SQLITE_NULL : !pg_column(st, i);
+}
+
+/* Column i as text, "" for NULL; borrowed until the next step. */
+static inline const char *col(sql_stmt *st, int i)
+{
+    const char *t = sql_column_text(st, i);
+    return t ? t : "";
 }
 
 /* Binds text, or NULL when v is NULL or empty; copied. */

@@ -7,12 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *col(sql_stmt *st, int i)
-{
-    const char *v = sql_column_text(st, i);
-    return v ? v : "";
-}
-
 int store_web_code_new(struct store *s, int64_t person_id, const char *code_hash, int64_t now,
                        int64_t expires_at)
 {
