@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#define CHECKPOINT_FRAMES 1000 /* log pages before the syncer checkpoints: SQLite's default */
 #define BATCH_MAX 128 /* jobs per commit: bounds the commit's tail latency */
 
 struct ingest {
@@ -23,6 +24,20 @@ struct ingest {
     struct ingest_job *head, *tail;
     bool stop;
     pthread_t thread;
+    /* With a deferred sync (SQLite), committed batches wait here for the syncer thread, which
+     * makes them durable with one store_sync while the writer applies the next batch. */
+    bool deferred;
+    pthread_mutex_t sync_mu;
+    pthread_cond_t sync_cv;
+    struct ingest_job *sync_head, *sync_tail;
+    int sync_commits; /* how many of them committed anything */
+    /* and the checkpointer, woken by the syncer when the log is long, on its own connection */
+    struct store *checker;
+    bool checkpoint_wanted;
+    pthread_cond_t checkpoint_cv;
+    pthread_t checkpointer;
+    bool sync_stop;
+    pthread_t syncer;
 };
 
 void ingest_job_free(struct ingest_job *job)
@@ -39,26 +54,21 @@ void ingest_job_free(struct ingest_job *job)
     job->prepared = NULL;
 }
 
-/* What a job did, counted into the metrics only once its batch is committed. */
-struct job_counts {
-    int inbound, duplicates, statuses, parse_errors, limited;
-};
-
 /* Forgets what an attempt at the job left in it (a batch that is tried again). */
-static void job_reset(struct ingest_job *job, struct job_counts *counts)
+static void job_reset(struct ingest_job *job)
 {
     for (size_t i = 0; job->replies && i < job->n_replies; i++) {
         free(job->replies[i]);
         job->replies[i] = NULL;
     }
     job->duplicate = false;
-    *counts = (struct job_counts){0};
+    job->counts = (struct ingest_counts){0};
 }
 
 /* Applies one job's events inside the open transaction: 0, or -1 when the database failed. */
-static int apply_job(struct ingest *ing, struct ingest_job *job, int64_t now,
-                     struct job_counts *counts)
+static int apply_job(struct ingest *ing, struct ingest_job *job, int64_t now)
 {
+    struct ingest_counts *counts = &job->counts;
     const char *channel = channel_drivers[job->channel]->name;
     int rc = 0;
     for (size_t i = 0; i < job->ev->n_in && rc == 0; i++) {
@@ -90,8 +100,7 @@ static int apply_job(struct ingest *ing, struct ingest_job *job, int64_t now,
  * journal, which was a fifth of the writer's time, and jobs practically never fail. Should one
  * fail, the batch is rolled back and tried again with a savepoint per job, so the failing job
  * fails alone. Returns whether anything was committed. */
-static bool commit_batch(struct ingest *ing, struct ingest_job *batch, struct job_counts *counts,
-                         int64_t now)
+static bool commit_batch(struct ingest *ing, struct ingest_job *batch, int64_t now)
 {
     /* On PostgreSQL another instance's transaction may deadlock with this one: the batch is
      * tried again as it was, a few times, before any job is failed for it. */
@@ -100,27 +109,26 @@ static bool commit_batch(struct ingest *ing, struct ingest_job *batch, struct jo
         bool isolate = attempt == 1, failed = false;
         if (store_begin(ing->s) != 0)
             break;
-        int i = 0;
-        for (struct ingest_job *j = batch; j; j = j->next, i++) {
-            job_reset(j, &counts[i]);
+        for (struct ingest_job *j = batch; j; j = j->next) {
+            job_reset(j);
             if (isolate && store_savepoint(ing->s) != 0) {
                 j->status = 500;
                 continue;
             }
-            int rc = apply_job(ing, j, now, &counts[i]);
+            int rc = apply_job(ing, j, now);
             if (!isolate && rc != 0) {
                 failed = true;
                 break;
             }
             if (isolate && (rc != 0 || store_release(ing->s) != 0)) {
                 store_rollback_savepoint(ing->s);
-                job_reset(j, &counts[i]);
+                job_reset(j);
                 j->status = 500;
                 continue;
             }
             j->status = 200;
         }
-        /* One fsync for the whole batch: only now may anyone hear 2xx. */
+        /* One commit for the whole batch; its fsync here, or in the syncer (deferred). */
         if (!failed && store_commit(ing->s) == 0)
             return true;
         bool conflict = store_retryable(ing->s) && conflicts < 5;
@@ -157,36 +165,138 @@ static struct ingest_job *take_batch(struct ingest *ing)
     return batch;
 }
 
+/* Tells every job of jobs (durably committed, or failed: status) how it went. */
+static void finish_jobs(struct ingest *ing, struct ingest_job *jobs, int commits)
+{
+    if (commits) {
+        metrics_add_global(METRIC_COMMITS, commits);
+        if (ing->ob)
+            outbox_wake(ing->ob);
+    }
+    for (struct ingest_job *j = jobs, *next; j; j = next) {
+        next = j->next; /* j may be freed as soon as done returns */
+        if (j->status != 200) {
+            job_reset(j);
+        } else {
+            size_t ch = (size_t)j->channel;
+            metrics_add(METRIC_INBOUND, ch, j->counts.inbound);
+            metrics_add(METRIC_DUPLICATES, ch, j->counts.duplicates);
+            metrics_add(METRIC_STATUSES, ch, j->counts.statuses);
+            metrics_add_global(METRIC_PARSE_ERRORS, j->counts.parse_errors);
+            metrics_add_global(METRIC_REPLIES_LIMITED, j->counts.limited);
+        }
+        j->done(j, j->arg);
+    }
+}
+
 static void *writer_main(void *arg)
 {
     struct ingest *ing = arg;
     pthread_setname_np(pthread_self(), "catat-writer");
-    struct job_counts counts[BATCH_MAX];
     struct ingest_job *batch;
     while ((batch = take_batch(ing))) {
-        bool ok = commit_batch(ing, batch, counts, (int64_t)time(NULL));
-        if (ok) {
-            metrics_add_global(METRIC_COMMITS, 1);
-            if (ing->ob)
-                outbox_wake(ing->ob);
+        bool ok = commit_batch(ing, batch, (int64_t)time(NULL));
+        if (!ing->deferred) {
+            finish_jobs(ing, batch, ok);
+            continue;
         }
-        int i = 0;
-        for (struct ingest_job *j = batch, *next; j; j = next, i++) {
-            next = j->next; /* j may be freed as soon as done returns */
-            if (j->status != 200) {
-                job_reset(j, &counts[i]);
-            } else {
-                size_t ch = (size_t)j->channel;
-                metrics_add(METRIC_INBOUND, ch, counts[i].inbound);
-                metrics_add(METRIC_DUPLICATES, ch, counts[i].duplicates);
-                metrics_add(METRIC_STATUSES, ch, counts[i].statuses);
-                metrics_add_global(METRIC_PARSE_ERRORS, counts[i].parse_errors);
-                metrics_add_global(METRIC_REPLIES_LIMITED, counts[i].limited);
-            }
-            j->done(j, j->arg);
-        }
+        /* Committed, not yet on the disk: the syncer answers once it is. */
+        struct ingest_job *last = batch;
+        while (last->next)
+            last = last->next;
+        pthread_mutex_lock(&ing->sync_mu);
+        if (ing->sync_tail)
+            ing->sync_tail->next = batch;
+        else
+            ing->sync_head = batch;
+        ing->sync_tail = last;
+        ing->sync_commits += ok;
+        pthread_cond_signal(&ing->sync_cv);
+        pthread_mutex_unlock(&ing->sync_mu);
     }
     return NULL;
+}
+
+/* The syncer: takes every batch committed since its last turn, makes them durable with one
+ * store_sync, and only then answers them. A failed sync answers 500: the provider sends the
+ * messages again, and what did reach the disk is recognised as stored. */
+static void *syncer_main(void *arg)
+{
+    struct ingest *ing = arg;
+    pthread_setname_np(pthread_self(), "catat-syncer");
+    for (;;) {
+        pthread_mutex_lock(&ing->sync_mu);
+        while (!ing->sync_head && !ing->sync_stop)
+            pthread_cond_wait(&ing->sync_cv, &ing->sync_mu);
+        struct ingest_job *jobs = ing->sync_head;
+        int commits = ing->sync_commits;
+        ing->sync_head = ing->sync_tail = NULL;
+        ing->sync_commits = 0;
+        pthread_mutex_unlock(&ing->sync_mu);
+        if (!jobs)
+            return NULL;
+        if (commits && store_sync(ing->s) != 0) {
+            commits = 0;
+            for (struct ingest_job *j = jobs; j; j = j->next)
+                j->status = 500;
+        }
+        finish_jobs(ing, jobs, commits);
+        if (store_wal_frames(ing->s) >= CHECKPOINT_FRAMES) {
+            pthread_mutex_lock(&ing->sync_mu);
+            ing->checkpoint_wanted = true;
+            pthread_cond_signal(&ing->checkpoint_cv);
+            pthread_mutex_unlock(&ing->sync_mu);
+        }
+    }
+}
+
+/* Copies the log into the database while the writer goes on (a passive checkpoint), so that
+ * the log stays short and neither the writer nor the syncer waits for the copy. */
+static void *checkpointer_main(void *arg)
+{
+    struct ingest *ing = arg;
+    pthread_setname_np(pthread_self(), "catat-checkpoint");
+    pthread_mutex_lock(&ing->sync_mu);
+    for (;;) {
+        while (!ing->checkpoint_wanted && !ing->sync_stop)
+            pthread_cond_wait(&ing->checkpoint_cv, &ing->sync_mu);
+        if (!ing->checkpoint_wanted)
+            break;
+        ing->checkpoint_wanted = false;
+        pthread_mutex_unlock(&ing->sync_mu);
+        store_checkpoint(ing->checker);
+        pthread_mutex_lock(&ing->sync_mu);
+    }
+    pthread_mutex_unlock(&ing->sync_mu);
+    return NULL;
+}
+
+/* Stops the syncer once it has answered everything handed to it, and the checkpointer. */
+static void stop_syncer(struct ingest *ing)
+{
+    if (!ing->deferred)
+        return;
+    pthread_mutex_lock(&ing->sync_mu);
+    ing->sync_stop = true;
+    pthread_cond_signal(&ing->sync_cv);
+    pthread_mutex_unlock(&ing->sync_mu);
+    pthread_join(ing->syncer, NULL);
+    pthread_mutex_lock(&ing->sync_mu);
+    pthread_cond_signal(&ing->checkpoint_cv);
+    pthread_mutex_unlock(&ing->sync_mu);
+    pthread_join(ing->checkpointer, NULL);
+}
+
+static void ingest_free(struct ingest *ing)
+{
+    store_close(ing->checker);
+    store_close(ing->s);
+    pthread_mutex_destroy(&ing->mu);
+    pthread_cond_destroy(&ing->cv);
+    pthread_mutex_destroy(&ing->sync_mu);
+    pthread_cond_destroy(&ing->sync_cv);
+    pthread_cond_destroy(&ing->checkpoint_cv);
+    free(ing);
 }
 
 struct ingest *ingest_start(const struct pipeline *p, struct outbox *ob, const char *db_path,
@@ -206,12 +316,34 @@ struct ingest *ingest_start(const struct pipeline *p, struct outbox *ob, const c
     }
     pthread_mutex_init(&ing->mu, NULL);
     pthread_cond_init(&ing->cv, NULL);
+    pthread_mutex_init(&ing->sync_mu, NULL);
+    pthread_cond_init(&ing->sync_cv, NULL);
+    pthread_cond_init(&ing->checkpoint_cv, NULL);
+    /* Where the backend can, the disk flush of one batch overlaps the next batch's work. */
+    ing->deferred = store_defer_sync(ing->s) == 0;
+    if (ing->deferred && !(ing->checker = store_open(db_path, err, errsz))) {
+        ingest_free(ing);
+        return NULL;
+    }
+    if (ing->deferred && pthread_create(&ing->syncer, NULL, syncer_main, ing) != 0) {
+        snprintf(err, errsz, "cannot start the syncer thread");
+        ingest_free(ing);
+        return NULL;
+    }
+    if (ing->deferred && pthread_create(&ing->checkpointer, NULL, checkpointer_main, ing) != 0) {
+        snprintf(err, errsz, "cannot start the checkpointer thread");
+        pthread_mutex_lock(&ing->sync_mu);
+        ing->sync_stop = true;
+        pthread_cond_signal(&ing->sync_cv);
+        pthread_mutex_unlock(&ing->sync_mu);
+        pthread_join(ing->syncer, NULL);
+        ingest_free(ing);
+        return NULL;
+    }
     if (pthread_create(&ing->thread, NULL, writer_main, ing) != 0) {
         snprintf(err, errsz, "cannot start the writer thread");
-        store_close(ing->s);
-        pthread_mutex_destroy(&ing->mu);
-        pthread_cond_destroy(&ing->cv);
-        free(ing);
+        stop_syncer(ing);
+        ingest_free(ing);
         return NULL;
     }
     return ing;
@@ -256,8 +388,6 @@ void ingest_stop(struct ingest *ing)
     pthread_cond_signal(&ing->cv);
     pthread_mutex_unlock(&ing->mu);
     pthread_join(ing->thread, NULL);
-    store_close(ing->s);
-    pthread_mutex_destroy(&ing->mu);
-    pthread_cond_destroy(&ing->cv);
-    free(ing);
+    stop_syncer(ing);
+    ingest_free(ing);
 }

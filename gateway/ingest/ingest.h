@@ -30,6 +30,9 @@ struct ingest_job {
     char **replies; /* with keep_replies: the reply to each inbound, or NULL; ingest_job_free */
     size_t n_replies;
     struct pipeline_prepared *prepared; /* one per inbound */
+    struct ingest_counts {              /* what it did, into the metrics once durable */
+        int inbound, duplicates, statuses, parse_errors, limited;
+    } counts;
     struct ingest_job *next;
 };
 /* Frees what ingest added to job (not job itself, nor ev). NULL is fine. */

@@ -10,13 +10,23 @@
 /* Reference codes avoid characters people confuse on a small screen (0/O, 1/I, 2/Z, 5/S, 8/B). */
 static const char ref_alphabet[] = "ACDEFGHJKLMNPQRTUVWXY34679";
 
+/* Random bytes from the kernel, a few hundred at a time: one system call per many references. */
+static unsigned char random_byte(void)
+{
+    static _Thread_local unsigned char pool[256];
+    static _Thread_local size_t left;
+    if (!left) {
+        if (getrandom(pool, sizeof pool, 0) != (ssize_t)sizeof pool)
+            memset(pool, 7, sizeof pool);
+        left = sizeof pool;
+    }
+    return pool[--left];
+}
+
 static void random_ref(char out[8], int len)
 {
-    unsigned char bytes[8];
-    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes)
-        memset(bytes, 7, sizeof bytes);
     for (int i = 0; i < len; i++)
-        out[i] = ref_alphabet[bytes[i] % (sizeof ref_alphabet - 1)];
+        out[i] = ref_alphabet[random_byte() % (sizeof ref_alphabet - 1)];
     out[len] = '\0';
 }
 

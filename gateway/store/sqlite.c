@@ -4,16 +4,36 @@
 
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* SQLite's allocation statistics take a global mutex around every allocation (hundreds per
  * message); catat reads none of them. Set before SQLite initialises. */
 static void configure_sqlite(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/* Another connection holds the lock: wait and try again, for 10 s in all. SQLite's own busy
+ * timeout sleeps 1 ms, then 2, 5, 10 ...: the writer lost milliseconds behind the outbox's
+ * transactions of a few tens of microseconds. These waits start at 50 us and double to 6.4 ms. */
+static int busy_wait(void *arg, int tries)
+{
+    (void)arg;
+    enum { FIRST_US = 50, DOUBLINGS = 7, TOTAL_US = 10 * 1000 * 1000 };
+    long waited = tries <= DOUBLINGS ? FIRST_US * ((1L << tries) - 1)
+                                     : FIRST_US * ((1L << DOUBLINGS) - 1) +
+                                           (long)(tries - DOUBLINGS) * (FIRST_US << DOUBLINGS);
+    if (waited >= TOTAL_US)
+        return 0;
+    usleep((useconds_t)(FIRST_US << (tries < DOUBLINGS ? tries : DOUBLINGS)));
+    return 1;
 }
 
 struct store *lite_open(const char *path, char *err, size_t errsz)
@@ -34,7 +54,7 @@ struct store *lite_open(const char *path, char *err, size_t errsz)
         store_close(s);
         return NULL;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_handler(s->db, busy_wait, NULL);
     /* FULL: a 2xx to a provider means the message survives power loss (product.md section 7).
      * A 32 MiB page cache per connection keeps the indexes a busy writer touches in memory. */
     if (store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
@@ -45,6 +65,95 @@ struct store *lite_open(const char *path, char *err, size_t errsz)
         return NULL;
     }
     return s;
+}
+
+/* After each commit: how long the log has grown, for store_wal_frames. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    __atomic_store_n(&((struct store *)arg)->wal_frames, frames, __ATOMIC_RELAXED);
+    return SQLITE_OK;
+}
+
+int lite_wal_frames(struct store *s)
+{
+    return __atomic_load_n(&s->wal_frames, __ATOMIC_RELAXED);
+}
+
+int lite_checkpoint(struct store *s)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        log_event(LOG_ERROR, "checkpoint failed", "error=\"%s\"", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+int lite_defer_sync(struct store *s)
+{
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
+    if (!wal || snprintf(s->wal_path, sizeof s->wal_path, "%s", wal) >= (int)sizeof s->wal_path)
+        return -1;
+    /* NORMAL in WAL mode: a commit writes its frames without syncing them; lite_sync does. A
+     * checkpoint still syncs the log before copying it into the database, and the database
+     * after. */
+    if (store_exec(s, "PRAGMA synchronous=NORMAL") != 0)
+        return -1;
+    /* Commits on s no longer checkpoint (the hook replaces the automatic one): lite_checkpoint,
+     * on another connection and thread, does, without holding up the writer. */
+    sqlite3_wal_hook(s->db, wal_hook, s);
+    s->wal_fd = -1;
+    s->defer_sync = true;
+    return 0;
+}
+
+/* fsync of the directory holding path: a new file's name reaches the disk. */
+static int sync_directory(const char *path)
+{
+    char dir[520];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = 0;
+    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int lite_sync(struct store *s)
+{
+    struct stat st;
+    /* The log is never removed while this connection is open; should it be all the same (its
+     * last link gone), the file now at the path is the one to sync. */
+    if (s->wal_fd >= 0 && (fstat(s->wal_fd, &st) != 0 || st.st_nlink == 0)) {
+        close(s->wal_fd);
+        s->wal_fd = -1;
+    }
+    if (s->wal_fd < 0) {
+        s->wal_fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
+        if (s->wal_fd < 0) {
+            log_event(LOG_ERROR, "cannot open the write-ahead log", "error=\"%s\"",
+                      strerror(errno));
+            return -1;
+        }
+        /* SQLite syncs a log's directory once after creating it: so does this. */
+        if (sync_directory(s->wal_path) != 0) {
+            log_event(LOG_ERROR, "cannot sync the database's directory", "error=\"%s\"",
+                      strerror(errno));
+            return -1;
+        }
+    }
+    if (fdatasync(s->wal_fd) != 0) {
+        log_event(LOG_ERROR, "cannot sync the write-ahead log", "error=\"%s\"",
+                  strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* The integer a PRAGMA answers, or -1. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool store_is_url(const char *target)
 {
@@ -49,6 +50,8 @@ void store_close(struct store *s)
         sqlite3_close(s->db);
     if (s->pg)
         PQfinish(s->pg);
+    if (s->defer_sync && s->wal_fd >= 0)
+        close(s->wal_fd);
     free(s);
 }
 
@@ -101,17 +104,29 @@ sql_stmt *store_stmt_uncached(struct store *s, const char *sql)
     /* FOR UPDATE SKIP LOCKED claims rows among several PostgreSQL writers; on SQLite the one
      * writer holds the whole database, so it is left out. */
     static const char lock[] = " FOR UPDATE SKIP LOCKED";
+    /* An INSERT's RETURNING id is the row id SQLite knows anyway: without the clause, SQLite
+     * neither buffers the row in a temporary table nor allocates one per execution, and
+     * sql_step answers the one row itself. Not for an upsert's update, which sets no row id. */
+    static const char returning[] = " RETURNING id";
+    size_t n = strlen(sql), cut = n;
     const char *at = strstr(sql, lock);
+    if (at)
+        cut = (size_t)(at - sql);
+    else if (n > sizeof returning && strcmp(sql + n - (sizeof returning - 1), returning) == 0 &&
+             strncmp(sql, "INSERT", 6) == 0 && !strstr(sql, "DO UPDATE"))
+        cut = n - (sizeof returning - 1);
     char *text = NULL;
-    if (at) {
-        size_t n = strlen(sql);
+    if (cut < n) {
         if (!(text = malloc(n + 1))) {
             free(st);
             return NULL;
         }
-        size_t head = (size_t)(at - sql);
-        memcpy(text, sql, head);
-        memcpy(text + head, at + sizeof lock - 1, n - head - (sizeof lock - 1) + 1);
+        memcpy(text, sql, cut);
+        if (at) /* what follows the lock clause stays */
+            memcpy(text + cut, at + sizeof lock - 1, n - cut - (sizeof lock - 1) + 1);
+        else
+            text[cut] = 0;
+        st->lite_returning_id = !at;
     }
     int rc = sqlite3_prepare_v3(s->db, text ? text : sql, -1, SQLITE_PREPARE_PERSISTENT, &st->lite,
                                 NULL);
@@ -135,7 +150,7 @@ sql_stmt *store_stmt(struct store *s, const char *sql)
         if (s->cache[slot].sql == sql) {
             sql_stmt *st = s->cache[slot].stmt;
             if (st->lite) {
-                sqlite3_reset(st->lite);
+                sql_reset(st);
                 sqlite3_clear_bindings(st->lite);
             } else {
                 pg_reset(st);
@@ -288,6 +303,26 @@ bool store_retryable(const struct store *s)
      * same work again is expected to succeed. */
     return s->backend == STORE_POSTGRES &&
            (strcmp(s->pg_state, "40P01") == 0 || strcmp(s->pg_state, "40001") == 0);
+}
+
+int store_defer_sync(struct store *s)
+{
+    return s->backend == STORE_SQLITE ? lite_defer_sync(s) : -1;
+}
+
+int store_sync(struct store *s)
+{
+    return s->defer_sync ? lite_sync(s) : 0;
+}
+
+int store_wal_frames(struct store *s)
+{
+    return s->defer_sync ? lite_wal_frames(s) : 0;
+}
+
+int store_checkpoint(struct store *s)
+{
+    return s->backend == STORE_SQLITE ? lite_checkpoint(s) : 0;
 }
 
 int store_begin(struct store *s)

@@ -47,6 +47,20 @@ int store_rollback_savepoint(struct store *s);
 /* Whether the last failure was a conflict with another connection's transaction (PostgreSQL's
  * deadlock or serialization failure) that the same work, tried again, should get past. */
 bool store_retryable(const struct store *s);
+/* Group commit with the disk flush apart (SQLite): after store_defer_sync(s), a commit on s
+ * returns once its write-ahead log frames are written, before they reach the disk, and
+ * store_sync(s) -- callable from another thread while s goes on with the next transaction --
+ * makes every commit made before it durable (fdatasync of the log, as synchronous=FULL would
+ * at each commit). store_defer_sync returns 0, or -1 when it cannot be done (PostgreSQL's
+ * commits are durable by themselves); store_sync returns 0, or -1 when the disk failed. */
+int store_defer_sync(struct store *s);
+int store_sync(struct store *s);
+/* With a deferred sync, s no longer copies its log into the database (a checkpoint) as it
+ * commits: store_wal_frames(s), callable from any thread, says how long the log is (0 when
+ * not deferred), and store_checkpoint(c), on another connection c to the same database, copies
+ * what it can without waiting for s (a passive checkpoint; 0, or -1 when it failed). */
+int store_wal_frames(struct store *s);
+int store_checkpoint(struct store *c);
 
 /* ---- messages ---- */
 struct store_inbound {

@@ -21,6 +21,11 @@ enum store_backend { STORE_SQLITE, STORE_POSTGRES };
 struct sql_stmt {
     struct store *s;
     sqlite3_stmt *lite;
+    /* SQLite: an INSERT prepared without its RETURNING id, which sql_step answers as a row of
+     * the id the insert set (none when it inserted nothing: ON CONFLICT DO NOTHING). */
+    bool lite_returning_id;
+    int lite_returned; /* 0 before the step, 1 on the id's row, 2 after it */
+    int64_t lite_id;
     /* PostgreSQL */
     char *pg_sql;  /* the text with ?N written $N */
     char name[16]; /* its name on the connection, once prepared */
@@ -45,6 +50,10 @@ struct store {
     } cache[STORE_STMT_SLOTS];
     int n_cached;
     char path[512];
+    bool defer_sync;    /* store_defer_sync was called: */
+    char wal_path[520]; /* the write-ahead log's file */
+    int wal_fd;         /* and store_sync's descriptor of it, or -1 */
+    int wal_frames;     /* its length after the last commit (atomic) */
 };
 
 extern const char *const store_migrations[];
@@ -82,6 +91,10 @@ struct store *lite_open(const char *path, char *err, size_t errsz);
 int lite_migrate(struct store *s);
 int lite_schema_version(struct store *s);
 int lite_backup(struct store *s, const char *path, char *err, size_t errsz);
+int lite_defer_sync(struct store *s);
+int lite_sync(struct store *s);
+int lite_wal_frames(struct store *s);
+int lite_checkpoint(struct store *s);
 
 /* The PostgreSQL backend (postgres.c). */
 struct store *pg_open(const char *url, char *err, size_t errsz);
@@ -129,15 +142,27 @@ static inline int sql_step(sql_stmt *st)
 {
     if (!st->lite)
         return pg_step(st);
+    if (st->lite_returning_id && st->lite_returned) {
+        st->lite_returned = 2;
+        return SQL_DONE;
+    }
     int rc = sqlite3_step(st->lite);
+    if (st->lite_returning_id && rc == SQLITE_DONE) {
+        sqlite3 *db = sqlite3_db_handle(st->lite);
+        st->lite_returned = sqlite3_changes(db) > 0 ? 1 : 2;
+        st->lite_id = sqlite3_last_insert_rowid(db);
+        return st->lite_returned == 1 ? SQL_ROW : SQL_DONE;
+    }
     return rc == SQLITE_ROW ? SQL_ROW : rc == SQLITE_DONE ? SQL_DONE : rc;
 }
 static inline void sql_reset(sql_stmt *st)
 {
-    if (st->lite)
+    if (st->lite) {
         sqlite3_reset(st->lite);
-    else
+        st->lite_returned = 0;
+    } else {
         pg_reset(st);
+    }
 }
 /* Column i of the current row as text; NULL for SQL NULL (valid until the next step or reset). */
 static inline const char *sql_column_text(sql_stmt *st, int i)
@@ -147,7 +172,9 @@ static inline const char *sql_column_text(sql_stmt *st, int i)
 int64_t pg_column_int64(sql_stmt *st, int i);
 static inline int64_t sql_column_int64(sql_stmt *st, int i)
 {
-    return st->lite ? sqlite3_column_int64(st->lite, i) : pg_column_int64(st, i);
+    if (st->lite)
+        return st->lite_returning_id ? st->lite_id : sqlite3_column_int64(st->lite, i);
+    return pg_column_int64(st, i);
 }
 static inline int sql_column_int(sql_stmt *st, int i)
 {
