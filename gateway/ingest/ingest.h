@@ -1,8 +1,16 @@
 /* ingest.h - the group-commit writer: webhooks' events are handed over from the HTTP threads,
  * prepared there (parsing is pure), and applied by one writer thread that commits a batch of
- * them in one transaction with synchronous=FULL, each under its own savepoint so one failure
- * does not take its neighbours with it. Only after the commit is each submitter told, so a 2xx
- * always means durably stored. */
+ * them in one transaction (a job that fails is tried again alone, under a savepoint, so it does
+ * not take its neighbours with it). Only once the commit is on the disk is each submitter
+ * told, so a 2xx always means durably stored.
+ *
+ * On SQLite the disk flush is a thread of its own (store_defer_sync): the writer commits batch
+ * N and goes on with batch N+1 while the syncer fdatasyncs the log and then answers batch N;
+ * a checkpointer copies the log into the database beside them. Other connections see batch N
+ * before it is on the disk, which a crash of the process cannot undo (the data is in the
+ * kernel's page cache) and a power cut only within the flush: the outbox sends nothing of it
+ * before its own claim commits with synchronous=FULL, whose flush covers batch N too. On
+ * PostgreSQL the writer's COMMIT is durable by itself and answers at once. */
 #ifndef CATAT_INGEST_H
 #define CATAT_INGEST_H
 
@@ -21,7 +29,8 @@ struct ingest_job {
     int channel;               /* index in channel_drivers[] */
     struct channel_events *ev; /* borrowed: inbound messages (from already E.164), statuses */
     bool keep_replies;         /* fill replies[] (console answers with them) */
-    /* Called on the writer thread once the batch holding the job is committed (or failed). */
+    /* Called on the writer's or the syncer's thread once the batch holding the job is durably
+     * committed (or failed). */
     void (*done)(struct ingest_job *job, void *arg);
     void *arg;
     /* Filled in by ingest: */

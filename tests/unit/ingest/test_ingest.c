@@ -1,6 +1,7 @@
 /* test_ingest.c - the group-commit writer against a real SQLite file: every job of a batch is
  * committed at once and answered after the commit; a job the database refuses fails alone,
- * and the others of its batch are stored once each. */
+ * and the others of its batch are stored once each; while it serves, the log is copied into
+ * the database (checkpoints) by a thread of its own. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +11,8 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,20 +31,25 @@ struct fixture {
     struct ingest *ing;
     struct channel_events ev[JOBS];
     struct ingest_job job[JOBS];
-    /* the first job's answer holds the writer until every other job is queued */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool release;
     int answered;
 };
 
 static void on_done(struct ingest_job *job, void *arg)
 {
+    (void)job;
     struct fixture *f = arg;
     pthread_mutex_lock(&f->mu);
     f->answered++;
     pthread_cond_broadcast(&f->cv);
-    while (job == &f->job[0] && !f->release)
+    pthread_mutex_unlock(&f->mu);
+}
+
+static void wait_answered(struct fixture *f, int n)
+{
+    pthread_mutex_lock(&f->mu);
+    while (f->answered < n)
         pthread_cond_wait(&f->cv, &f->mu);
     pthread_mutex_unlock(&f->mu);
 }
@@ -137,19 +145,18 @@ static void test_one_refused_job_fails_alone(void **state)
     assert_string_equal(channel_drivers[0]->name, "console");
     for (int i = 0; i < JOBS; i++)
         make_job(f, i);
+    /* Another connection holds the write lock: the writer takes job 0 and waits for the lock,
+     * so the jobs queued meanwhile are taken as one batch once it is let go. */
+    sqlite3 *lock;
+    assert_int_equal(sqlite3_open(f->db, &lock), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(ingest_submit(f->ing, &f->job[0]), 0);
-    pthread_mutex_lock(&f->mu);
-    while (f->answered < 1) /* the writer is now held inside job 0's answer */
-        pthread_cond_wait(&f->cv, &f->mu);
-    pthread_mutex_unlock(&f->mu);
-    for (int i = 1; i < JOBS; i++) /* so these are taken as one batch */
+    usleep(50 * 1000);
+    for (int i = 1; i < JOBS; i++)
         assert_int_equal(ingest_submit(f->ing, &f->job[i]), 0);
-    pthread_mutex_lock(&f->mu);
-    f->release = true;
-    pthread_cond_broadcast(&f->cv);
-    while (f->answered < JOBS)
-        pthread_cond_wait(&f->cv, &f->mu);
-    pthread_mutex_unlock(&f->mu);
+    assert_int_equal(sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(lock);
+    wait_answered(f, JOBS);
 
     for (int i = 0; i < JOBS; i++) {
         assert_int_equal(f->job[i].status, i == BAD ? 500 : 200);
@@ -172,13 +179,9 @@ static void test_retry_is_acknowledged_not_stored_again(void **state)
     struct fixture *f = *state;
     for (int round = 0; round < 2; round++) {
         make_job(f, 0);
-        f->release = true;
         int before = f->answered;
         assert_int_equal(ingest_submit(f->ing, &f->job[0]), 0);
-        pthread_mutex_lock(&f->mu);
-        while (f->answered == before)
-            pthread_cond_wait(&f->cv, &f->mu);
-        pthread_mutex_unlock(&f->mu);
+        wait_answered(f, before + 1);
         assert_int_equal(f->job[0].status, 200);
         assert_int_equal(f->job[0].duplicate, round == 1);
         ingest_job_free(&f->job[0]);
@@ -189,11 +192,58 @@ static void test_retry_is_acknowledged_not_stored_again(void **state)
     assert_int_equal(sql_count(f->db, "SELECT count(*) FROM outbox"), 1);
 }
 
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Batch after batch is committed and answered; the log grows past the checkpoint's threshold,
+ * and the checkpointer copies it into the database file while the writer is still open (the
+ * file grows: without checkpoints everything would stay in the log until the writer closed). */
+static void test_log_copied_into_database_while_serving(void **state)
+{
+    struct fixture *f = *state;
+    long before = file_size(f->db);
+    assert_true(before > 0);
+    enum { ROUNDS = 150 };
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < JOBS; i++) {
+            const char *text = "JUAL 15000 abon";
+            struct channel_inbound *in = channel_events_add_inbound(&f->ev[i], text, strlen(text));
+            assert_non_null(in);
+            snprintf(in->from, sizeof in->from, "+628120%02d%05d", i, round);
+            snprintf(in->provider_id, sizeof in->provider_id, "c-%d-%d", round, i);
+            f->job[i] = (struct ingest_job){.ev = &f->ev[i], .done = on_done, .arg = f};
+        }
+        int before_round = f->answered;
+        for (int i = 0; i < JOBS; i++)
+            assert_int_equal(ingest_submit(f->ing, &f->job[i]), 0);
+        wait_answered(f, before_round + JOBS);
+        for (int i = 0; i < JOBS; i++) {
+            assert_int_equal(f->job[i].status, 200);
+            ingest_job_free(&f->job[i]);
+            channel_events_free(&f->ev[i]);
+            memset(&f->ev[i], 0, sizeof f->ev[i]);
+        }
+    }
+    assert_int_equal(sql_count(f->db, "SELECT count(*) FROM messages"), ROUNDS * JOBS);
+    /* The checkpoint runs beside the writer: wait for it, a few seconds at most. */
+    long after = before;
+    for (int tries = 0; tries < 100 && after <= before; tries++) {
+        usleep(50 * 1000);
+        after = file_size(f->db);
+    }
+    assert_true(after > before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_one_refused_job_fails_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_is_acknowledged_not_stored_again, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_log_copied_into_database_while_serving, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
