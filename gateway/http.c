@@ -213,7 +213,8 @@ static enum MHD_Result answer_webhook(struct http_server *srv, struct MHD_Connec
     return send_json(c, r, 200, obj);
 }
 
-/* The writer committed (or failed) the request's batch: answer it. Runs on the writer's or the syncer's thread. */
+/* The writer committed (or failed) the request's batch: answer it. Runs on the writer's or the
+ * syncer's thread. */
 static void on_stored(struct ingest_job *job, void *arg)
 {
     struct request *r = arg;

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CHECKPOINT_FRAMES 1000 /* log pages before the syncer checkpoints: SQLite's default */
 #define BATCH_MAX 128 /* jobs per commit: bounds the commit's tail latency */
 
 struct ingest {
@@ -241,7 +240,7 @@ static void *syncer_main(void *arg)
                 j->status = 500;
         }
         finish_jobs(ing, jobs, commits);
-        if (store_wal_frames(ing->s) >= CHECKPOINT_FRAMES) {
+        if (store_wal_frames(ing->s) >= INGEST_CHECKPOINT_FRAMES) {
             pthread_mutex_lock(&ing->sync_mu);
             ing->checkpoint_wanted = true;
             pthread_cond_signal(&ing->checkpoint_cv);
@@ -255,7 +254,7 @@ static void *syncer_main(void *arg)
 static void *checkpointer_main(void *arg)
 {
     struct ingest *ing = arg;
-    pthread_setname_np(pthread_self(), "catat-checkpoint");
+    pthread_setname_np(pthread_self(), "catat-ckpt");
     pthread_mutex_lock(&ing->sync_mu);
     for (;;) {
         while (!ing->checkpoint_wanted && !ing->sync_stop)

@@ -149,8 +149,7 @@ int lite_sync(struct store *s)
         }
     }
     if (fdatasync(s->wal_fd) != 0) {
-        log_event(LOG_ERROR, "cannot sync the write-ahead log", "error=\"%s\"",
-                  strerror(errno));
+        log_event(LOG_ERROR, "cannot sync the write-ahead log", "error=\"%s\"", strerror(errno));
         return -1;
     }
     return 0;
