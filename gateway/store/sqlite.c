@@ -91,10 +91,26 @@ int lite_checkpoint(struct store *s)
     return 0;
 }
 
+/* Whether the database really is in WAL mode (a file system without shared memory keeps the
+ * rollback journal whatever catat asks). */
+static bool in_wal_mode(struct store *s)
+{
+    sqlite3_stmt *st;
+    bool wal = false;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
+        const char *mode =
+            sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        wal = mode && strcmp(mode, "wal") == 0;
+        sqlite3_finalize(st);
+    }
+    return wal;
+}
+
 int lite_defer_sync(struct store *s)
 {
     const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->db, "main"));
-    if (!wal || snprintf(s->wal_path, sizeof s->wal_path, "%s", wal) >= (int)sizeof s->wal_path)
+    if (!in_wal_mode(s) || !wal ||
+        snprintf(s->wal_path, sizeof s->wal_path, "%s", wal) >= (int)sizeof s->wal_path)
         return -1;
     /* NORMAL in WAL mode: a commit writes its frames without syncing them; lite_sync does. A
      * checkpoint still syncs the log before copying it into the database, and the database
