@@ -37,6 +37,7 @@ struct ingest {
     pthread_t checkpointer;
     bool sync_stop;
     pthread_t syncer;
+    bool syncer_started, checkpointer_started;
 };
 
 void ingest_job_free(struct ingest_job *job)
@@ -216,6 +217,15 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Sets *flag under the syncer's lock and wakes the thread waiting on cv. */
+static void raise_flag(struct ingest *ing, bool *flag, pthread_cond_t *cv)
+{
+    pthread_mutex_lock(&ing->sync_mu);
+    *flag = true;
+    pthread_cond_signal(cv);
+    pthread_mutex_unlock(&ing->sync_mu);
+}
+
 /* The syncer: takes every batch committed since its last turn, makes them durable with one
  * store_sync, and only then answers them. A failed sync answers 500: the provider sends the
  * messages again, and what did reach the disk is recognised as stored. */
@@ -240,12 +250,8 @@ static void *syncer_main(void *arg)
                 j->status = 500;
         }
         finish_jobs(ing, jobs, commits);
-        if (store_wal_frames(ing->s) >= INGEST_CHECKPOINT_FRAMES) {
-            pthread_mutex_lock(&ing->sync_mu);
-            ing->checkpoint_wanted = true;
-            pthread_cond_signal(&ing->checkpoint_cv);
-            pthread_mutex_unlock(&ing->sync_mu);
-        }
+        if (store_wal_frames(ing->s) >= INGEST_CHECKPOINT_FRAMES)
+            raise_flag(ing, &ing->checkpoint_wanted, &ing->checkpoint_cv);
     }
 }
 
@@ -270,20 +276,15 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
-/* Stops the syncer once it has answered everything handed to it, and the checkpointer. */
+/* Stops the syncer once it has answered everything handed to it, then the checkpointer. */
 static void stop_syncer(struct ingest *ing)
 {
-    if (!ing->deferred)
-        return;
-    pthread_mutex_lock(&ing->sync_mu);
-    ing->sync_stop = true;
-    pthread_cond_signal(&ing->sync_cv);
-    pthread_mutex_unlock(&ing->sync_mu);
-    pthread_join(ing->syncer, NULL);
-    pthread_mutex_lock(&ing->sync_mu);
-    pthread_cond_signal(&ing->checkpoint_cv);
-    pthread_mutex_unlock(&ing->sync_mu);
-    pthread_join(ing->checkpointer, NULL);
+    raise_flag(ing, &ing->sync_stop, &ing->sync_cv);
+    if (ing->syncer_started)
+        pthread_join(ing->syncer, NULL);
+    raise_flag(ing, &ing->sync_stop, &ing->checkpoint_cv);
+    if (ing->checkpointer_started)
+        pthread_join(ing->checkpointer, NULL);
 }
 
 static void ingest_free(struct ingest *ing)
@@ -324,18 +325,12 @@ struct ingest *ingest_start(const struct pipeline *p, struct outbox *ob, const c
         ingest_free(ing);
         return NULL;
     }
-    if (ing->deferred && pthread_create(&ing->syncer, NULL, syncer_main, ing) != 0) {
-        snprintf(err, errsz, "cannot start the syncer thread");
-        ingest_free(ing);
-        return NULL;
-    }
-    if (ing->deferred && pthread_create(&ing->checkpointer, NULL, checkpointer_main, ing) != 0) {
-        snprintf(err, errsz, "cannot start the checkpointer thread");
-        pthread_mutex_lock(&ing->sync_mu);
-        ing->sync_stop = true;
-        pthread_cond_signal(&ing->sync_cv);
-        pthread_mutex_unlock(&ing->sync_mu);
-        pthread_join(ing->syncer, NULL);
+    if (ing->deferred &&
+        (!(ing->syncer_started = pthread_create(&ing->syncer, NULL, syncer_main, ing) == 0) ||
+         !(ing->checkpointer_started =
+               pthread_create(&ing->checkpointer, NULL, checkpointer_main, ing) == 0))) {
+        snprintf(err, errsz, "cannot start the syncer threads");
+        stop_syncer(ing);
         ingest_free(ing);
         return NULL;
     }
