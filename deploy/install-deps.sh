@@ -8,7 +8,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential cmake pkg-config ca-certificates \
     libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
-    libinih-dev libssl-dev libutf8proc-dev libcmocka-dev libxlsxwriter-dev libpq-dev \
+    libinih-dev libssl-dev libutf8proc-dev libcmocka-dev libxlsxwriter-dev libpq-dev libjsmn-dev \
     clang libclang-rt-14-dev clang-format \
     python3 sqlite3 curl wrk \
     postgresql python3-psycopg2 \

@@ -208,3 +208,36 @@ bool channel_hex_decode(const char *hex, unsigned char *out, size_t n)
     }
     return true;
 }
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool channel_events_equal(const struct channel_events *a, const struct channel_events *b)
+{
+    if (a->n_in != b->n_in || a->n_statuses != b->n_statuses || a->n_skipped != b->n_skipped ||
+        !same_text(a->response, b->response))
+        return false;
+    for (size_t i = 0; i < a->n_in; i++) {
+        const struct channel_inbound *x = &a->in[i], *y = &b->in[i];
+        if (strcmp(x->from, y->from) || strcmp(x->to, y->to) || strcmp(x->user_id, y->user_id) ||
+            strcmp(x->provider_id, y->provider_id) || strcmp(x->media, y->media) ||
+            strcmp(x->media_ref, y->media_ref) || strcmp(x->mime, y->mime) ||
+            x->group != y->group || x->at != y->at || !same_text(x->text, y->text) ||
+            !same_text(x->meta, y->meta))
+            return false;
+    }
+    for (size_t i = 0; i < a->n_statuses; i++) {
+        const struct channel_status *x = &a->statuses[i], *y = &b->statuses[i];
+        if (strcmp(x->provider_id, y->provider_id) || x->delivery != y->delivery ||
+            strcmp(x->error, y->error) || x->failure != y->failure || x->at != y->at)
+            return false;
+    }
+    for (size_t i = 0; i < a->n_skipped; i++) {
+        const struct channel_skip *x = &a->skipped[i], *y = &b->skipped[i];
+        if (strcmp(x->kind, y->kind) || strcmp(x->reason, y->reason) || strcmp(x->from, y->from))
+            return false;
+    }
+    return true;
+}

@@ -205,6 +205,8 @@ bool channel_inbound_set_meta(struct channel_inbound *in, const char *json);
  * the reference to meta. False when out of memory. */
 bool channel_inbound_take_meta(struct channel_inbound *in, struct json_t *meta);
 void channel_events_free(struct channel_events *ev);
+/* Whether two decodes yielded the same events, field by field (two decoders of one format). */
+bool channel_events_equal(const struct channel_events *a, const struct channel_events *b);
 void channel_send_free(struct channel_send *s);
 /* Case-insensitive header lookup, query lookup; NULL when absent. */
 const char *channel_header(const struct channel_request *req, const char *name);

@@ -1,5 +1,6 @@
 /* whatsapp.c - WhatsApp Cloud API driver: hub verification, signed notifications, sends. */
-#include "channel.h"
+#include "whatsapp.h"
+
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
 
 struct whatsapp {
     char *api_base; /* without a trailing '/' */
@@ -499,6 +504,329 @@ static enum channel_rc decode_notification(json_t *root, struct channel_events *
     return ok ? CHANNEL_OK : bad(err, errsz, "out of memory");
 }
 
+/* ---- the plain fast path ----
+ * Nearly every notification is one text message, or a few statuses, in plain ASCII. Building
+ * jansson's tree of such a body took most of an HTTP thread's time per request; a flat token
+ * scan (jsmn) reads it without allocating. It takes only what it can read exactly as the
+ * decoder above would: printable ASCII strings without escapes, integers, no key twice in an
+ * object, text messages and sent/delivered/read statuses. For anything else it declines and
+ * the jansson decoder reads the body (fuzz_whatsapp checks that both agree). */
+
+#define PLAIN_TOKENS 160
+
+struct plain {
+    char *js; /* the body's copy, each string token ended with a NUL in place of its quote */
+    jsmntok_t *t;
+    int n;
+};
+
+/* The index just past token i and everything inside it. */
+static int plain_skip(const struct plain *p, int i)
+{
+    for (int left = 1; left > 0 && i < p->n; i++)
+        left += p->t[i].size - 1;
+    return i;
+}
+
+/* Where token i's text begins and ends, a string's quotes included. */
+static int outer_start(const jsmntok_t *t)
+{
+    return t->type == JSMN_STRING ? t->start - 1 : t->start;
+}
+
+static int outer_end(const jsmntok_t *t)
+{
+    return t->type == JSMN_STRING ? t->end + 1 : t->end;
+}
+
+/* Whether js[from, to) is JSON white space around at most one sep (none when sep is 0). */
+static bool plain_gap(const char *js, int from, int to, char sep)
+{
+    static const char ws[] = " \t\r\n";
+    while (from < to && strchr(ws, js[from]) && js[from])
+        from++;
+    if (sep) {
+        if (from >= to || js[from] != sep)
+            return false;
+        from++;
+        while (from < to && strchr(ws, js[from]) && js[from])
+            from++;
+    }
+    return from == to;
+}
+
+/* Whether the container at token i, and every one inside it, has exactly the commas and
+ * colons JSON puts between its members (jsmn does not check them all). Returns the index past
+ * it, or -1. */
+static int plain_structure(const struct plain *p, int i)
+{
+    const jsmntok_t *c = &p->t[i];
+    if (c->type != JSMN_OBJECT && c->type != JSMN_ARRAY)
+        return i + 1;
+    bool object = c->type == JSMN_OBJECT;
+    int at = c->start + 1, k = i + 1;
+    for (int m = 0; m < c->size; m++) {
+        if (k >= p->n || !plain_gap(p->js, at, outer_start(&p->t[k]), m ? ',' : 0))
+            return -1;
+        if (object) {
+            if (p->t[k].type != JSMN_STRING || k + 1 >= p->n ||
+                !plain_gap(p->js, outer_end(&p->t[k]), outer_start(&p->t[k + 1]), ':'))
+                return -1;
+            k++;
+        }
+        at = outer_end(&p->t[k]);
+        if ((k = plain_structure(p, k)) < 0)
+            return -1;
+    }
+    return plain_gap(p->js, at, c->end - 1, 0) && p->js[c->end - 1] == (object ? '}' : ']') ? k
+                                                                                            : -1;
+}
+
+static const char *plain_str(const struct plain *p, int i)
+{
+    return i >= 0 && p->t[i].type == JSMN_STRING ? p->js + p->t[i].start : NULL;
+}
+
+/* Value of key in the object at token i: its index, -1 when absent (or i is not an object). */
+static int plain_get(const struct plain *p, int i, const char *key)
+{
+    if (i < 0 || p->t[i].type != JSMN_OBJECT)
+        return -1;
+    int k = i + 1;
+    for (int m = 0; m < p->t[i].size; m++, k = plain_skip(p, k + 1))
+        if (strcmp(p->js + p->t[k].start, key) == 0)
+            return k + 1;
+    return -1;
+}
+
+/* Whether every token is one the fast path reads exactly as jansson would, and no object
+ * repeats a key (jansson refuses such a body: JSON_REJECT_DUPLICATES). */
+static bool plain_tokens(struct plain *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        jsmntok_t *t = &p->t[i];
+        const char *s = p->js + t->start;
+        int len = t->end - t->start;
+        if (t->type == JSMN_STRING) {
+            for (int c = 0; c < len; c++)
+                if (s[c] < 0x20 || s[c] > 0x7E || s[c] == '\\')
+                    return false;
+        } else if (t->type == JSMN_PRIMITIVE) {
+            bool word = (len == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "null", 4))) ||
+                        (len == 5 && !memcmp(s, "false", 5));
+            int d = s[0] == '-';
+            bool integer = len > d && len - d <= 18 &&
+                           strspn(s + d, "0123456789") >= (size_t)(len - d) &&
+                           (s[d] != '0' || len - d == 1);
+            if (!word && !integer)
+                return false;
+        }
+    }
+    for (int i = 0; i < p->n; i++) /* strings end at their closing quote */
+        if (p->t[i].type == JSMN_STRING)
+            p->js[p->t[i].end] = '\0';
+    for (int i = 0; i < p->n; i++) {
+        if (p->t[i].type != JSMN_OBJECT)
+            continue;
+        for (int a = i + 1, m = 0; m < p->t[i].size; m++, a = plain_skip(p, a + 1))
+            for (int b = plain_skip(p, a + 1), r = m + 1; r < p->t[i].size;
+                 r++, b = plain_skip(p, b + 1))
+                if (strcmp(p->js + p->t[a].start, p->js + p->t[b].start) == 0)
+                    return false;
+    }
+    return true;
+}
+
+/* A timestamp as read_time reads it: digits in a string, or an integer; false otherwise. */
+static bool plain_time(const struct plain *p, int i, int64_t *at)
+{
+    *at = 0;
+    if (i < 0)
+        return true;
+    const char *s = p->js + p->t[i].start;
+    if (p->t[i].type == JSMN_PRIMITIVE && s[0] != 't' && s[0] != 'f' && s[0] != 'n') {
+        *at = strtoll(s, NULL, 10); /* an integer of at most 18 digits (plain_tokens) */
+        return *at >= 0;
+    }
+    if (p->t[i].type != JSMN_STRING || !s[0] || strspn(s, "0123456789") != strlen(s) ||
+        strlen(s) > 18)
+        return false;
+    *at = strtoll(s, NULL, 10);
+    return true;
+}
+
+/* Whether the message at token i is a text message the fast path reads; with ev, adds it. */
+static bool plain_message(const struct plain *p, int i, const char *to, const char *contact_uid,
+                          struct channel_events *ev)
+{
+    const char *from = plain_str(p, plain_get(p, i, "from"));
+    const char *uid = plain_str(p, plain_get(p, i, "from_user_id"));
+    const char *id = plain_str(p, plain_get(p, i, "id"));
+    const char *type = plain_str(p, plain_get(p, i, "type"));
+    const char *body = plain_str(p, plain_get(p, plain_get(p, i, "text"), "body"));
+    int group = plain_get(p, i, "group_id");
+    int64_t at;
+    char addr[CHANNEL_ADDR_MAX];
+    if (p->t[i].type != JSMN_OBJECT || !from || !from[0] || !id || !id[0] ||
+        strlen(id) >= CHANNEL_ID_MAX || !type || strcmp(type, "text") != 0 || !body ||
+        (plain_get(p, i, "from_user_id") >= 0 && !uid) ||
+        (group >= 0 && p->t[group].type != JSMN_STRING) ||
+        !plain_time(p, plain_get(p, i, "timestamp"), &at) || !copy_phone(addr, sizeof addr, from))
+        return false;
+    if (!ev)
+        return true;
+    if (!uid)
+        uid = contact_uid;
+    struct channel_inbound *in = channel_events_add_inbound(ev, body, strlen(body));
+    if (!in)
+        return false;
+    memcpy(in->from, addr, sizeof in->from);
+    if (to)
+        copy_phone(in->to, sizeof in->to, to);
+    if (uid && strcmp(from, uid) != 0)
+        channel_copy(in->user_id, sizeof in->user_id, uid);
+    channel_copy(in->provider_id, sizeof in->provider_id, id);
+    in->group = group >= 0 && p->js[p->t[group].start];
+    in->at = at;
+    return true;
+}
+
+/* Whether the status at token i is a sent, delivered or read status; with ev, adds it. */
+static bool plain_status(const struct plain *p, int i, struct channel_events *ev)
+{
+    static const char *const names[] = {
+        [CHANNEL_DELIVERY_SENT] = "sent",
+        [CHANNEL_DELIVERY_DELIVERED] = "delivered",
+        [CHANNEL_DELIVERY_READ] = "read",
+    };
+    const char *id = plain_str(p, plain_get(p, i, "id"));
+    const char *status = plain_str(p, plain_get(p, i, "status"));
+    int64_t at;
+    if (p->t[i].type != JSMN_OBJECT || !id || !id[0] || strlen(id) >= CHANNEL_ID_MAX || !status ||
+        !plain_time(p, plain_get(p, i, "timestamp"), &at))
+        return false;
+    int delivery = -1;
+    for (int d = 0; d < (int)(sizeof names / sizeof names[0]); d++)
+        if (names[d] && strcmp(status, names[d]) == 0)
+            delivery = d;
+    if (delivery < 0)
+        return false;
+    if (!ev)
+        return true;
+    struct channel_status *out = channel_events_add_status(ev);
+    if (!out)
+        return false;
+    channel_copy(out->provider_id, sizeof out->provider_id, id);
+    out->delivery = (enum channel_delivery)delivery;
+    out->at = at;
+    return true;
+}
+
+/* Walks the notification at token 0 as decode_notification does; false when some part is not
+ * for the fast path. With ev NULL it only checks, so that a body is taken whole or not at all. */
+static bool plain_walk(const struct plain *p, struct channel_events *ev)
+{
+    int object = plain_get(p, 0, "object");
+    const char *name = plain_str(p, object);
+    int entries = plain_get(p, 0, "entry");
+    if ((object >= 0 && (!name || strcmp(name, "whatsapp_business_account") != 0)) || entries < 0 ||
+        p->t[entries].type != JSMN_ARRAY)
+        return false;
+    for (int e = entries + 1, ne = 0; ne < p->t[entries].size; ne++, e = plain_skip(p, e)) {
+        int changes = plain_get(p, e, "changes");
+        if (changes < 0 || p->t[changes].type != JSMN_ARRAY)
+            return false;
+        for (int c = changes + 1, nc = 0; nc < p->t[changes].size; nc++, c = plain_skip(p, c)) {
+            int value = plain_get(p, c, "value");
+            int field = plain_get(p, c, "field");
+            const char *field_name = plain_str(p, field);
+            int metadata = value >= 0 ? plain_get(p, value, "metadata") : -1;
+            int to_at = plain_get(p, metadata, "display_phone_number");
+            int messages = plain_get(p, value, "messages");
+            int statuses = plain_get(p, value, "statuses");
+            int contacts = plain_get(p, value, "contacts");
+            if ((field >= 0 && (!field_name || strcmp(field_name, "messages") != 0)) || value < 0 ||
+                p->t[value].type != JSMN_OBJECT ||
+                (metadata >= 0 && p->t[metadata].type != JSMN_OBJECT) ||
+                (to_at >= 0 && p->t[to_at].type != JSMN_STRING) ||
+                (messages >= 0 && p->t[messages].type != JSMN_ARRAY) ||
+                (statuses >= 0 && p->t[statuses].type != JSMN_ARRAY) ||
+                (contacts >= 0 && p->t[contacts].type != JSMN_ARRAY))
+                return false;
+            const char *contact_uid = NULL;
+            if (contacts >= 0 && p->t[contacts].size == 1) {
+                int uid = plain_get(p, contacts + 1, "user_id");
+                if (uid >= 0 && p->t[uid].type != JSMN_STRING)
+                    return false;
+                contact_uid = plain_str(p, uid);
+            }
+            const char *to = plain_str(p, to_at);
+            for (int k = 0, m = messages + 1; messages >= 0 && k < p->t[messages].size;
+                 k++, m = plain_skip(p, m))
+                if (!plain_message(p, m, to, contact_uid, ev))
+                    return false;
+            for (int k = 0, s = statuses + 1; statuses >= 0 && k < p->t[statuses].size;
+                 k++, s = plain_skip(p, s))
+                if (!plain_status(p, s, ev))
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* Decodes body with the fast path: true with ev filled, or false with ev untouched (the body
+ * is not plain, or memory ran out: the jansson decoder then says what it makes of it). */
+static bool plain_decode(const char *body, size_t len, struct channel_events *ev)
+{
+    jsmntok_t tokens[PLAIN_TOKENS];
+    struct plain p = {.t = tokens};
+    if (len == 0 || len > 64 * 1024 || memchr(body, '\0', len) || !(p.js = malloc(len + 1)))
+        return false;
+    memcpy(p.js, body, len);
+    p.js[len] = '\0';
+    jsmn_parser parser;
+    jsmn_init(&parser);
+    p.n = jsmn_parse(&parser, p.js, len, tokens, PLAIN_TOKENS);
+    bool ok = p.n > 0 && tokens[0].type == JSMN_OBJECT && plain_skip(&p, 0) == p.n &&
+              plain_structure(&p, 0) == p.n &&
+              strspn(p.js + tokens[0].end, " \t\r\n") == len - (size_t)tokens[0].end &&
+              plain_gap(p.js, 0, tokens[0].start, 0) && plain_tokens(&p) && plain_walk(&p, NULL);
+    if (ok && !plain_walk(&p, ev)) { /* out of memory half-way */
+        channel_events_free(ev);
+        ok = false;
+    }
+    free(p.js);
+    return ok;
+}
+
+enum channel_rc whatsapp_decode_body(const char *body, size_t len, enum whatsapp_decoder how,
+                                     struct channel_events *ev, char *err, size_t errsz)
+{
+    if (how != WHATSAPP_JANSSON && plain_decode(body, len, ev))
+        return CHANNEL_OK;
+    if (how == WHATSAPP_PLAIN) {
+        snprintf(err, errsz, "not a plain notification");
+        return CHANNEL_NOT_FOUND;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(err, errsz, "malformed JSON at offset %d: %s", jerr.position, jerr.text);
+        return CHANNEL_BAD_REQUEST;
+    }
+    enum channel_rc rc;
+    if (!json_is_object(root)) {
+        snprintf(err, errsz, "expected a JSON object");
+        rc = CHANNEL_BAD_REQUEST;
+    } else {
+        rc = decode_notification(root, ev, err, errsz);
+    }
+    json_decref(root);
+    if (rc != CHANNEL_OK)
+        channel_events_free(ev); /* refused: nothing of it is stored */
+    return rc;
+}
+
 static enum channel_rc whatsapp_decode(void *state, const struct channel_request *req,
                                        struct channel_events *ev, char *err, size_t errsz)
 {
@@ -517,24 +845,8 @@ static enum channel_rc whatsapp_decode(void *state, const struct channel_request
         snprintf(err, errsz, "missing or bad X-Hub-Signature-256");
         return CHANNEL_UNAUTHORIZED;
     }
-    json_error_t jerr;
-    json_t *root =
-        json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        snprintf(err, errsz, "malformed JSON at offset %d: %s", jerr.position, jerr.text);
-        return CHANNEL_BAD_REQUEST;
-    }
-    enum channel_rc rc;
-    if (!json_is_object(root)) {
-        snprintf(err, errsz, "expected a JSON object");
-        rc = CHANNEL_BAD_REQUEST;
-    } else {
-        rc = decode_notification(root, ev, err, errsz);
-    }
-    json_decref(root);
-    if (rc != CHANNEL_OK)
-        channel_events_free(ev); /* refused: nothing of it is stored */
-    return rc;
+    return whatsapp_decode_body(req->body, req->body_len, WHATSAPP_PLAIN_OR_JANSSON, ev, err,
+                                errsz);
 }
 
 /* Meta refuses template parameters with newlines, tabs or more than four spaces in a row

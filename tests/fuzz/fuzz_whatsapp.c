@@ -1,6 +1,9 @@
-/* fuzz_whatsapp.c - libFuzzer target: the WhatsApp driver on arbitrary bodies and queries. */
+/* fuzz_whatsapp.c - libFuzzer target: the WhatsApp driver on arbitrary bodies and queries, and
+ * its two body decoders against each other: whatever the plain fast path accepts, the full
+ * (jansson) decoder must accept too, with the same events. */
 #include "fuzz_driver.h"
 #include "form.h"
+#include "whatsapp.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < ev.n_in; i++) /* what the core reads must be terminated */
             if (strlen(ev.in[i].from) >= sizeof ev.in[i].from || !ev.in[i].text)
                 abort();
+        struct channel_events plain = {0}, full = {0};
+        if (whatsapp_decode_body((const char *)data, size, WHATSAPP_PLAIN, &plain, err,
+                                 sizeof err) == CHANNEL_OK &&
+            (whatsapp_decode_body((const char *)data, size, WHATSAPP_JANSSON, &full, err,
+                                  sizeof err) != CHANNEL_OK ||
+             !channel_events_equal(&plain, &full)))
+            abort();
+        channel_events_free(&plain);
+        channel_events_free(&full);
     }
     channel_events_free(&ev);
     return 0;

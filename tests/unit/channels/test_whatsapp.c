@@ -1,5 +1,6 @@
 /* test_whatsapp.c - the WhatsApp driver: verification, signatures, messages, statuses, sends. */
 #include "channel_test.h"
+#include "whatsapp.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -232,6 +233,77 @@ static void test_decode_table(void **unused)
         channel_events_free(&ev);
     }
     channel_whatsapp.fini(state);
+}
+
+/* Decodes body with the fast path and with the full decoder: when the fast path takes it (it
+ * must exactly when plain says), both yield the same events. */
+static void check_both_decoders(const char *body, bool plain)
+{
+    struct channel_events fast = {0}, full = {0};
+    char err[256] = "", err_full[256] = "";
+    enum channel_rc rc =
+        whatsapp_decode_body(body, strlen(body), WHATSAPP_PLAIN, &fast, err, sizeof err);
+    enum channel_rc rc_full = whatsapp_decode_body(body, strlen(body), WHATSAPP_JANSSON, &full,
+                                                   err_full, sizeof err_full);
+    print_message("plain %d (%s), full %d (%s): %.60s\n", rc, err, rc_full, err_full, body);
+    assert_int_equal(rc == CHANNEL_OK, plain);
+    if (rc == CHANNEL_OK) {
+        assert_int_equal(rc_full, CHANNEL_OK);
+        assert_true(channel_events_equal(&fast, &full));
+    } else {
+        assert_int_equal(fast.n_in + fast.n_statuses + fast.n_skipped, 0);
+    }
+    channel_events_free(&fast);
+    channel_events_free(&full);
+}
+
+/* The fast path takes plain text messages and statuses; everything else (escapes, other
+ * scripts, media, failures, duplicate keys, JSON jsmn alone would let through) goes to the
+ * full decoder, which says what it makes of it. */
+static void test_plain_fast_path_agrees(void **unused)
+{
+    check_both_decoders(vector_body, true);
+    check_both_decoders(WA_STATUS("delivered", ""), true);
+    check_both_decoders(WA_STATUS("read", ",\"conversation\":{\"id\":\"c1\"},\"pricing\":"
+                                          "{\"billable\":true,\"category\":null}"),
+                        true);
+    check_both_decoders(WA_VALUE("\"contacts\":[{\"user_id\":\"ID.1\"}],\"messages\":[{\"from\":"
+                                 "\"62811\",\"id\":\"w1\",\"timestamp\":1749416383,\"type\":"
+                                 "\"text\",\"text\":{\"body\":\"JUAL 5rb\"},\"group_id\":\"\"},"
+                                 "{\"from\":\"62822\",\"id\":\"w2\",\"type\":\"text\","
+                                 "\"text\":{\"body\":\"SALDO\"}}]"),
+                        true);
+    check_both_decoders(" \n" WA_MSG("text", ",\"text\":{\"body\":\"a\"}") "\n", true);
+    /* declined: an escape, another script, a reaction, media, a failure, a number jansson reads
+     * otherwise, a key twice, malformed JSON */
+    check_both_decoders(WA_MSG("text", ",\"text\":{\"body\":\"baris\\nbaru\"}"), false);
+    check_both_decoders(WA_MSG("text", ",\"text\":{\"body\":\"Rp5.000 \xf0\x9f\x98\x8a\"}"), false);
+    check_both_decoders(WA_MSG("reaction", ",\"reaction\":{\"emoji\":\"x\"}"), false);
+    check_both_decoders(WA_MSG("image", ",\"image\":{\"id\":\"m1\"}"), false);
+    check_both_decoders(WA_STATUS("failed", ",\"errors\":[{\"code\":131050}]"), false);
+    check_both_decoders(WA_STATUS("sent", ",\"x\":1.5"), false);
+    check_both_decoders(WA_STATUS("sent", ",\"x\":012"), false);
+    check_both_decoders(WA_STATUS("sent", ",\"id\":\"again\""), false);
+    check_both_decoders("{\"entry\":[],}", false);
+    check_both_decoders("{\"entry\" []}", false);
+    check_both_decoders("{\"entry\":[] \"object\":\"whatsapp_business_account\"}", false);
+    check_both_decoders("{\"entry\":[1 2]}", false);
+    check_both_decoders("{\"entry\":[]} {}", false);
+    check_both_decoders("[]", false);
+    for (size_t i = 0; i < sizeof decode_cases / sizeof decode_cases[0]; i++) {
+        struct channel_events fast = {0}, full = {0};
+        char err[256];
+        const char *b = decode_cases[i].body;
+        if (whatsapp_decode_body(b, strlen(b), WHATSAPP_PLAIN, &fast, err, sizeof err) ==
+            CHANNEL_OK) {
+            assert_int_equal(
+                whatsapp_decode_body(b, strlen(b), WHATSAPP_JANSSON, &full, err, sizeof err),
+                CHANNEL_OK);
+            assert_true(channel_events_equal(&fast, &full));
+        }
+        channel_events_free(&fast);
+        channel_events_free(&full);
+    }
 }
 
 /* Decodes body (signed) with the INI_SIGNED driver into ev; asserts CHANNEL_OK. */
@@ -689,6 +761,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_table),
         cmocka_unit_test(test_real_shaped_messages),
+        cmocka_unit_test(test_plain_fast_path_agrees),
         cmocka_unit_test(test_send_to_user_id_and_errors),
         cmocka_unit_test(test_signature_vector),
         cmocka_unit_test(test_unsigned_when_no_secret),
