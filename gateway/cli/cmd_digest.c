@@ -6,7 +6,6 @@
 #include "runtime.h"
 #include "store.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,9 +37,8 @@ int cmd_digest(int argc, char **argv)
         else if (strcmp(argv[i], "--send") == 0)
             o.send = true;
         else if (strcmp(argv[i], "--group") == 0 && i + 1 < argc) {
-            const char *g = argv[++i];
-            for (size_t j = 0; g[j] && j < sizeof group - 1; j++)
-                group[j] = (char)toupper((unsigned char)g[j]);
+            /* The last --group counts, written over whatever an earlier one left. */
+            commands_upper_code(argv[++i], group, sizeof group);
             o.group = group;
         } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
             if (commands_parse_now(argv[++i], &o.now) != 0)

@@ -417,15 +417,6 @@ static void print_csv(const char *name, json_t *f)
 
 /* ---- the command ---- */
 
-/* s (NULL: "") in ASCII capitals into out, cut to outsz - 1 bytes: a batch or programme code. */
-static void upper_code(const char *s, char *out, size_t outsz)
-{
-    size_t i = 0;
-    for (; s && s[i] && i < outsz - 1; i++)
-        out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
-    out[i] = '\0';
-}
-
 static int training(int argc, char **argv, const char *config_path)
 {
     const char *batch = NULL, *programme = NULL, *format = "text";
@@ -461,8 +452,8 @@ static int training(int argc, char **argv, const char *config_path)
         return 1;
     }
     char code[32], prog[32];
-    upper_code(batch, code, sizeof code);
-    upper_code(programme, prog, sizeof prog);
+    commands_upper_code(batch, code, sizeof code);
+    commands_upper_code(programme, prog, sizeof prog);
     int why = 0, status = 0;
     json_t *report = training_report(s, code, prog, tz, &why);
     if (!report) {

@@ -56,3 +56,11 @@ struct store *commands_open_runtime_store(struct runtime *rt, const char *config
     }
     return s;
 }
+
+void commands_upper_code(const char *s, char *out, size_t outsz)
+{
+    size_t i = 0;
+    for (; s && s[i] && i < outsz - 1; i++)
+        out[i] = (char)(s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i]);
+    out[i] = '\0';
+}

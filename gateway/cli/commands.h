@@ -3,6 +3,7 @@
 #ifndef CATAT_COMMANDS_H
 #define CATAT_COMMANDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 int cmd_serve(int argc, char **argv);
@@ -26,6 +27,9 @@ struct config;
 struct config *commands_load_config(const char *path);
 /* Parses the value of --now (ISO 8601 with offset) into *now; 0, or -1 after a message. */
 int commands_parse_now(const char *value, int64_t *now);
+/* s (NULL: "") in ASCII capitals into out, cut to outsz - 1 bytes: a group, batch or
+ * programme code as written on the command line. */
+void commands_upper_code(const char *s, char *out, size_t outsz);
 struct runtime;
 struct store;
 /* Opens the runtime for the configuration at config_path (NULL: the default) and then its
