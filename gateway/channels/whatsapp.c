@@ -337,6 +337,43 @@ static bool media_details(struct channel_inbound *in, const struct message_parts
     return channel_inbound_take_meta(in, meta);
 }
 
+/* Adds a message as either decoder read it: addr her address (E.164 or her user id), to the
+ * number written to (NULL: unknown), user_id remembered when it is not her from. NULL when out
+ * of memory. */
+static struct channel_inbound *add_message(struct channel_events *ev, const char *text,
+                                           const char *addr, const char *to, const char *from,
+                                           const char *user_id, const char *id, bool group,
+                                           int64_t at)
+{
+    struct channel_inbound *in = channel_events_add_inbound(ev, text, strlen(text));
+    if (!in)
+        return NULL;
+    memcpy(in->from, addr, sizeof in->from);
+    if (to)
+        copy_phone(in->to, sizeof in->to, to);
+    if (from && from[0] && user_id && strcmp(from, user_id) != 0)
+        channel_copy(in->user_id, sizeof in->user_id, user_id);
+    channel_copy(in->provider_id, sizeof in->provider_id, id);
+    in->group = group;
+    in->at = at;
+    return in;
+}
+
+/* A status's name as a delivery, or -1 for one catat does not track ("deleted", newer ones). */
+static int delivery_named(const char *status)
+{
+    static const char *const names[] = {
+        [CHANNEL_DELIVERY_SENT] = "sent",
+        [CHANNEL_DELIVERY_DELIVERED] = "delivered",
+        [CHANNEL_DELIVERY_READ] = "read",
+        [CHANNEL_DELIVERY_FAILED] = "failed",
+    };
+    for (int d = 0; d < (int)(sizeof names / sizeof names[0]); d++)
+        if (names[d] && strcmp(status, names[d]) == 0)
+            return d;
+    return -1;
+}
+
 /* Decodes one message into ev. A message catat cannot use is recorded as skipped (why says
  * it); returns false only when out of memory. */
 static bool decode_message(json_t *msg, const char *to, const char *contact_user_id,
@@ -375,20 +412,14 @@ static bool decode_message(json_t *msg, const char *to, const char *contact_user
         return channel_events_add_skip(ev, kind, "\"from\" is too long", "") != NULL;
     if (strlen(id) >= CHANNEL_ID_MAX)
         return channel_events_add_skip(ev, kind, "\"id\" is too long", address) != NULL;
-    struct channel_inbound *in = channel_events_add_inbound(ev, parts.text, strlen(parts.text));
-    if (!in)
-        return false;
-    memcpy(in->from, addr, sizeof in->from);
-    if (to)
-        copy_phone(in->to, sizeof in->to, to);
-    if (from && from[0] && user_id && strcmp(from, user_id) != 0)
-        channel_copy(in->user_id, sizeof in->user_id, user_id);
-    channel_copy(in->provider_id, sizeof in->provider_id, id);
-    channel_copy(in->media, sizeof in->media, parts.media);
     /* A message in a group chat names the group; it is recorded, never answered privately. */
     json_t *group = json_object_get(msg, "group_id");
-    in->group = json_is_string(group) && json_string_value(group)[0];
-    in->at = at;
+    struct channel_inbound *in =
+        add_message(ev, parts.text, addr, to, from, user_id, id,
+                    json_is_string(group) && json_string_value(group)[0], at);
+    if (!in)
+        return false;
+    channel_copy(in->media, sizeof in->media, parts.media);
     return media_details(in, &parts);
 }
 
@@ -402,17 +433,10 @@ static bool decode_status(json_t *st, struct channel_events *ev)
     if (!json_is_object(st) || !id || !id[0] || !status || strlen(id) >= CHANNEL_ID_MAX)
         return channel_events_add_skip(ev, "status", "a status needs string \"id\" and \"status\"",
                                        recipient) != NULL;
-    enum channel_delivery delivery;
-    if (strcmp(status, "sent") == 0)
-        delivery = CHANNEL_DELIVERY_SENT;
-    else if (strcmp(status, "delivered") == 0)
-        delivery = CHANNEL_DELIVERY_DELIVERED;
-    else if (strcmp(status, "read") == 0)
-        delivery = CHANNEL_DELIVERY_READ;
-    else if (strcmp(status, "failed") == 0)
-        delivery = CHANNEL_DELIVERY_FAILED;
-    else
+    int named = delivery_named(status);
+    if (named < 0)
         return true; /* "deleted" and anything newer: nothing we track */
+    enum channel_delivery delivery = (enum channel_delivery)named;
     int64_t at;
     if (!read_time(json_object_get(st, "timestamp"), &at))
         return channel_events_add_skip(ev, "status", "\"timestamp\" is not Unix seconds",
@@ -655,12 +679,14 @@ static bool plain_time(const struct plain *p, int i, int64_t *at)
     return true;
 }
 
-/* Whether the message at token i is a text message the fast path reads; with ev, adds it. */
+/* Adds the message at token i when it is a text message the fast path reads; false when not
+ * (or out of memory). */
 static bool plain_message(const struct plain *p, int i, const char *to, const char *contact_uid,
                           struct channel_events *ev)
 {
     const char *from = plain_str(p, plain_get(p, i, "from"));
-    const char *uid = plain_str(p, plain_get(p, i, "from_user_id"));
+    int uid_at = plain_get(p, i, "from_user_id");
+    const char *uid = plain_str(p, uid_at);
     const char *id = plain_str(p, plain_get(p, i, "id"));
     const char *type = plain_str(p, plain_get(p, i, "type"));
     const char *body = plain_str(p, plain_get(p, plain_get(p, i, "text"), "body"));
@@ -669,50 +695,26 @@ static bool plain_message(const struct plain *p, int i, const char *to, const ch
     char addr[CHANNEL_ADDR_MAX];
     if (p->t[i].type != JSMN_OBJECT || !from || !from[0] || !id || !id[0] ||
         strlen(id) >= CHANNEL_ID_MAX || !type || strcmp(type, "text") != 0 || !body ||
-        (plain_get(p, i, "from_user_id") >= 0 && !uid) ||
-        (group >= 0 && p->t[group].type != JSMN_STRING) ||
+        (uid_at >= 0 && !uid) || (group >= 0 && p->t[group].type != JSMN_STRING) ||
         !plain_time(p, plain_get(p, i, "timestamp"), &at) || !copy_phone(addr, sizeof addr, from))
         return false;
-    if (!ev)
-        return true;
-    if (!uid)
-        uid = contact_uid;
-    struct channel_inbound *in = channel_events_add_inbound(ev, body, strlen(body));
-    if (!in)
-        return false;
-    memcpy(in->from, addr, sizeof in->from);
-    if (to)
-        copy_phone(in->to, sizeof in->to, to);
-    if (uid && strcmp(from, uid) != 0)
-        channel_copy(in->user_id, sizeof in->user_id, uid);
-    channel_copy(in->provider_id, sizeof in->provider_id, id);
-    in->group = group >= 0 && p->js[p->t[group].start];
-    in->at = at;
-    return true;
+    return add_message(ev, body, addr, to, from, uid ? uid : contact_uid, id,
+                       group >= 0 && p->js[p->t[group].start], at) != NULL;
 }
 
-/* Whether the status at token i is a sent, delivered or read status; with ev, adds it. */
+/* Adds the status at token i when it is a sent, delivered or read status; false when not (or
+ * out of memory). */
 static bool plain_status(const struct plain *p, int i, struct channel_events *ev)
 {
-    static const char *const names[] = {
-        [CHANNEL_DELIVERY_SENT] = "sent",
-        [CHANNEL_DELIVERY_DELIVERED] = "delivered",
-        [CHANNEL_DELIVERY_READ] = "read",
-    };
     const char *id = plain_str(p, plain_get(p, i, "id"));
     const char *status = plain_str(p, plain_get(p, i, "status"));
     int64_t at;
     if (p->t[i].type != JSMN_OBJECT || !id || !id[0] || strlen(id) >= CHANNEL_ID_MAX || !status ||
         !plain_time(p, plain_get(p, i, "timestamp"), &at))
         return false;
-    int delivery = -1;
-    for (int d = 0; d < (int)(sizeof names / sizeof names[0]); d++)
-        if (names[d] && strcmp(status, names[d]) == 0)
-            delivery = d;
-    if (delivery < 0)
+    int delivery = delivery_named(status);
+    if (delivery < 0 || delivery == CHANNEL_DELIVERY_FAILED) /* failures: the full decoder */
         return false;
-    if (!ev)
-        return true;
     struct channel_status *out = channel_events_add_status(ev);
     if (!out)
         return false;
@@ -722,8 +724,8 @@ static bool plain_status(const struct plain *p, int i, struct channel_events *ev
     return true;
 }
 
-/* Walks the notification at token 0 as decode_notification does; false when some part is not
- * for the fast path. With ev NULL it only checks, so that a body is taken whole or not at all. */
+/* Walks the notification at token 0 as decode_notification does, adding its events to ev;
+ * false when some part is not for the fast path (ev then holds a part: plain_decode drops it). */
 static bool plain_walk(const struct plain *p, struct channel_events *ev)
 {
     int object = plain_get(p, 0, "object");
@@ -774,8 +776,9 @@ static bool plain_walk(const struct plain *p, struct channel_events *ev)
     return true;
 }
 
-/* Decodes body with the fast path: true with ev filled, or false with ev untouched (the body
- * is not plain, or memory ran out: the jansson decoder then says what it makes of it). */
+/* Decodes body with the fast path into ev (empty): true with ev filled, or false with ev empty
+ * (the body is not plain, or memory ran out: the jansson decoder then says what it makes of
+ * it). */
 static bool plain_decode(const char *body, size_t len, struct channel_events *ev)
 {
     jsmntok_t tokens[PLAIN_TOKENS];
@@ -787,11 +790,10 @@ static bool plain_decode(const char *body, size_t len, struct channel_events *ev
     jsmn_parser parser;
     jsmn_init(&parser);
     p.n = jsmn_parse(&parser, p.js, len, tokens, PLAIN_TOKENS);
-    bool ok = p.n > 0 && tokens[0].type == JSMN_OBJECT && plain_skip(&p, 0) == p.n &&
-              plain_structure(&p, 0) == p.n &&
-              strspn(p.js + tokens[0].end, " \t\r\n") == len - (size_t)tokens[0].end &&
-              plain_gap(p.js, 0, tokens[0].start, 0) && plain_tokens(&p) && plain_walk(&p, NULL);
-    if (ok && !plain_walk(&p, ev)) { /* out of memory half-way */
+    bool ok = p.n > 0 && tokens[0].type == JSMN_OBJECT && plain_structure(&p, 0) == p.n &&
+              plain_gap(p.js, 0, tokens[0].start, 0) &&
+              plain_gap(p.js, tokens[0].end, (int)len, 0) && plain_tokens(&p);
+    if (ok && !plain_walk(&p, ev)) {
         channel_events_free(ev);
         ok = false;
     }

@@ -145,6 +145,17 @@ static bool commit_batch(struct ingest *ing, struct ingest_job *batch, int64_t n
     return false;
 }
 
+/* Appends the chain of jobs starting at first to the queue head..tail (under its lock). */
+static void append(struct ingest_job **head, struct ingest_job **tail, struct ingest_job *first)
+{
+    if (*tail)
+        (*tail)->next = first;
+    else
+        *head = first;
+    for (*tail = first; (*tail)->next; *tail = (*tail)->next)
+        ;
+}
+
 /* Takes up to BATCH_MAX jobs off the queue, waiting for one; NULL when stopping and empty. */
 static struct ingest_job *take_batch(struct ingest *ing)
 {
@@ -201,15 +212,8 @@ static void *writer_main(void *arg)
             continue;
         }
         /* Committed, not yet on the disk: the syncer answers once it is. */
-        struct ingest_job *last = batch;
-        while (last->next)
-            last = last->next;
         pthread_mutex_lock(&ing->sync_mu);
-        if (ing->sync_tail)
-            ing->sync_tail->next = batch;
-        else
-            ing->sync_head = batch;
-        ing->sync_tail = last;
+        append(&ing->sync_head, &ing->sync_tail, batch);
         ing->sync_commits += ok;
         pthread_cond_signal(&ing->sync_cv);
         pthread_mutex_unlock(&ing->sync_mu);
@@ -363,11 +367,7 @@ int ingest_submit(struct ingest *ing, struct ingest_job *job)
     }
     pthread_mutex_lock(&ing->mu);
     job->next = NULL;
-    if (ing->tail)
-        ing->tail->next = job;
-    else
-        ing->head = job;
-    ing->tail = job;
+    append(&ing->head, &ing->tail, job);
     pthread_cond_signal(&ing->cv);
     pthread_mutex_unlock(&ing->mu);
     return 0;
