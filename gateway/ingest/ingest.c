@@ -23,6 +23,9 @@ struct ingest {
     struct ingest_job *head, *tail;
     bool stop;
     pthread_t thread;
+    /* The checkpointer's last pass wants the writer between two batches (parked): */
+    bool restart_wanted, parked;
+    pthread_cond_t park_cv;
     /* With a deferred sync (SQLite), committed batches wait here for the syncer thread, which
      * makes them durable with one store_sync while the writer applies the next batch. */
     bool deferred;
@@ -156,13 +159,17 @@ static void append(struct ingest_job **head, struct ingest_job **tail, struct in
         ;
 }
 
-/* Takes up to BATCH_MAX jobs off the queue, waiting for one; NULL when stopping and empty. */
+/* Takes up to BATCH_MAX jobs off the queue, waiting for one; NULL when stopping and empty. While
+ * the checkpointer's last pass runs, the writer waits here, outside any transaction. */
 static struct ingest_job *take_batch(struct ingest *ing)
 {
     pthread_mutex_lock(&ing->mu);
-    while (!ing->head && !ing->stop)
+    ing->parked = true;
+    pthread_cond_broadcast(&ing->park_cv);
+    while ((!ing->head || ing->restart_wanted) && !ing->stop)
         pthread_cond_wait(&ing->cv, &ing->mu);
     struct ingest_job *batch = ing->head;
+    ing->parked = !batch; /* stopping: the writer is gone */
     if (batch) {
         struct ingest_job *last = batch;
         for (int n = 1; last->next && n < BATCH_MAX; n++)
@@ -259,8 +266,27 @@ static void *syncer_main(void *arg)
     }
 }
 
+/* The last pass of a checkpoint: with the writer parked between two batches, copies what the
+ * first pass left (the batches committed meanwhile), so that the next commit writes the log from
+ * its start again (unless a reader still holds an older snapshot: it is not waited for). Without
+ * it a busy writer stays ahead of every pass, and the log grows, and every pass syncs it, until
+ * the writer happens to pause. */
+static void restart_log(struct ingest *ing)
+{
+    pthread_mutex_lock(&ing->mu);
+    ing->restart_wanted = true;
+    while (!ing->parked && !ing->stop)
+        pthread_cond_wait(&ing->park_cv, &ing->mu);
+    pthread_mutex_unlock(&ing->mu);
+    store_checkpoint(ing->checker);
+    pthread_mutex_lock(&ing->mu);
+    ing->restart_wanted = false;
+    pthread_cond_signal(&ing->cv);
+    pthread_mutex_unlock(&ing->mu);
+}
+
 /* Copies the log into the database while the writer goes on (a passive checkpoint), so that
- * the log stays short and neither the writer nor the syncer waits for the copy. */
+ * the log stays short and neither the writer nor the syncer waits for the bulk of the copy. */
 static void *checkpointer_main(void *arg)
 {
     struct ingest *ing = arg;
@@ -271,10 +297,11 @@ static void *checkpointer_main(void *arg)
             pthread_cond_wait(&ing->checkpoint_cv, &ing->sync_mu);
         if (!ing->checkpoint_wanted)
             break;
-        ing->checkpoint_wanted = false;
         pthread_mutex_unlock(&ing->sync_mu);
-        store_checkpoint(ing->checker);
+        if (store_checkpoint(ing->checker) == 0)
+            restart_log(ing);
         pthread_mutex_lock(&ing->sync_mu);
+        ing->checkpoint_wanted = false; /* what the syncer asked meanwhile is done */
     }
     pthread_mutex_unlock(&ing->sync_mu);
     return NULL;
@@ -297,6 +324,7 @@ static void ingest_free(struct ingest *ing)
     store_close(ing->s);
     pthread_mutex_destroy(&ing->mu);
     pthread_cond_destroy(&ing->cv);
+    pthread_cond_destroy(&ing->park_cv);
     pthread_mutex_destroy(&ing->sync_mu);
     pthread_cond_destroy(&ing->sync_cv);
     pthread_cond_destroy(&ing->checkpoint_cv);
@@ -320,6 +348,7 @@ struct ingest *ingest_start(const struct pipeline *p, struct outbox *ob, const c
     }
     pthread_mutex_init(&ing->mu, NULL);
     pthread_cond_init(&ing->cv, NULL);
+    pthread_cond_init(&ing->park_cv, NULL);
     pthread_mutex_init(&ing->sync_mu, NULL);
     pthread_cond_init(&ing->sync_cv, NULL);
     pthread_cond_init(&ing->checkpoint_cv, NULL);
@@ -380,6 +409,7 @@ void ingest_stop(struct ingest *ing)
     pthread_mutex_lock(&ing->mu);
     ing->stop = true;
     pthread_cond_signal(&ing->cv);
+    pthread_cond_broadcast(&ing->park_cv);
     pthread_mutex_unlock(&ing->mu);
     pthread_join(ing->thread, NULL);
     stop_syncer(ing);

@@ -1,7 +1,8 @@
 /* test_ingest.c - the group-commit writer against a real SQLite file: every job of a batch is
  * committed at once and answered after the commit; a job the database refuses fails alone,
  * and the others of its batch are stored once each; while it serves, the log is copied into
- * the database (checkpoints) by a thread of its own. */
+ * the database (checkpoints) by a thread of its own, and the log starts again from its beginning
+ * even when the writer never runs out of work. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -243,6 +244,66 @@ static void test_log_copied_into_database_while_serving(void **state)
     assert_true(after > before);
 }
 
+/* The log's checkpoint sequence number: SQLite counts in it every time the log is written from
+ * its start again (bytes 12-15 of its header, big-endian). */
+static long log_restarts(const char *wal)
+{
+    unsigned char h[16];
+    FILE *fp = fopen(wal, "rb");
+    size_t n = fp ? fread(h, 1, sizeof h, fp) : 0;
+    if (fp)
+        fclose(fp);
+    return n == sizeof h ? (long)h[12] << 24 | h[13] << 16 | h[14] << 8 | h[15] : -1;
+}
+
+/* Job i of round r: a sale from phone i of round r, in f->ev[i], queued. */
+static void submit_sale(struct fixture *f, int i, int round)
+{
+    const char *text = "JUAL 15000 abon";
+    ingest_job_free(&f->job[i]);
+    channel_events_free(&f->ev[i]);
+    memset(&f->ev[i], 0, sizeof f->ev[i]);
+    struct channel_inbound *in = channel_events_add_inbound(&f->ev[i], text, strlen(text));
+    assert_non_null(in);
+    snprintf(in->from, sizeof in->from, "+628121%02d%05d", i, round);
+    snprintf(in->provider_id, sizeof in->provider_id, "k-%d-%d", round, i);
+    f->job[i] = (struct ingest_job){.ev = &f->ev[i], .done = on_done, .arg = f};
+    assert_int_equal(ingest_submit(f->ing, &f->job[i]), 0);
+}
+
+/* A writer that never runs out of work (half the jobs are always queued while the other half
+ * is applied) still has its log written from the start again, again and again: the log stays
+ * near the checkpoint's threshold instead of growing for as long as the load lasts. */
+static void test_log_stays_short_under_continuous_load(void **state)
+{
+    struct fixture *f = *state;
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    const int half = JOBS / 2;
+    long longest = 0, first = -1, restarts = 0;
+    int rounds = 0;
+    for (int i = 0; i < half; i++)
+        submit_sale(f, i, 0);
+    for (; rounds < 40000 && restarts < 3; rounds++) {
+        /* While one half of the jobs waits in the queue, the other is answered and refilled. */
+        int mine = rounds % 2 ? 0 : half;
+        for (int i = mine; i < mine + half; i++)
+            submit_sale(f, i, rounds + 1);
+        wait_answered(f, (rounds + 1) * half);
+        long size = file_size(wal), seq = log_restarts(wal);
+        if (size > longest)
+            longest = size;
+        if (seq >= 0 && first < 0)
+            first = seq;
+        if (seq >= 0)
+            restarts = seq - first;
+    }
+    wait_answered(f, (rounds + 1) * half);
+    assert_true(restarts >= 3);
+    assert_true(longest <= 32 + 2L * INGEST_CHECKPOINT_FRAMES * (24 + 4096));
+    assert_int_equal(sql_count(f->db, "SELECT count(*) FROM messages"), (rounds + 1) * half);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +311,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retry_is_acknowledged_not_stored_again, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_log_copied_into_database_while_serving, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_log_stays_short_under_continuous_load, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
