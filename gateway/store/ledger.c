@@ -1,34 +1,11 @@
 /* ledger.c - groups, member registration, entries and loans: their SQL. */
 #include "store_internal.h"
+#include "refs.h"
 #include "store_training.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-
-/* Reference codes avoid characters people confuse on a small screen (0/O, 1/I, 2/Z, 5/S, 8/B). */
-static const char ref_alphabet[] = "ACDEFGHJKLMNPQRTUVWXY34679";
-
-/* Random bytes from the kernel, a few hundred at a time: one system call per many references. */
-static unsigned char random_byte(void)
-{
-    static _Thread_local unsigned char pool[256];
-    static _Thread_local size_t left;
-    if (!left) {
-        if (getrandom(pool, sizeof pool, 0) != (ssize_t)sizeof pool)
-            memset(pool, 7, sizeof pool);
-        left = sizeof pool;
-    }
-    return pool[--left];
-}
-
-static void random_ref(char out[8], int len)
-{
-    for (int i = 0; i < len; i++)
-        out[i] = ref_alphabet[random_byte() % (sizeof ref_alphabet - 1)];
-    out[len] = '\0';
-}
 
 void store_read_group(sql_stmt *st, struct store_group *g)
 {
@@ -117,48 +94,93 @@ bool store_staff_covers(struct store *s, const struct store_person *staff, int64
            mine.network_id == theirs.network_id;
 }
 
-int64_t store_entry_add(struct store *s, struct store_entry *e)
+/* Whether entries with a random reference (made before schema 14) exist: 1, 0, or -1 when the
+ * database failed. Read once per connection: nothing makes more of them. */
+static int has_random_refs(struct store *s)
 {
-    sql_stmt *st = store_stmt(
-        s,
-        "INSERT INTO entries(ref, person_id, group_id, kind, amount, qty, unit, item, loan_id,"
-        " status, message_id, recorded_by, created_at, confirmed_at, loan_named)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-        " CASE WHEN ?10 = 'confirmed' THEN ?13 END, ?14) ON CONFLICT(ref) DO NOTHING RETURNING id");
+    if (!s->random_refs) {
+        sql_stmt *st =
+            store_stmt(s, "SELECT count(*) FROM (SELECT 1 FROM entries WHERE random_ref = 1"
+                          " LIMIT 1) AS q");
+        int64_t n = st ? store_int64(s, st, "random_refs") : -1;
+        if (n < 0)
+            return -1;
+        s->random_refs = n ? 2 : 1;
+    }
+    return s->random_refs == 2;
+}
+
+/* Whether ref is the random reference of an entry made before schema 14: 1, 0, or -1. */
+static int random_ref_taken(struct store *s, const char *ref)
+{
+    sql_stmt *st = store_stmt(s, "SELECT count(*) FROM entries WHERE ref = ?1 AND random_ref = 1");
     if (!st)
         return -1;
-    for (int attempt = 0; attempt < 20; attempt++) {
-        random_ref(e->ref, attempt < 10 ? 4 : 5);
-        sql_reset(st);
-        sql_bind_text(st, 1, e->ref);
-        sql_bind_int64(st, 2, e->person_id);
-        if (e->group_id)
-            sql_bind_int64(st, 3, e->group_id);
-        sql_bind_text(st, 4, e->kind);
-        sql_bind_int64(st, 5, e->amount);
-        if (e->qty)
-            sql_bind_int(st, 6, e->qty);
-        store_bind_text(st, 7, e->unit);
-        store_bind_text(st, 8, e->item);
-        if (e->loan_id)
-            sql_bind_int64(st, 9, e->loan_id);
-        sql_bind_text(st, 10, e->status);
-        if (e->message_id)
-            sql_bind_int64(st, 11, e->message_id);
-        if (e->recorded_by)
-            sql_bind_int64(st, 12, e->recorded_by);
-        sql_bind_int64(st, 13, e->created_at);
-        sql_bind_int(st, 14, e->loan_named);
-        int rc = sql_step(st);
-        if (rc == SQL_ROW) { /* a new reference: inserted */
-            e->id = sql_column_int64(st, 0);
-            sql_reset(st);
-            return e->id;
-        }
-        if (rc != SQL_DONE)
-            return store_fail(s, "entry_add");
-    }
-    return store_fail(s, "entry_add: no free reference code");
+    sql_bind_text(st, 1, ref);
+    int64_t n = store_int64(s, st, "random_ref_taken");
+    return n < 0 ? -1 : n > 0;
+}
+
+/* The id the next entry takes after `after` (0: the first one to try). */
+static int64_t next_entry_id(struct store *s, int64_t after)
+{
+    if (s->backend != STORE_POSTGRES && after)
+        return after + 1;
+    sql_stmt *st = store_stmt(s, s->backend == STORE_POSTGRES
+                                     ? "SELECT nextval(pg_get_serial_sequence('entries', 'id'))"
+                                     : "SELECT coalesce(max(id), 0) + 1 FROM entries");
+    return st ? store_int64(s, st, "next_entry_id") : -1;
+}
+
+int64_t store_entry_add(struct store *s, struct store_entry *e)
+{
+    int random = has_random_refs(s);
+    if (random < 0)
+        return -1;
+    /* The entry's id gives its reference; an id whose code an older entry holds is skipped. */
+    int64_t id = 0;
+    int taken;
+    do {
+        if ((id = next_entry_id(s, id)) <= 0)
+            return -1;
+        if (refs_encode(id, e->ref) != 0)
+            return store_fail(s, "entry_add: no reference code left");
+        if ((taken = random ? random_ref_taken(s, e->ref) : 0) < 0)
+            return -1;
+    } while (taken);
+    sql_stmt *st = store_stmt(
+        s,
+        "INSERT INTO entries(id, ref, person_id, group_id, kind, amount, qty, unit, item, loan_id,"
+        " status, message_id, recorded_by, created_at, confirmed_at, loan_named)"
+        " VALUES(?15, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+        " CASE WHEN ?10 = 'confirmed' THEN ?13 END, ?14)");
+    if (!st)
+        return -1;
+    sql_bind_text(st, 1, e->ref);
+    sql_bind_int64(st, 2, e->person_id);
+    if (e->group_id)
+        sql_bind_int64(st, 3, e->group_id);
+    sql_bind_text(st, 4, e->kind);
+    sql_bind_int64(st, 5, e->amount);
+    if (e->qty)
+        sql_bind_int(st, 6, e->qty);
+    store_bind_text(st, 7, e->unit);
+    store_bind_text(st, 8, e->item);
+    if (e->loan_id)
+        sql_bind_int64(st, 9, e->loan_id);
+    sql_bind_text(st, 10, e->status);
+    if (e->message_id)
+        sql_bind_int64(st, 11, e->message_id);
+    if (e->recorded_by)
+        sql_bind_int64(st, 12, e->recorded_by);
+    sql_bind_int64(st, 13, e->created_at);
+    sql_bind_int(st, 14, e->loan_named);
+    sql_bind_int64(st, 15, id);
+    int rc = sql_step(st);
+    sql_reset(st);
+    if (rc != SQL_DONE)
+        return store_fail(s, "entry_add");
+    return e->id = id;
 }
 
 static void read_entry_cb(sql_stmt *st, void *out)
@@ -179,15 +201,34 @@ static void read_entry_cb(sql_stmt *st, void *out)
     e->loan_named = sql_column_int(st, 11) != 0;
 }
 
+#define ENTRY_COLUMNS                                                                              \
+    "SELECT id, ref, person_id, coalesce(group_id, 0), kind, amount, coalesce(loan_id, 0),"        \
+    " status, created_at, coalesce(recorded_by, 0), coalesce(confirmed_by, 0), loan_named"         \
+    " FROM entries"
+
 int store_entry_by_ref(struct store *s, const char *ref, struct store_entry *e)
 {
-    sql_stmt *st = store_stmt(
-        s, "SELECT id, ref, person_id, coalesce(group_id, 0), kind, amount, coalesce(loan_id, 0),"
-           " status, created_at, coalesce(recorded_by, 0), coalesce(confirmed_by, 0), loan_named"
-           " FROM entries WHERE ref = ?1");
+    int random = has_random_refs(s);
+    if (random < 0)
+        return -1;
+    if (random) { /* a reference made before schema 14 */
+        sql_stmt *st = store_stmt(s, ENTRY_COLUMNS " WHERE ref = ?1 AND random_ref = 1");
+        if (!st)
+            return -1;
+        sql_bind_text(st, 1, ref);
+        int n = store_one_row(s, st, read_entry_cb, e, "entry_by_ref");
+        if (n != 0)
+            return n;
+    }
+    /* The id it is the code of, if that entry has it (one made before may not). */
+    int64_t id = refs_decode(ref);
+    if (!id)
+        return 0;
+    sql_stmt *st = store_stmt(s, ENTRY_COLUMNS " WHERE id = ?1 AND ref = ?2");
     if (!st)
         return -1;
-    sql_bind_text(st, 1, ref);
+    sql_bind_int64(st, 1, id);
+    sql_bind_text(st, 2, ref);
     return store_one_row(s, st, read_entry_cb, e, "entry_by_ref");
 }
 

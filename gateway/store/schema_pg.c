@@ -173,5 +173,11 @@ const char *const store_pg_migrations[] = {
     "CREATE INDEX entries_loan ON entries(loan_id) WHERE loan_id IS NOT NULL;",
     "ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
     "ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;",
+    /* 14 as in schema.c; the rows there already are random_ref = 1 (the column's first default),
+     * those to come 0. */
+    "ALTER TABLE entries ADD COLUMN random_ref INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE entries ALTER COLUMN random_ref SET DEFAULT 0;"
+    "ALTER TABLE entries DROP CONSTRAINT entries_ref_key;"
+    "CREATE UNIQUE INDEX entries_random_ref ON entries(ref) WHERE random_ref = 1;",
     NULL,
 };

@@ -54,6 +54,8 @@ struct store {
     char wal_path[520]; /* the write-ahead log's file */
     int wal_fd;         /* and store_sync's descriptor of it, or -1 */
     int wal_frames;     /* its length after the last commit (atomic) */
+    int random_refs;    /* entries with a random reference (before schema 14): 0 not read yet,
+                         * 1 none, 2 some */
 };
 
 extern const char *const store_migrations[];

@@ -1,5 +1,6 @@
 /* test_schema.c - migrating a database of the last shipped schema (4) keeps every row and
- * reference: the people table rebuilt for shared handsets (schema 8). */
+ * reference: the people table rebuilt for shared handsets (schema 8), the entries' random
+ * references still found once new entries take their references from their ids (schema 14). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "refs.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -55,6 +57,15 @@ static void schema_4_database_migrates_keeping_people_and_references(void **stat
                 " 'weekly', '2027-01-04', 0);"
                 "INSERT INTO entries(ref, person_id, group_id, kind, amount, status, created_at,"
                 " recorded_by) VALUES('K7QX', 7, 1, 'repayment', 100000, 'reported', 0, 9);");
+    /* A random reference made before that happens to be the code of id 3. */
+    char code3[8];
+    assert_int_equal(refs_encode(3, code3), 0);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO entries(id, ref, person_id, group_id, kind, amount, status, created_at)"
+             " VALUES(2, '%s', 7, 1, 'sale', 5000, 'reported', 0)",
+             code3);
+    exec_ok(db, sql);
     sqlite3_close(db);
 
     char err[256];
@@ -79,6 +90,26 @@ static void schema_4_database_migrates_keeping_people_and_references(void **stat
     assert_int_equal(store_person_register(s, id, "Tutik", 1), 0);
     assert_int_equal(store_people_by_phone(s, "+6281200000001", on_phone, 4), 2);
     assert_int_equal(on_phone[0].id, 7);
+    /* The old references are found; a new entry skips id 3, whose code an old one holds. */
+    struct store_entry e;
+    assert_int_equal(store_entry_by_ref(s, "K7QX", &e), 1);
+    assert_int_equal(e.id, 1);
+    assert_int_equal(store_entry_by_ref(s, code3, &e), 1);
+    assert_int_equal(e.id, 2);
+    char code1[8];
+    assert_int_equal(refs_encode(1, code1), 0);
+    assert_int_equal(store_entry_by_ref(s, code1, &e), 0); /* id 1 has K7QX */
+    struct store_entry sale = {
+        .person_id = 7, .group_id = 1, .kind = "sale", .amount = 20000, .status = "reported"};
+    assert_int_equal(store_entry_add(s, &sale), 4);
+    char code4[8];
+    assert_int_equal(refs_encode(4, code4), 0);
+    assert_string_equal(sale.ref, code4);
+    assert_int_equal(store_entry_by_ref(s, code4, &e), 1);
+    assert_int_equal(e.id, 4);
+    assert_int_equal(e.amount, 20000);
+    struct store_entry next = sale;
+    assert_int_equal(store_entry_add(s, &next), 5);
     store_close(s);
 
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -94,6 +125,8 @@ static void schema_4_database_migrates_keeping_people_and_references(void **stat
     assert_int_equal(one_int(db, "SELECT count(*) FROM entries WHERE person_id = 7"
                                  " AND recorded_by = 9"),
                      1);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM entries WHERE random_ref = 1"), 2);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM entries"), 4);
     assert_int_equal(one_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'people_new'"),
                      0);
     assert_int_equal(one_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
