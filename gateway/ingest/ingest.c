@@ -39,6 +39,7 @@ struct ingest {
     pthread_cond_t checkpoint_cv;
     pthread_t checkpointer;
     bool sync_stop;
+    bool syncing; /* the syncer is flushing (atomic): a commit now would wait for it */
     pthread_t syncer;
     bool syncer_started, checkpointer_started;
 };
@@ -98,11 +99,64 @@ static int apply_job(struct ingest *ing, struct ingest_job *job, int64_t now)
     return rc;
 }
 
+/* Appends the chain of jobs starting at first to the queue head..tail (under its lock). */
+static void append(struct ingest_job **head, struct ingest_job **tail, struct ingest_job *first)
+{
+    if (*tail)
+        (*tail)->next = first;
+    else
+        *head = first;
+    for (*tail = first; (*tail)->next; *tail = (*tail)->next)
+        ;
+}
+
+/* Takes up to room jobs off the queue (under its lock): the first of them, or NULL. */
+static struct ingest_job *detach(struct ingest *ing, int room)
+{
+    struct ingest_job *first = ing->head;
+    if (first) {
+        struct ingest_job *last = first;
+        for (int n = 1; last->next && n < room; n++)
+            last = last->next;
+        ing->head = last->next;
+        if (!ing->head)
+            ing->tail = NULL;
+        last->next = NULL;
+    }
+    return first;
+}
+
+/* Takes up to BATCH_MAX jobs off the queue, waiting for one; NULL when stopping and empty. While
+ * the checkpointer's last pass runs, the writer waits here, outside any transaction. */
+static struct ingest_job *take_batch(struct ingest *ing)
+{
+    pthread_mutex_lock(&ing->mu);
+    ing->parked = true;
+    pthread_cond_broadcast(&ing->park_cv);
+    while ((!ing->head || ing->restart_wanted) && !ing->stop)
+        pthread_cond_wait(&ing->cv, &ing->mu);
+    struct ingest_job *batch = detach(ing, BATCH_MAX);
+    ing->parked = !batch; /* stopping: the writer is gone */
+    pthread_mutex_unlock(&ing->mu);
+    return batch;
+}
+
+/* Up to room more jobs off the queue, without waiting: NULL when none (or the checkpointer
+ * waits for the writer to park). */
+static struct ingest_job *take_more(struct ingest *ing, int room)
+{
+    pthread_mutex_lock(&ing->mu);
+    struct ingest_job *more = ing->restart_wanted ? NULL : detach(ing, room);
+    pthread_mutex_unlock(&ing->mu);
+    return more;
+}
+
 /* Applies the batch in one transaction and commits it; statuses 200 or 500 per job. The first
  * try has no savepoints: a savepoint per job copies every page it touches into a statement
  * journal, which was a fifth of the writer's time, and jobs practically never fail. Should one
  * fail, the batch is rolled back and tried again with a savepoint per job, so the failing job
- * fails alone. Returns whether anything was committed. */
+ * fails alone. The first try also takes in the jobs queued while the syncer is still busy (up
+ * to BATCH_MAX in all). Returns whether anything was committed. */
 static bool commit_batch(struct ingest *ing, struct ingest_job *batch, int64_t now)
 {
     /* On PostgreSQL another instance's transaction may deadlock with this one: the batch is
@@ -112,7 +166,13 @@ static bool commit_batch(struct ingest *ing, struct ingest_job *batch, int64_t n
         bool isolate = attempt == 1, failed = false;
         if (store_begin(ing->s) != 0)
             break;
+        int n = 0;
         for (struct ingest_job *j = batch; j; j = j->next) {
+            /* While the syncer still flushes the batch before, committing would only wait for
+             * it: the jobs queued meanwhile join this batch instead of waiting for the next. */
+            if (++n < BATCH_MAX && !j->next && !isolate && ing->deferred &&
+                __atomic_load_n(&ing->syncing, __ATOMIC_RELAXED))
+                j->next = take_more(ing, BATCH_MAX - n);
             job_reset(j);
             if (isolate && store_savepoint(ing->s) != 0) {
                 j->status = 500;
@@ -146,41 +206,6 @@ static bool commit_batch(struct ingest *ing, struct ingest_job *batch, int64_t n
     for (struct ingest_job *j = batch; j; j = j->next)
         j->status = 500;
     return false;
-}
-
-/* Appends the chain of jobs starting at first to the queue head..tail (under its lock). */
-static void append(struct ingest_job **head, struct ingest_job **tail, struct ingest_job *first)
-{
-    if (*tail)
-        (*tail)->next = first;
-    else
-        *head = first;
-    for (*tail = first; (*tail)->next; *tail = (*tail)->next)
-        ;
-}
-
-/* Takes up to BATCH_MAX jobs off the queue, waiting for one; NULL when stopping and empty. While
- * the checkpointer's last pass runs, the writer waits here, outside any transaction. */
-static struct ingest_job *take_batch(struct ingest *ing)
-{
-    pthread_mutex_lock(&ing->mu);
-    ing->parked = true;
-    pthread_cond_broadcast(&ing->park_cv);
-    while ((!ing->head || ing->restart_wanted) && !ing->stop)
-        pthread_cond_wait(&ing->cv, &ing->mu);
-    struct ingest_job *batch = ing->head;
-    ing->parked = !batch; /* stopping: the writer is gone */
-    if (batch) {
-        struct ingest_job *last = batch;
-        for (int n = 1; last->next && n < BATCH_MAX; n++)
-            last = last->next;
-        ing->head = last->next;
-        if (!ing->head)
-            ing->tail = NULL;
-        last->next = NULL;
-    }
-    pthread_mutex_unlock(&ing->mu);
-    return batch;
 }
 
 /* Tells every job of jobs (durably committed, or failed: status) how it went. */
@@ -255,7 +280,10 @@ static void *syncer_main(void *arg)
         pthread_mutex_unlock(&ing->sync_mu);
         if (!jobs)
             return NULL;
-        if (commits && store_sync(ing->s) != 0) {
+        __atomic_store_n(&ing->syncing, true, __ATOMIC_RELAXED);
+        int synced = commits ? store_sync(ing->s) : 0;
+        __atomic_store_n(&ing->syncing, false, __ATOMIC_RELAXED);
+        if (synced != 0) {
             commits = 0;
             for (struct ingest_job *j = jobs; j; j = j->next)
                 j->status = 500;
