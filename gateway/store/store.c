@@ -52,6 +52,8 @@ void store_close(struct store *s)
         PQfinish(s->pg);
     if (s->defer_sync && s->wal_fd >= 0)
         close(s->wal_fd);
+    if (s->defer_sync)
+        lite_close_deferred();
     free(s);
 }
 

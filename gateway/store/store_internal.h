@@ -97,6 +97,8 @@ int lite_defer_sync(struct store *s);
 int lite_sync(struct store *s);
 int lite_wal_frames(struct store *s);
 int lite_checkpoint(struct store *s);
+/* A connection with a deferred sync is closed: its checkpointer is gone. */
+void lite_close_deferred(void);
 
 /* The PostgreSQL backend (postgres.c). */
 struct store *pg_open(const char *url, char *err, size_t errsz);
