@@ -50,12 +50,14 @@ struct store {
     } cache[STORE_STMT_SLOTS];
     int n_cached;
     char path[512];
-    bool defer_sync;    /* store_defer_sync was called: */
-    char wal_path[520]; /* the write-ahead log's file */
-    int wal_fd;         /* and store_sync's descriptor of it, or -1 */
-    int wal_frames;     /* its length after the last commit (atomic) */
-    int random_refs;    /* entries with a random reference (before schema 14): 0 not read yet,
-                         * 1 none, 2 some */
+    bool defer_sync;       /* store_defer_sync was called: */
+    char wal_path[520];    /* the write-ahead log's file */
+    int wal_fd;            /* and store_sync's descriptor of it, or -1 */
+    int wal_frames;        /* its length after the last commit (atomic) */
+    int random_refs;       /* entries with a random reference (before schema 14): 0 not read yet,
+                            * 1 none, 2 some */
+    int64_t entry_ids[32]; /* PostgreSQL: entry ids drawn from the sequence, not yet used */
+    int n_entry_ids;
 };
 
 extern const char *const store_migrations[];
