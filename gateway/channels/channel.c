@@ -14,7 +14,7 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elsz)
 {
     if (n < *cap)
         return 0;
-    size_t ncap = *cap ? *cap * 2 : 4;
+    size_t ncap = *cap ? *cap * 2 : 1;
     void *p = realloc(*arr, ncap * elsz);
     if (!p)
         return -1;
