@@ -141,6 +141,15 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
                      int64_t now, bool keep_reply, struct pipeline_result *out)
 {
     *out = (struct pipeline_result){0};
+    struct pipeline_prepared own = {0};
+    if (!pre) {
+        if (pipeline_prepare(in, &own) != 0)
+            return -1;
+        pre = &own;
+    }
+    /* Stored with the status it will most likely keep (and its parse), so that only a message
+     * whose commands did not all go through is written a second time. */
+    const char *expected = in->group ? "group" : !pre->parse ? "media" : "ok";
     struct store_inbound m = {
         .channel = channel,
         .provider_id = in->provider_id,
@@ -153,23 +162,19 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         .media_ref = in->media_ref,
         .media_mime = in->mime,
         .meta = in->meta,
+        .status = expected,
+        .parsed = pre->parsed_json,
     };
     int64_t id = store_message_insert(s, &m);
-    if (id < 0)
-        return -1;
-    if (id == 0) { /* a provider's retry: acknowledged, neither stored nor answered again */
-        out->duplicate = true;
-        return 0;
+    if (id <= 0 || in->group) {
+        /* A provider's retry (0): acknowledged, neither stored nor answered again. A group
+         * chat: kept for staff, never answered in private. */
+        out->duplicate = id == 0;
+        out->message_id = id > 0 ? id : 0;
+        pipeline_prepared_free(&own);
+        return id < 0 ? -1 : 0;
     }
     out->message_id = id;
-    if (in->group) /* a group chat: kept for staff, never answered in private */
-        return store_message_set_status(s, id, "group", NULL);
-    struct pipeline_prepared own = {0};
-    if (!pre) {
-        if (pipeline_prepare(in, &own) != 0)
-            return -1;
-        pre = &own;
-    }
     struct store_person who, on_phone[DOMAIN_SHARED_MAX];
     int n_on_phone = -1;
     /* The members on the phone, oldest first; the sender is the first of them (as
@@ -242,7 +247,8 @@ int pipeline_inbound(const struct pipeline *p, struct store *s, const char *chan
         if (rc == 0 && keep_reply && !(out->reply = strdup(fx->reply)))
             rc = -1;
     }
-    if (rc == 0 && store_message_set_status(s, id, status, pre->parsed_json) != 0)
+    if (rc == 0 && strcmp(status, expected) != 0 &&
+        store_message_set_status(s, id, status, pre->parsed_json) != 0)
         rc = -1;
     domain_effects_free(fx);
     pipeline_prepared_free(&own);

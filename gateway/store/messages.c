@@ -8,8 +8,9 @@ int64_t store_message_insert(struct store *s, const struct store_inbound *m)
 {
     sql_stmt *st =
         store_stmt(s, "INSERT INTO messages(channel, provider_id, phone, text, media, received_at,"
-                      " provider_at, to_addr, media_ref, media_mime, meta)"
-                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                      " provider_at, to_addr, media_ref, media_mime, meta, status, parsed)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                      " coalesce(?12, 'received'), ?13)"
                       " ON CONFLICT(channel, provider_id) DO NOTHING RETURNING id");
     if (!st)
         return -1;
@@ -25,6 +26,8 @@ int64_t store_message_insert(struct store *s, const struct store_inbound *m)
     store_bind_text(st, 9, m->media_ref && m->media_ref[0] ? m->media_ref : NULL);
     store_bind_text(st, 10, m->media_mime && m->media_mime[0] ? m->media_mime : NULL);
     store_bind_text(st, 11, m->meta && m->meta[0] ? m->meta : NULL);
+    store_bind_text(st, 12, m->status);
+    store_bind_text(st, 13, m->parsed);
     return store_insert_id(s, st, "message_insert");
 }
 

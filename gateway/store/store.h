@@ -69,6 +69,8 @@ struct store_inbound {
     /* May be NULL: the address written to, the media id or URL, its MIME type, a JSON object of
      * what else the message carries (location, Flows answers). */
     const char *to_addr, *media_ref, *media_mime, *meta;
+    /* May be NULL: its status if known already (else "received") and the parse as JSON. */
+    const char *status, *parsed;
 };
 /* Stores an inbound message. Returns its id, 0 when (channel, provider_id) was stored before
  * (a provider retry), or -1 on error. */
